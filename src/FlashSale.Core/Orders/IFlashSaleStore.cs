@@ -1,0 +1,39 @@
+using FlashSale.Core.Sales;
+
+namespace FlashSale.Core.Orders;
+
+/// <summary>The system of record: sales, orders and per-user totals.</summary>
+public interface IFlashSaleStore
+{
+    Task MigrateAsync(CancellationToken cancellationToken);
+
+    Task CreateSaleAsync(Sale sale, CancellationToken cancellationToken);
+
+    Task<Sale?> FindSaleAsync(long saleId, CancellationToken cancellationToken);
+
+    /// <summary>What the gate is rebuilt from: persisted available stock and per-user totals.</summary>
+    Task<SaleStockSnapshot?> GetStockSnapshotAsync(long saleId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Writes a batch of intents in one transaction: orders inserted idempotently (by order id), stock
+    /// deducted only where enough is available, per-user totals checked against the limit again.
+    /// Throws <see cref="OrderBatchRejectedException"/> when the database refuses the batch (nothing written).
+    /// </summary>
+    Task WriteOrdersAsync(IReadOnlyList<OrderIntent> intents, CancellationToken cancellationToken);
+
+    /// <summary>Records an intent that could not be written as a failed order (no stock, no quota).</summary>
+    Task MarkFailedAsync(OrderIntent intent, string reason, CancellationToken cancellationToken);
+
+    Task<Order?> FindOrderAsync(long orderId, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<Order>> GetUserOrdersAsync(long saleId, string userId, CancellationToken cancellationToken);
+
+    Task<StoreSaleCounters> GetCountersAsync(long saleId, CancellationToken cancellationToken);
+
+    Task<bool> IsReadyAsync(CancellationToken cancellationToken);
+}
+
+public sealed record StoreSaleCounters(long AvailableStock, long PersistedUnits, IReadOnlyDictionary<string, long> OrdersByStatus);
+
+/// <summary>The database refused a batch (guard or constraint): the batch wrote nothing.</summary>
+public sealed class OrderBatchRejectedException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,82 @@
+using FlashSale.Core.Orders;
+using FlashSale.Core.Purchasing;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FlashSale.Core.Pipeline;
+
+/// <summary>A message from the order queue: the intent and how many times it has been delivered before.</summary>
+public readonly record struct DeliveredIntent(OrderIntent Intent, int PreviousDeliveries);
+
+public enum WriteOutcome : byte
+{
+    /// <summary>In the database (now or before): acknowledge.</summary>
+    Written,
+    /// <summary>Refused this time: deliver again after a delay.</summary>
+    Retry,
+    /// <summary>Refused too often: compensated, send to the dead-letter queue.</summary>
+    DeadLetter,
+}
+
+/// <summary>
+/// Turns queued intents into orders, a batch per transaction. When the database refuses a batch, each
+/// intent is tried alone so one bad message cannot hold back the others; an intent refused on its last
+/// allowed delivery is recorded as a failed order and its stock and quota go back to the gate.
+/// Failures to reach the database are thrown, so the caller keeps the messages and tries again.
+/// </summary>
+public sealed class OrderWriter(
+    IFlashSaleStore store,
+    IStockGate gate,
+    IOptions<PipelineOptions> options,
+    ILogger<OrderWriter> logger)
+{
+    public async Task<WriteOutcome[]> WriteAsync(IReadOnlyList<DeliveredIntent> batch, CancellationToken cancellationToken)
+    {
+        var outcomes = new WriteOutcome[batch.Count];
+        try
+        {
+            await store.WriteOrdersAsync(batch.Select(b => b.Intent).ToArray(), cancellationToken).ConfigureAwait(false);
+            return outcomes; // all Written
+        }
+        catch (OrderBatchRejectedException ex) when (batch.Count > 1)
+        {
+            logger.LogWarning("Batch of {Count} orders refused ({Reason}); writing them one by one", batch.Count, ex.Message);
+        }
+        catch (OrderBatchRejectedException ex)
+        {
+            outcomes[0] = await RefusedAsync(batch[0], ex, cancellationToken).ConfigureAwait(false);
+            return outcomes;
+        }
+
+        for (var i = 0; i < batch.Count; i++)
+        {
+            try
+            {
+                await store.WriteOrdersAsync([batch[i].Intent], cancellationToken).ConfigureAwait(false);
+            }
+            catch (OrderBatchRejectedException ex)
+            {
+                outcomes[i] = await RefusedAsync(batch[i], ex, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        return outcomes;
+    }
+
+    private async Task<WriteOutcome> RefusedAsync(DeliveredIntent delivered, OrderBatchRejectedException reason, CancellationToken cancellationToken)
+    {
+        var intent = delivered.Intent;
+        if (delivered.PreviousDeliveries + 1 < options.Value.MaxDeliveryAttempts)
+        {
+            logger.LogWarning("Order {OrderId} refused on delivery {Attempt}: {Reason}", intent.OrderId, delivered.PreviousDeliveries + 1, reason.Message);
+            return WriteOutcome.Retry;
+        }
+
+        // The failed row goes in first: should this message come back, its insert finds the row and
+        // deducts nothing, so the stock handed back below can never be counted twice.
+        await store.MarkFailedAsync(intent, reason.Message, cancellationToken).ConfigureAwait(false);
+        var returned = await gate.ReturnFailedAsync(intent, cancellationToken).ConfigureAwait(false);
+        logger.LogError("Order {OrderId} of sale {SaleId} dead-lettered after {Attempts} deliveries ({Reason}); {Returned} units returned to the gate",
+            intent.OrderId, intent.SaleId, delivered.PreviousDeliveries + 1, reason.Message, returned ? intent.Quantity : 0);
+        return WriteOutcome.DeadLetter;
+    }
+}

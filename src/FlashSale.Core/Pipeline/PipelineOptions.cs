@@ -1,0 +1,29 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace FlashSale.Core.Pipeline;
+
+public sealed class PipelineOptions
+{
+    public const string Section = "FlashSale:Pipeline";
+
+    /// <summary>Ledger entries moved to the queue per read.</summary>
+    [Range(1, 10_000)] public int RelayBatchSize { get; set; } = 500;
+
+    /// <summary>Pause of the relay when every ledger is empty.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:00:10")] public TimeSpan RelayIdleDelay { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>Orders written per database transaction.</summary>
+    [Range(1, 10_000)] public int WriterBatchSize { get; set; } = 500;
+
+    /// <summary>How long the writer waits to fill a batch once one message is there.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:00:10")] public TimeSpan WriterBatchWait { get; set; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Deliveries of a message the database keeps refusing before it is dead-lettered and compensated.</summary>
+    [Range(1, 100)] public int MaxDeliveryAttempts { get; set; } = 5;
+
+    /// <summary>First retry delay of a refused message; doubles per attempt.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")] public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    public TimeSpan RetryDelay(int attempt) =>
+        TimeSpan.FromTicks(Math.Min(RetryBaseDelay.Ticks << Math.Min(attempt, 10), TimeSpan.FromSeconds(10).Ticks));
+}

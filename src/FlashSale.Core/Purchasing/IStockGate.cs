@@ -1,0 +1,32 @@
+using FlashSale.Core.Orders;
+using FlashSale.Core.Sales;
+
+namespace FlashSale.Core.Purchasing;
+
+/// <summary>
+/// The one atomic stock decision (design §3). For each request, in order: window open? requestId seen
+/// (return the earlier order)? user total + quantity within the limit? stock enough? Then deduct, add to
+/// the user's total, record the requestId and append the order intent to the sale's ledger, all at once.
+/// </summary>
+public interface IStockGate
+{
+    /// <summary>Decides <paramref name="requests"/> in order; <paramref name="decisions"/>[i] answers requests[i].
+    /// Throws <see cref="GateUnavailableException"/> when no decision could be made.</summary>
+    Task DecideAsync(long saleId, ReadOnlyMemory<PurchaseRequest> requests, Memory<GateDecision> decisions, CancellationToken cancellationToken);
+
+    /// <summary>Loads a sale into the gate unless the gate already holds it (never resets live state).</summary>
+    Task PreheatAsync(SaleStockSnapshot snapshot, CancellationToken cancellationToken);
+
+    /// <summary>Stock left and units accepted, or null when the gate does not hold the sale.</summary>
+    Task<GateSaleCounters?> GetCountersAsync(long saleId, CancellationToken cancellationToken);
+
+    /// <summary>An accepted order the gate holds, in any sale it holds (it may not have reached the database yet).</summary>
+    Task<OrderIntent?> FindIntentAsync(long orderId, CancellationToken cancellationToken);
+
+    /// <summary>Gives a failed order's stock and quota back, once: returns false when it was already given back.</summary>
+    Task<bool> ReturnFailedAsync(OrderIntent intent, CancellationToken cancellationToken);
+}
+
+public sealed record GateSaleCounters(long Remaining, long Accepted, long Failed);
+
+public sealed class GateUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,28 @@
+namespace FlashSale.Core.Sales;
+
+public static class NewSaleValidator
+{
+    public const int MaxStock = 100_000_000;
+    public const int MaxPerUserLimit = 1_000;
+    public const int MaxNameLength = 200;
+
+    /// <summary>Returns null when the sale is valid, else a human-readable reason.</summary>
+    public static string? Validate(NewSale sale)
+    {
+        if (string.IsNullOrWhiteSpace(sale.Name) || sale.Name.Length > MaxNameLength)
+            return $"name is required and at most {MaxNameLength} characters";
+        if (string.IsNullOrWhiteSpace(sale.ProductId) || sale.ProductId.Length > 64)
+            return "productId is required and at most 64 characters";
+        if (sale.Price < 0 || sale.Price > 1_000_000_000m)
+            return "price must be between 0 and 1,000,000,000";
+        if (sale.Stock < 1 || sale.Stock > MaxStock)
+            return $"stock must be between 1 and {MaxStock}";
+        if (sale.PerUserLimit < 1 || sale.PerUserLimit > MaxPerUserLimit)
+            return $"perUserLimit must be between 1 and {MaxPerUserLimit}";
+        if (sale.EndsAt <= sale.StartsAt)
+            return "endsAt must be after startsAt";
+        if (sale.PaymentTimeoutSeconds < 10 || sale.PaymentTimeoutSeconds > 86_400)
+            return "paymentTimeoutSeconds must be between 10 and 86400";
+        return null;
+    }
+}

@@ -1,0 +1,231 @@
+using FlashSale.Core.Orders;
+using FlashSale.Core.Sales;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace FlashSale.Postgres;
+
+/// <summary>The PostgreSQL system of record.</summary>
+public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<PostgresFlashSaleStore> logger) : IFlashSaleStore
+{
+    private const string DataException = "22";
+    private const string IntegrityViolation = "23";
+
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        // Several processes start at once: one migrates, the others wait here and then find nothing to do.
+        await ExecuteAsync(connection, tx, "SELECT pg_advisory_xact_lock(7274031)", cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, tx, SqlResources.Get("schema_version.sql"), cancellationToken).ConfigureAwait(false);
+        var applied = new HashSet<int>();
+        await using (var cmd = new NpgsqlCommand("SELECT version FROM schema_version", connection, tx))
+        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) applied.Add(reader.GetInt32(0));
+        }
+        foreach (var (version, name, sql) in SqlResources.Migrations())
+        {
+            if (applied.Contains(version)) continue;
+            logger.LogInformation("Applying migration {Name}", name);
+            await ExecuteAsync(connection, tx, sql, cancellationToken).ConfigureAwait(false);
+            await using var record = new NpgsqlCommand("INSERT INTO schema_version (version, name) VALUES (@v, @n)", connection, tx);
+            record.Parameters.AddWithValue("v", version);
+            record.Parameters.AddWithValue("n", name);
+            await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task CreateSaleAsync(Sale sale, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand(SqlResources.Get("insert_sale.sql"));
+        cmd.Parameters.AddWithValue("id", sale.Id);
+        cmd.Parameters.AddWithValue("name", sale.Name);
+        cmd.Parameters.AddWithValue("product_id", sale.ProductId);
+        cmd.Parameters.AddWithValue("price", sale.Price);
+        cmd.Parameters.AddWithValue("stock", sale.Stock);
+        cmd.Parameters.AddWithValue("per_user_limit", sale.PerUserLimit);
+        cmd.Parameters.AddWithValue("starts_at", sale.StartsAt.UtcDateTime);
+        cmd.Parameters.AddWithValue("ends_at", sale.EndsAt.UtcDateTime);
+        cmd.Parameters.AddWithValue("payment_timeout_seconds", sale.PaymentTimeoutSeconds);
+        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<Sale?> FindSaleAsync(long saleId, CancellationToken cancellationToken) =>
+        (await FindSaleRowAsync(saleId, cancellationToken).ConfigureAwait(false))?.Sale;
+
+    public async Task<SaleStockSnapshot?> GetStockSnapshotAsync(long saleId, CancellationToken cancellationToken)
+    {
+        var row = await FindSaleRowAsync(saleId, cancellationToken).ConfigureAwait(false);
+        if (row is null) return null;
+        var totals = new Dictionary<string, int>(StringComparer.Ordinal);
+        await using var cmd = dataSource.CreateCommand(SqlResources.Get("user_totals.sql"));
+        cmd.Parameters.AddWithValue("sale_id", saleId);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) totals[reader.GetString(0)] = reader.GetInt32(1);
+        return new SaleStockSnapshot(row.Value.Sale, row.Value.Available, totals);
+    }
+
+    public async Task WriteOrdersAsync(IReadOnlyList<OrderIntent> intents, CancellationToken cancellationToken)
+    {
+        if (intents.Count == 0) return;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var inserted = await InsertOrdersAsync(connection, tx, intents, cancellationToken).ConfigureAwait(false);
+            if (inserted.Count > 0)
+            {
+                await DeductStockAsync(connection, tx, inserted, cancellationToken).ConfigureAwait(false);
+                await AddUserTotalsAsync(connection, tx, inserted, cancellationToken).ConfigureAwait(false);
+            }
+            await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (ex.SqlState.StartsWith(DataException, StringComparison.Ordinal) || ex.SqlState.StartsWith(IntegrityViolation, StringComparison.Ordinal))
+        {
+            // The database refuses this data (a limit, a missing sale, a bad value): retrying the same batch cannot help.
+            throw new OrderBatchRejectedException($"{ex.ConstraintName ?? ex.SqlState}: {ex.MessageText}", ex);
+        }
+    }
+
+    private static async Task<List<OrderIntent>> InsertOrdersAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<OrderIntent> intents, CancellationToken cancellationToken)
+    {
+        var n = intents.Count;
+        var orderIds = new long[n]; var saleIds = new long[n]; var userIds = new string[n];
+        var quantities = new int[n]; var requestIds = new string[n]; var acceptedAts = new DateTime[n];
+        for (var i = 0; i < n; i++)
+        {
+            var o = intents[i];
+            orderIds[i] = o.OrderId; saleIds[i] = o.SaleId; userIds[i] = o.UserId;
+            quantities[i] = o.Quantity; requestIds[i] = o.RequestId;
+            acceptedAts[i] = DateTimeOffset.FromUnixTimeMilliseconds(o.AcceptedAtMs).UtcDateTime;
+        }
+        await using var cmd = new NpgsqlCommand(SqlResources.Get("insert_orders.sql"), connection, tx);
+        cmd.Parameters.AddWithValue("order_ids", orderIds);
+        cmd.Parameters.AddWithValue("sale_ids", saleIds);
+        cmd.Parameters.AddWithValue("user_ids", userIds);
+        cmd.Parameters.AddWithValue("quantities", quantities);
+        cmd.Parameters.AddWithValue("request_ids", requestIds);
+        cmd.Parameters.AddWithValue("accepted_ats", acceptedAts);
+        var inserted = new List<OrderIntent>(n);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            inserted.Add(new OrderIntent(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt32(3), "", 0));
+        }
+        return inserted;
+    }
+
+    private static async Task DeductStockAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<OrderIntent> inserted, CancellationToken cancellationToken)
+    {
+        var perSale = inserted.GroupBy(o => o.SaleId).Select(g => (SaleId: g.Key, Units: g.Sum(o => o.Quantity))).ToArray();
+        await using var cmd = new NpgsqlCommand(SqlResources.Get("deduct_stock.sql"), connection, tx);
+        cmd.Parameters.AddWithValue("sale_ids", perSale.Select(p => p.SaleId).ToArray());
+        cmd.Parameters.AddWithValue("units", perSale.Select(p => p.Units).ToArray());
+        var updated = 0;
+        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) updated++;
+        }
+        if (updated != perSale.Length)
+        {
+            await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            throw new OrderBatchRejectedException($"not enough stock in the database for {perSale.Length - updated} of {perSale.Length} sales");
+        }
+    }
+
+    private static async Task AddUserTotalsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<OrderIntent> inserted, CancellationToken cancellationToken)
+    {
+        var perUser = inserted.GroupBy(o => (o.SaleId, o.UserId)).Select(g => (g.Key.SaleId, g.Key.UserId, Units: g.Sum(o => o.Quantity))).ToArray();
+        await using var cmd = new NpgsqlCommand(SqlResources.Get("add_user_totals.sql"), connection, tx);
+        cmd.Parameters.AddWithValue("sale_ids", perUser.Select(p => p.SaleId).ToArray());
+        cmd.Parameters.AddWithValue("user_ids", perUser.Select(p => p.UserId).ToArray());
+        cmd.Parameters.AddWithValue("units", perUser.Select(p => p.Units).ToArray());
+        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task MarkFailedAsync(OrderIntent intent, string reason, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand(SqlResources.Get("mark_failed.sql"));
+        cmd.Parameters.AddWithValue("order_id", intent.OrderId);
+        cmd.Parameters.AddWithValue("sale_id", intent.SaleId);
+        cmd.Parameters.AddWithValue("user_id", intent.UserId);
+        cmd.Parameters.AddWithValue("quantity", intent.Quantity);
+        cmd.Parameters.AddWithValue("request_id", intent.RequestId);
+        cmd.Parameters.AddWithValue("accepted_at", DateTimeOffset.FromUnixTimeMilliseconds(intent.AcceptedAtMs).UtcDateTime);
+        cmd.Parameters.AddWithValue("failure", reason.Length > 500 ? reason[..500] : reason);
+        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<Order?> FindOrderAsync(long orderId, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand(SqlResources.Get("find_order.sql"));
+        cmd.Parameters.AddWithValue("order_id", orderId);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadOrder(reader) : null;
+    }
+
+    public async Task<IReadOnlyList<Order>> GetUserOrdersAsync(long saleId, string userId, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand(SqlResources.Get("user_orders.sql"));
+        cmd.Parameters.AddWithValue("sale_id", saleId);
+        cmd.Parameters.AddWithValue("user_id", userId);
+        var orders = new List<Order>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) orders.Add(ReadOrder(reader));
+        return orders;
+    }
+
+    public async Task<StoreSaleCounters> GetCountersAsync(long saleId, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand(SqlResources.Get("sale_counters.sql"));
+        cmd.Parameters.AddWithValue("sale_id", saleId);
+        long available = 0, persisted = 0;
+        var byStatus = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            available = reader.GetInt32(0);
+            persisted += reader.GetInt64(1);
+            if (!reader.IsDBNull(2)) byStatus[reader.GetString(2)] = reader.GetInt64(3);
+        }
+        return new StoreSaleCounters(available, persisted, byStatus);
+    }
+
+    public async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var cmd = dataSource.CreateCommand("SELECT 1");
+            await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<(Sale Sale, int Available)?> FindSaleRowAsync(long saleId, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand(SqlResources.Get("find_sale.sql"));
+        cmd.Parameters.AddWithValue("id", saleId);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) return null;
+        var sale = new Sale(
+            reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetDecimal(3), reader.GetInt32(4), reader.GetInt32(5),
+            new DateTimeOffset(reader.GetDateTime(6), TimeSpan.Zero), new DateTimeOffset(reader.GetDateTime(7), TimeSpan.Zero), reader.GetInt32(8));
+        return (sale, reader.GetInt32(9));
+    }
+
+    private static Order ReadOrder(NpgsqlDataReader r) => new(
+        r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetInt32(3), r.GetString(4), r.GetString(5),
+        new DateTimeOffset(r.GetDateTime(6), TimeSpan.Zero), new DateTimeOffset(r.GetDateTime(7), TimeSpan.Zero));
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string sql, CancellationToken cancellationToken)
+    {
+        await using var cmd = new NpgsqlCommand(sql, connection, tx);
+        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,58 @@
+using System.Globalization;
+using System.Text.Json;
+using FlashSale.Core.Orders;
+using FlashSale.Core.Pipeline;
+using RabbitMQ.Client;
+
+namespace FlashSale.RabbitMq;
+
+/// <summary>Publishes persistent intents with publisher confirms; returns only once the broker confirmed all.</summary>
+public sealed class RabbitMqOrderQueuePublisher(RabbitMqConnection connection) : IOrderQueuePublisher, IAsyncDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private IChannel? _channel;
+
+    public async Task PublishAsync(IReadOnlyList<OrderIntent> intents, CancellationToken cancellationToken)
+    {
+        var channel = await GetChannelAsync(cancellationToken).ConfigureAwait(false);
+        var confirms = new Task[intents.Count];
+        for (var i = 0; i < intents.Count; i++)
+        {
+            var intent = intents[i];
+            var body = JsonSerializer.SerializeToUtf8Bytes(intent, OrderMessageJsonContext.Default.OrderIntent);
+            var properties = new BasicProperties
+            {
+                Persistent = true,
+                ContentType = "application/json",
+                MessageId = intent.OrderId.ToString(CultureInfo.InvariantCulture),
+            };
+            // Mandatory: an intent the broker cannot route is returned as an error, never dropped.
+            confirms[i] = channel.BasicPublishAsync(RabbitMqTopology.Exchange, RabbitMqTopology.RoutingKey, mandatory: true, properties, body, cancellationToken).AsTask();
+        }
+        await Task.WhenAll(confirms).ConfigureAwait(false);
+    }
+
+    private async Task<IChannel> GetChannelAsync(CancellationToken cancellationToken)
+    {
+        if (_channel is { IsOpen: true } open) return open;
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_channel is { IsOpen: true } again) return again;
+            var conn = await connection.GetAsync(cancellationToken).ConfigureAwait(false);
+            _channel = await conn.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
+                cancellationToken).ConfigureAwait(false);
+            return _channel;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_channel is not null) await _channel.DisposeAsync().ConfigureAwait(false);
+        _gate.Dispose();
+    }
+}

@@ -1,0 +1,58 @@
+using System.Globalization;
+using FlashSale.Core.Orders;
+using FlashSale.Core.Pipeline;
+using StackExchange.Redis;
+
+namespace FlashSale.Redis;
+
+/// <summary>The ledger is a Redis stream per sale, read through one consumer group shared by every relay.</summary>
+public sealed class RedisIntentLedger(IConnectionMultiplexer redis) : IIntentLedger
+{
+    /// <summary>An entry unacknowledged this long belongs to a reader presumed dead and is taken over.</summary>
+    public static readonly TimeSpan TakeOverAfter = TimeSpan.FromSeconds(5);
+
+    public async Task<IReadOnlyList<long>> GetWatchedSalesAsync(CancellationToken cancellationToken)
+    {
+        var members = await RedisStockGate.GuardAsync(() => redis.GetDatabase().SetMembersAsync(RedisKeys.WatchedSales)).ConfigureAwait(false);
+        return members.Select(m => (long)m).ToArray();
+    }
+
+    public async Task<IReadOnlyList<LedgerEntry>> ReadAsync(long saleId, string readerName, int maxCount, CancellationToken cancellationToken)
+    {
+        var keys = RedisKeys.For(saleId);
+        var result = await RedisStockGate.GuardAsync(() => RedisScript.LedgerRead.EvaluateAsync(redis.GetDatabase(), [keys.Ledger],
+            [RedisKeys.RelayGroup, readerName, maxCount, (long)TakeOverAfter.TotalMilliseconds])).ConfigureAwait(false);
+        var entries = (RedisResult[])result!;
+        var list = new List<LedgerEntry>(entries.Length);
+        foreach (var entry in entries)
+        {
+            var parts = (RedisResult[])entry!;
+            if (parts.Length < 2 || parts[1].IsNull) continue; // deleted entry
+            var id = (string)parts[0]!;
+            var fields = (RedisValue[])parts[1]!;
+            long orderId = 0, at = 0; int quantity = 0; string user = "", request = "";
+            for (var i = 0; i + 1 < fields.Length; i += 2)
+            {
+                switch ((string)fields[i]!)
+                {
+                    case "o": orderId = long.Parse((string)fields[i + 1]!, CultureInfo.InvariantCulture); break;
+                    case "u": user = fields[i + 1]!; break;
+                    case "q": quantity = (int)fields[i + 1]; break;
+                    case "r": request = fields[i + 1]!; break;
+                    case "t": at = (long)fields[i + 1]; break;
+                }
+            }
+            list.Add(new LedgerEntry(id, new OrderIntent(orderId, saleId, user, quantity, request, at)));
+        }
+        return list;
+    }
+
+    public async Task AcknowledgeAsync(long saleId, IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken)
+    {
+        var args = new object[2 + entries.Count];
+        args[0] = (string)RedisKeys.For(saleId).Ledger!;
+        args[1] = RedisKeys.RelayGroup;
+        for (var i = 0; i < entries.Count; i++) args[2 + i] = entries[i].EntryId;
+        await RedisStockGate.GuardAsync(() => redis.GetDatabase().ExecuteAsync("XACK", args)).ConfigureAwait(false);
+    }
+}

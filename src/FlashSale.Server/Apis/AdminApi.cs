@@ -1,0 +1,87 @@
+using System.Security.Cryptography;
+using System.Text;
+using FlashSale.Core.Ids;
+using FlashSale.Core.Orders;
+using FlashSale.Core.Purchasing;
+using FlashSale.Core.Sales;
+using FlashSale.Server.Hosting;
+using FlashSale.Server.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FlashSale.Server.Apis;
+
+public static class AdminApi
+{
+    public const string AdminKeyHeader = "X-Admin-Key";
+
+    public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/api/admin").AddEndpointFilter(RequireAdminKey);
+        admin.MapPost("/sales", CreateSaleAsync);
+        admin.MapGet("/sales/{saleId}/stats", GetStatsAsync);
+        return app;
+    }
+
+    private static ValueTask<object?> RequireAdminKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var given = http.Request.Headers[AdminKeyHeader].ToString();
+        if (given.Length == 0) return ValueTask.FromResult<object?>(Problems.AdminKeyMissing);
+        var expected = http.RequestServices.GetRequiredService<FlashSaleSettings>().AdminKey;
+        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected))
+            ? next(context)
+            : ValueTask.FromResult<object?>(Problems.AdminKeyWrong);
+    }
+
+    private static async Task<Results<Created<SaleResponse>, ProblemResult>> CreateSaleAsync(
+        HttpContext context, IFlashSaleStore store, PurchaseFunnel funnel, SaleCatalog catalog, SnowflakeIdGenerator ids, TimeProvider time)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(context.Request, AppJsonContext.Default.CreateSaleRequest);
+        if (problem is not null) return problem;
+        if (body!.Name is null || body.ProductId is null || body.Price is null || body.Stock is null || body.PerUserLimit is null
+            || body.StartsAt is null || body.EndsAt is null)
+        {
+            return Problems.InvalidRequest("name, productId, price, stock, perUserLimit, startsAt and endsAt are required.");
+        }
+        var request = new NewSale(body.Name, body.ProductId, body.Price.Value, body.Stock.Value, body.PerUserLimit.Value,
+            body.StartsAt.Value, body.EndsAt.Value, body.PaymentTimeoutSeconds ?? 900);
+        if (NewSaleValidator.Validate(request) is { } invalid) return Problems.InvalidRequest(invalid);
+
+        var sale = new Sale(ids.NextId(), request.Name, request.ProductId, request.Price, request.Stock, request.PerUserLimit,
+            request.StartsAt, request.EndsAt, request.PaymentTimeoutSeconds);
+        await store.CreateSaleAsync(sale, context.RequestAborted);
+        catalog.Remember(sale);
+        try
+        {
+            // The gate is preheated before the sale is announced; should Redis be down, the first purchase preheats it.
+            await funnel.PreheatAsync(sale.Id, context.RequestAborted);
+        }
+        catch (GateUnavailableException)
+        {
+            return Problems.Unavailable;
+        }
+        var state = sale.WindowAt(time.GetUtcNow()) == SaleWindow.Upcoming ? "upcoming" : "active";
+        return TypedResults.Created($"/api/sales/{SaleResponse.Id(sale.Id)}", SaleResponse.From(sale, state, sale.Stock));
+    }
+
+    private static async Task<Results<Ok<SaleStatsResponse>, ProblemResult>> GetStatsAsync(
+        string saleId, SaleCatalog catalog, IStockGate gate, IFlashSaleStore store, CancellationToken cancellationToken)
+    {
+        if (!long.TryParse(saleId, out var id)) return Problems.SaleNotFound;
+        var sale = await catalog.FindAsync(id, cancellationToken);
+        if (sale is null) return Problems.SaleNotFound;
+        GateSaleCounters? gateCounters;
+        try
+        {
+            gateCounters = await gate.GetCountersAsync(id, cancellationToken);
+        }
+        catch (GateUnavailableException)
+        {
+            return Problems.Unavailable;
+        }
+        var db = await store.GetCountersAsync(id, cancellationToken);
+        var accepted = gateCounters is null ? 0 : gateCounters.Accepted - gateCounters.Failed;
+        return TypedResults.Ok(new SaleStatsResponse(SaleResponse.Id(id), sale.Stock, accepted, db.PersistedUnits,
+            gateCounters?.Failed ?? 0, gateCounters?.Remaining ?? -1, db.AvailableStock, db.OrdersByStatus));
+    }
+}

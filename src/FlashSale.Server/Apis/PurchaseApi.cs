@@ -1,0 +1,41 @@
+using FlashSale.Core.Purchasing;
+using FlashSale.Server.Auth;
+using FlashSale.Server.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FlashSale.Server.Apis;
+
+public static class PurchaseApi
+{
+    public const int MaxRequestIdLength = 64;
+
+    public static IEndpointRouteBuilder MapPurchaseApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/sales/{saleId}/purchase", PurchaseAsync).RequireAuthorization();
+        return app;
+    }
+
+    private static async Task<Results<Accepted<PurchaseAccepted>, ProblemResult>> PurchaseAsync(
+        string saleId, HttpContext context, PurchaseFunnel funnel)
+    {
+        if (!long.TryParse(saleId, out var id)) return Problems.SaleNotFound;
+        var (body, problem) = await JsonBody.ReadAsync(context.Request, AppJsonContext.Default.PurchaseRequestBody);
+        if (problem is not null) return problem;
+        if (body!.Quantity is not { } quantity) return Problems.InvalidRequest("quantity is required.");
+        if (string.IsNullOrWhiteSpace(body.RequestId) || body.RequestId.Length > MaxRequestIdLength)
+            return Problems.InvalidRequest($"requestId is required and at most {MaxRequestIdLength} characters.");
+
+        GateDecision decision;
+        try
+        {
+            decision = await funnel.PurchaseAsync(id, context.User.UserId(), quantity, body.RequestId, context.RequestAborted);
+        }
+        catch (GateUnavailableException)
+        {
+            return Problems.Unavailable;
+        }
+        if (!decision.IsAccepted) return Problems.ForRefusal(decision.Outcome);
+        var orderId = SaleResponse.Id(decision.OrderId);
+        return TypedResults.Accepted($"/api/orders/{orderId}", new PurchaseAccepted(orderId, Core.Orders.OrderStatus.Queued));
+    }
+}

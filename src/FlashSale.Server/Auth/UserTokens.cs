@@ -1,0 +1,66 @@
+using System.Security.Claims;
+using System.Text;
+using FlashSale.Server.Hosting;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace FlashSale.Server.Auth;
+
+/// <summary>Issues and validates user tokens: JWT, HS256, sub = user id.</summary>
+public sealed class UserTokens
+{
+    public const int MaxUserIdLength = 64;
+    private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
+    private readonly SigningCredentials _credentials;
+    private readonly TokenValidationParameters _validation;
+    private readonly FlashSaleSettings _settings;
+    private readonly TimeProvider _time;
+
+    public UserTokens(FlashSaleSettings settings, TimeProvider time)
+    {
+        _settings = settings;
+        _time = time;
+        var key = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(settings.SigningKey));
+        _credentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256);
+        _validation = new TokenValidationParameters
+        {
+            ValidIssuer = settings.Issuer,
+            ValidateIssuer = true,
+            ValidateAudience = false,
+            ValidateLifetime = true,
+            RequireExpirationTime = true,
+            IssuerSigningKey = key,
+            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+            ClockSkew = TimeSpan.FromSeconds(30),
+            NameClaimType = JwtRegisteredClaimNames.Sub,
+        };
+    }
+
+    public static bool IsValidUserId(string? userId) =>
+        !string.IsNullOrWhiteSpace(userId) && userId.Length <= MaxUserIdLength && !userId.Any(char.IsControl);
+
+    public (string Token, DateTimeOffset ExpiresAt) Issue(string userId)
+    {
+        var now = _time.GetUtcNow();
+        var expires = now + _settings.DevTokenLifetime;
+        var token = _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = _settings.Issuer,
+            Subject = new ClaimsIdentity([new Claim(JwtRegisteredClaimNames.Sub, userId)]),
+            IssuedAt = now.UtcDateTime,
+            NotBefore = now.UtcDateTime,
+            Expires = expires.UtcDateTime,
+            SigningCredentials = _credentials,
+        });
+        return (token, expires);
+    }
+
+    /// <summary>The user id of a valid token, or null.</summary>
+    public async Task<ClaimsIdentity?> ValidateAsync(string token)
+    {
+        var result = await _handler.ValidateTokenAsync(token, _validation).ConfigureAwait(false);
+        if (!result.IsValid) return null;
+        var sub = result.ClaimsIdentity.FindFirst(JwtRegisteredClaimNames.Sub)?.Value;
+        return IsValidUserId(sub) ? result.ClaimsIdentity : null;
+    }
+}

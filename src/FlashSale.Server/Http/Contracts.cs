@@ -1,0 +1,44 @@
+using System.Globalization;
+using FlashSale.Core.Orders;
+using FlashSale.Core.Sales;
+
+namespace FlashSale.Server.Http;
+
+// The HTTP contract of design §6. Ids are strings: 64-bit values do not fit JavaScript numbers.
+
+public sealed record TimeResponse(DateTimeOffset Now, long EpochMs);
+
+public sealed record DevTokenRequest(string? UserId);
+public sealed record DevTokenResponse(string Token, DateTimeOffset ExpiresAt);
+
+public sealed record CreateSaleRequest(
+    string? Name, string? ProductId, decimal? Price, int? Stock, int? PerUserLimit,
+    DateTimeOffset? StartsAt, DateTimeOffset? EndsAt, int? PaymentTimeoutSeconds);
+
+public sealed record SaleResponse(
+    string SaleId, string Name, string ProductId, decimal Price, int Stock, int PerUserLimit,
+    DateTimeOffset StartsAt, DateTimeOffset EndsAt, int PaymentTimeoutSeconds, string State, long Remaining)
+{
+    public static SaleResponse From(Sale sale, string state, long remaining) => new(
+        Id(sale.Id), sale.Name, sale.ProductId, sale.Price, sale.Stock, sale.PerUserLimit,
+        sale.StartsAt, sale.EndsAt, sale.PaymentTimeoutSeconds, state, remaining);
+
+    public static string Id(long id) => id.ToString(CultureInfo.InvariantCulture);
+}
+
+public sealed record SaleStatsResponse(
+    string SaleId, int Stock, long Accepted, long Persisted, long Failed, long RemainingInGate, long RemainingInDb,
+    IReadOnlyDictionary<string, long> OrdersByStatus);
+
+public sealed record PurchaseRequestBody(int? Quantity, string? RequestId, string? Token);
+public sealed record PurchaseAccepted(string OrderId, string Status);
+
+public sealed record OrderResponse(string OrderId, string SaleId, string UserId, int Quantity, string RequestId, string Status, DateTimeOffset AcceptedAt)
+{
+    public static OrderResponse From(Order o) => new(SaleResponse.Id(o.OrderId), SaleResponse.Id(o.SaleId), o.UserId, o.Quantity, o.RequestId, o.Status, o.AcceptedAt);
+
+    public static OrderResponse Queued(OrderIntent i) => new(SaleResponse.Id(i.OrderId), SaleResponse.Id(i.SaleId), i.UserId, i.Quantity, i.RequestId,
+        OrderStatus.Queued, DateTimeOffset.FromUnixTimeMilliseconds(i.AcceptedAtMs));
+}
+
+public sealed record HealthResponse(string Status, IReadOnlyDictionary<string, string> Checks);

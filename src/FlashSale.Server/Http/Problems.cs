@@ -1,0 +1,71 @@
+using System.Text.Json;
+using FlashSale.Core.Purchasing;
+
+namespace FlashSale.Server.Http;
+
+/// <summary>
+/// application/problem+json answers with a machine-readable <c>code</c> (design §6). The refusals a
+/// burst produces by the thousand are encoded once and written as bytes.
+/// </summary>
+public sealed class ProblemResult : IResult, IStatusCodeHttpResult, IContentTypeHttpResult
+{
+    public const string MediaType = "application/problem+json";
+    private readonly byte[] _body;
+
+    public ProblemResult(int status, string code, string title, string detail, int? retryAfterSeconds = null)
+    {
+        StatusCode = status;
+        Code = code;
+        RetryAfterSeconds = retryAfterSeconds;
+        _body = JsonSerializer.SerializeToUtf8Bytes(new ProblemBody("about:blank", title, status, detail, code), AppJsonContext.Default.ProblemBody);
+    }
+
+    public int? StatusCode { get; }
+    public string Code { get; }
+    public int? RetryAfterSeconds { get; }
+    public string ContentType => MediaType;
+
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        var response = httpContext.Response;
+        response.StatusCode = StatusCode!.Value;
+        response.ContentType = MediaType;
+        response.ContentLength = _body.Length;
+        if (RetryAfterSeconds is { } seconds) response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return response.Body.WriteAsync(_body).AsTask();
+    }
+}
+
+public sealed record ProblemBody(string Type, string Title, int Status, string Detail, string Code);
+
+public static class Problems
+{
+    public static readonly ProblemResult Unauthorized = new(401, "unauthorized", "Unauthorized", "A valid bearer token is required.");
+    public static readonly ProblemResult Forbidden = new(403, "forbidden", "Forbidden", "You may not do this.");
+    public static readonly ProblemResult AdminKeyMissing = new(401, "unauthorized", "Unauthorized", "The X-Admin-Key header is required.");
+    public static readonly ProblemResult AdminKeyWrong = new(403, "forbidden", "Forbidden", "The X-Admin-Key header is wrong.");
+    public static readonly ProblemResult SaleNotFound = new(404, "sale_not_found", "Sale not found", "No sale has this id.");
+    public static readonly ProblemResult OrderNotFound = new(404, "order_not_found", "Order not found", "You have no order with this id.");
+    public static readonly ProblemResult NotStarted = new(409, "not_started", "Not started", "The sale has not started yet.");
+    public static readonly ProblemResult LimitExceeded = new(409, "limit_exceeded", "Limit exceeded", "This would take you over the sale's per-user limit.");
+    public static readonly ProblemResult SoldOut = new(410, "sold_out", "Sold out", "The sale is sold out.");
+    public static readonly ProblemResult Ended = new(410, "ended", "Ended", "The sale has ended.");
+    public static readonly ProblemResult Busy = new(429, "busy", "Too busy", "Too many purchases are waiting; try again shortly with the same requestId.", retryAfterSeconds: 1);
+    public static readonly ProblemResult Unavailable = new(503, "unavailable", "Unavailable", "The stock gate cannot decide right now; nothing was sold. Try again with the same requestId.", retryAfterSeconds: 1);
+    public static readonly ProblemResult QuantityOutOfRange = InvalidRequest("quantity must be between 1 and the sale's per-user limit.");
+
+    public static ProblemResult InvalidRequest(string detail) => new(400, "invalid_request", "Invalid request", detail);
+
+    /// <summary>The HTTP answer to a refused purchase.</summary>
+    public static ProblemResult ForRefusal(GateOutcome outcome) => outcome switch
+    {
+        GateOutcome.LimitExceeded => LimitExceeded,
+        GateOutcome.SoldOut => SoldOut,
+        GateOutcome.NotStarted => NotStarted,
+        GateOutcome.Ended => Ended,
+        GateOutcome.UnknownSale => SaleNotFound,
+        GateOutcome.Invalid => QuantityOutOfRange,
+        GateOutcome.Busy => Busy,
+        _ => Unavailable,
+    };
+}
