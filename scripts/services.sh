@@ -353,8 +353,11 @@ redis_stop() {
     fi
     log "redis: stopping (pid $pid)"
     # SHUTDOWN fsyncs the AOF; SIGTERM does the same if the command fails.
-    redis_cli shutdown >/dev/null || true
-    wait_pid_gone "$pid" "$STOP_TIMEOUT" || kill_wait "$pid" redis
+    if redis_cli shutdown >/dev/null || ! pid_alive "$pid"; then
+        wait_pid_gone "$pid" "$STOP_TIMEOUT" || kill_wait "$pid" redis
+    else
+        kill_wait "$pid" redis
+    fi
     rm -f -- "$REDIS_PIDFILE"
     log "redis: stopped"
 }
@@ -765,8 +768,12 @@ rabbit_stop() {
     pid=$(rabbit_pid)
     if [[ -n $pid ]]; then
         log "rabbitmq: stopping (pid $pid)"
-        rabbitmqctl_ -q stop >/dev/null 2>&1 || log "rabbitmq: rabbitmqctl stop failed; sending SIGTERM"
-        wait_pid_gone "$pid" "$STOP_TIMEOUT" || kill_wait "$pid" rabbitmq
+        if rabbitmqctl_ -q --timeout 30 stop >/dev/null 2>&1; then
+            wait_pid_gone "$pid" "$STOP_TIMEOUT" || kill_wait "$pid" rabbitmq
+        else
+            log "rabbitmq: rabbitmqctl stop failed; sending SIGTERM"
+            kill_wait "$pid" rabbitmq
+        fi
         log "rabbitmq: stopped"
     else
         log "rabbitmq: not running"

@@ -20,8 +20,8 @@ internal static class SqlResources
     public static IEnumerable<(int Version, string Name, string Sql)> Migrations() =>
         typeof(SqlResources).Assembly.GetManifestResourceNames()
             .Where(n => n.StartsWith(Prefix + "Migrations", StringComparison.Ordinal))
-            .Select(n => n[(Prefix.Length + "Migrations".Length + 1)..])
-            .Select(n => (Version: int.Parse(n.AsSpan(0, 4), System.Globalization.CultureInfo.InvariantCulture), Name: n))
+            .Select(n => n[Prefix.Length..])
+            .Select(n => (Version: int.Parse(n.AsSpan("Migrations/".Length, 4), System.Globalization.CultureInfo.InvariantCulture), Resource: n))
             .OrderBy(m => m.Version)
-            .Select(m => (m.Version, m.Name, Get("Migrations." + m.Name)));
+            .Select(m => (m.Version, Path.GetFileName(m.Resource), Get(m.Resource)));
 }

@@ -139,7 +139,8 @@ public static class HostingExtensions
                 await action();
                 return;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException && attempt < 60)
+            catch (Exception ex) when (attempt < 60 && ex is Npgsql.NpgsqlException { IsTransient: true } or System.Net.Sockets.SocketException
+                                           or RedisConnectionException or RedisTimeoutException or TimeoutException)
             {
                 logger.LogWarning("{What} failed (attempt {Attempt}): {Reason}; retrying", what, attempt, ex.Message);
                 await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 5)), stopping);

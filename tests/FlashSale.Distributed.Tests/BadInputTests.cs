@@ -1,0 +1,131 @@
+using System.Net.Http.Headers;
+using System.Text;
+using FlashSale.Distributed.Tests.Infrastructure;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace FlashSale.Distributed.Tests;
+
+/// <summary>Every kind of bad input gets its 4xx problem+json code, and none of them changes anything.</summary>
+[Collection(DistributedCollection.Name)]
+public sealed class BadInputTests : IAsyncLifetime
+{
+    private readonly ServerProcess _server = new("api,worker");
+    private FlashSaleClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        await _server.StartAsync();
+        _client = FlashSaleClient.For(_server);
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    [Fact]
+    public async Task Bad_purchases_are_refused_with_their_code_and_change_nothing()
+    {
+        var saleId = await _client.CreateSaleAsync(stock: 10, perUserLimit: 2);
+        var token = await _client.TokenAsync("alice");
+
+        var cases = new (string Name, string Body, string? Token, string Sale, int Status, string Code)[]
+        {
+            ("malformed JSON", "{\"quantity\": 1, \"requestId\": ", token, saleId, 400, "invalid_request"),
+            ("not an object", "[1,2]", token, saleId, 400, "invalid_request"),
+            ("missing quantity", "{\"requestId\":\"r1\"}", token, saleId, 400, "invalid_request"),
+            ("missing requestId", "{\"quantity\":1}", token, saleId, 400, "invalid_request"),
+            ("empty requestId", "{\"quantity\":1,\"requestId\":\"\"}", token, saleId, 400, "invalid_request"),
+            ("requestId too long", $"{{\"quantity\":1,\"requestId\":\"{new string('x', 65)}\"}}", token, saleId, 400, "invalid_request"),
+            ("quantity 0", "{\"quantity\":0,\"requestId\":\"r2\"}", token, saleId, 400, "invalid_request"),
+            ("quantity negative", "{\"quantity\":-1,\"requestId\":\"r3\"}", token, saleId, 400, "invalid_request"),
+            ("quantity above limit", "{\"quantity\":3,\"requestId\":\"r4\"}", token, saleId, 400, "invalid_request"),
+            ("quantity huge", "{\"quantity\":99999999999999,\"requestId\":\"r5\"}", token, saleId, 400, "invalid_request"),
+            ("quantity not a number", "{\"quantity\":\"two\",\"requestId\":\"r6\"}", token, saleId, 400, "invalid_request"),
+            ("unknown sale", "{\"quantity\":1,\"requestId\":\"r7\"}", token, "123456789", 404, "sale_not_found"),
+            ("sale id not a number", "{\"quantity\":1,\"requestId\":\"r8\"}", token, "abc", 404, "sale_not_found"),
+            ("missing token", "{\"quantity\":1,\"requestId\":\"r9\"}", null, saleId, 401, "unauthorized"),
+            ("forged token", "{\"quantity\":1,\"requestId\":\"r10\"}", Forged("alice"), saleId, 401, "unauthorized"),
+            ("garbage token", "{\"quantity\":1,\"requestId\":\"r11\"}", "not.a.jwt", saleId, 401, "unauthorized"),
+        };
+
+        foreach (var c in cases)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"api/sales/{c.Sale}/purchase")
+            {
+                Content = new StringContent(c.Body, Encoding.UTF8, "application/json"),
+            };
+            if (c.Token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", c.Token);
+            using var response = await _client.Http.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            ((int)response.StatusCode).Should().Be(c.Status, $"{c.Name}: {body}");
+            response.Content.Headers.ContentType?.MediaType.Should().Be("application/problem+json", c.Name);
+            body.Should().Contain($"\"code\":\"{c.Code}\"", c.Name);
+        }
+
+        var stats = await _client.StatsAsync(saleId);
+        stats["accepted"]!.GetValue<long>().Should().Be(0);
+        stats["remainingInGate"]!.GetValue<long>().Should().Be(10);
+        stats["remainingInDb"]!.GetValue<long>().Should().Be(10);
+        (await Database.ScalarAsync<long>("SELECT count(*) FROM orders WHERE sale_id = @s", ("s", long.Parse(saleId)))).Should().Be(0);
+
+        // And the sale still sells: the refusals left it intact.
+        (await _client.PurchaseAsync(saleId, token, 2, "good")).Status.Should().Be(202);
+    }
+
+    [Fact]
+    public async Task Admin_calls_need_the_right_key_and_valid_sales()
+    {
+        var before = await Database.ScalarAsync<long>("SELECT count(*) FROM sales");
+        var valid = "{\"name\":\"x\",\"productId\":\"p\",\"price\":1,\"stock\":5,\"perUserLimit\":1,\"startsAt\":\"2030-01-01T00:00:00Z\",\"endsAt\":\"2030-01-01T01:00:00Z\"}";
+        var cases = new (string Name, string Body, string? Key, int Status, string Code)[]
+        {
+            ("no key", valid, null, 401, "unauthorized"),
+            ("wrong key", valid, "wrong-key-wrong-key", 403, "forbidden"),
+            ("malformed", "{", TestServices.AdminKey, 400, "invalid_request"),
+            ("missing stock", valid.Replace("\"stock\":5,", ""), TestServices.AdminKey, 400, "invalid_request"),
+            ("zero stock", valid.Replace("\"stock\":5", "\"stock\":0"), TestServices.AdminKey, 400, "invalid_request"),
+            ("zero limit", valid.Replace("\"perUserLimit\":1", "\"perUserLimit\":0"), TestServices.AdminKey, 400, "invalid_request"),
+            ("ends before start", valid.Replace("T01:00:00Z", "T00:00:00Z"), TestServices.AdminKey, 400, "invalid_request"),
+            ("negative price", valid.Replace("\"price\":1", "\"price\":-1"), TestServices.AdminKey, 400, "invalid_request"),
+        };
+        foreach (var c in cases)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "api/admin/sales") { Content = new StringContent(c.Body, Encoding.UTF8, "application/json") };
+            if (c.Key is not null) request.Headers.Add("X-Admin-Key", c.Key);
+            using var response = await _client.Http.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            ((int)response.StatusCode).Should().Be(c.Status, $"{c.Name}: {body}");
+            response.Content.Headers.ContentType?.MediaType.Should().Be("application/problem+json", c.Name);
+            body.Should().Contain($"\"code\":\"{c.Code}\"", c.Name);
+        }
+        (await Database.ScalarAsync<long>("SELECT count(*) FROM sales")).Should().Be(before, "no refused call created a sale");
+
+        using var stats = new HttpRequestMessage(HttpMethod.Get, "api/admin/sales/1/stats");
+        stats.Headers.Add("X-Admin-Key", "wrong-key-wrong-key");
+        ((int)(await _client.Http.SendAsync(stats)).StatusCode).Should().Be(403);
+    }
+
+    [Fact]
+    public async Task Someone_elses_order_is_not_found()
+    {
+        var saleId = await _client.CreateSaleAsync(stock: 5, perUserLimit: 1);
+        var alice = await _client.TokenAsync("alice");
+        var bob = await _client.TokenAsync("bob");
+        var bought = await _client.PurchaseAsync(saleId, alice, 1, "a1");
+        bought.Status.Should().Be(202);
+        bought.Location.Should().Be($"/api/orders/{bought.OrderId}");
+
+        var (mine, order) = await _client.GetAsync($"api/orders/{bought.OrderId}", alice);
+        mine.Should().Be(200);
+        order!["status"]!.GetValue<string>().Should().BeOneOf("queued", "pending_payment");
+        (await _client.GetAsync($"api/orders/{bought.OrderId}", bob)).Status.Should().Be(404);
+        (await _client.GetAsync($"api/orders/{bought.OrderId}")).Status.Should().Be(401);
+    }
+
+    private static string Forged(string userId) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+    {
+        Issuer = "flashsale",
+        Claims = new Dictionary<string, object> { ["sub"] = userId },
+        Expires = DateTime.UtcNow.AddHours(1),
+        SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes("an-attackers-own-key-0123456789abcdef")), SecurityAlgorithms.HmacSha256),
+    });
+}

@@ -1,0 +1,99 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace FlashSale.Distributed.Tests.Infrastructure;
+
+/// <summary>The HTTP API as a test drives it.</summary>
+public sealed class FlashSaleClient(HttpClient http)
+{
+    public HttpClient Http => http;
+
+    public static FlashSaleClient For(ServerProcess server, int maxConnections = 256) => new(new HttpClient(new SocketsHttpHandler
+    {
+        MaxConnectionsPerServer = maxConnections,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+    })
+    { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) });
+
+    public async Task<string> CreateSaleAsync(int stock, int perUserLimit, TimeSpan? startsIn = null, TimeSpan? lasts = null)
+    {
+        var startsAt = DateTimeOffset.UtcNow + (startsIn ?? TimeSpan.FromSeconds(-1));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/admin/sales")
+        {
+            Content = JsonContent.Create(new
+            {
+                name = "Test phone",
+                productId = "sku-1",
+                price = 1999.00m,
+                stock,
+                perUserLimit,
+                startsAt,
+                endsAt = startsAt + (lasts ?? TimeSpan.FromHours(1)),
+            }),
+        };
+        request.Headers.Add("X-Admin-Key", TestServices.AdminKey);
+        using var response = await http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.Created, body);
+        return JsonNode.Parse(body)!["saleId"]!.GetValue<string>();
+    }
+
+    public async Task<string> TokenAsync(string userId)
+    {
+        using var response = await http.PostAsJsonAsync("api/dev/token", new { userId });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>();
+    }
+
+    public async Task<PurchaseAnswer> PurchaseAsync(string saleId, string token, int quantity, string requestId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/sales/{saleId}/purchase")
+        {
+            Content = JsonContent.Create(new { quantity, requestId }),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        var json = body.Length > 0 ? JsonNode.Parse(body) : null;
+        return new PurchaseAnswer((int)response.StatusCode, json?["orderId"]?.GetValue<string>(), json?["code"]?.GetValue<string>(),
+            response.Content.Headers.ContentType?.MediaType, response.Headers.Location?.ToString());
+    }
+
+    public async Task<JsonObject> StatsAsync(string saleId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/admin/sales/{saleId}/stats");
+        request.Headers.Add("X-Admin-Key", TestServices.AdminKey);
+        using var response = await http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.OK, body);
+        return JsonNode.Parse(body)!.AsObject();
+    }
+
+    public async Task<(int Status, JsonObject? Body)> GetAsync(string path, string? token = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        using var response = await http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        return ((int)response.StatusCode, body.Length > 0 && body.TrimStart().StartsWith('{') ? JsonNode.Parse(body)!.AsObject() : null);
+    }
+
+    /// <summary>Waits until every accepted unit of the sale is in the database (the pipeline has drained).</summary>
+    public async Task<JsonObject> WaitForDrainAsync(string saleId, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(90));
+        JsonObject stats;
+        do
+        {
+            stats = await StatsAsync(saleId);
+            if (stats["accepted"]!.GetValue<long>() == stats["persisted"]!.GetValue<long>()) return stats;
+            await Task.Delay(200);
+        } while (DateTime.UtcNow < deadline);
+        throw new TimeoutException("pipeline did not drain: " + stats.ToJsonString());
+    }
+}
+
+public sealed record PurchaseAnswer(int Status, string? OrderId, string? Code, string? ContentType, string? Location);

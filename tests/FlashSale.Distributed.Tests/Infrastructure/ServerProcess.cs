@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace FlashSale.Distributed.Tests.Infrastructure;
+
+/// <summary>
+/// A FlashSale server started as its own OS process (the built FlashSale.Server.dll), on real HTTP, so a
+/// test can SIGKILL it mid-sale and start it again.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Dictionary<string, string> _environment;
+    private readonly StringBuilder _log = new();
+    private Process? _process;
+
+    public ServerProcess(string roles, IDictionary<string, string>? settings = null, int? port = null)
+    {
+        Port = port ?? TestServices.FreePort();
+        Roles = roles;
+        _environment = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ConnectionStrings__Redis"] = TestServices.Redis,
+            ["ConnectionStrings__RabbitMq"] = TestServices.RabbitMq,
+            ["ConnectionStrings__Postgres"] = TestServices.Postgres,
+            ["FlashSale__Roles"] = roles,
+            ["FlashSale__AdminKey"] = TestServices.AdminKey,
+            ["FlashSale__Auth__SigningKey"] = TestServices.SigningKey,
+            ["FlashSale__Auth__DevTokens"] = "true",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__FlashSale"] = "Information",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) _environment[key] = value;
+    }
+
+    public int Port { get; }
+    public string Roles { get; }
+    public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
+    public string Log { get { lock (_log) return _log.ToString(); } }
+
+    public static string ServerDll
+    {
+        get
+        {
+            // The test runs from tests/X/bin/<Configuration>/net10.0: the server was built with the same configuration.
+            var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+            var dll = Path.Combine(TestServices.RepositoryRoot, "src", "FlashSale.Server", "bin", configuration, "net10.0", "FlashSale.Server.dll");
+            return File.Exists(dll) ? dll : throw new FileNotFoundException("Build the solution first", dll);
+        }
+    }
+
+    public async Task StartAsync(TimeSpan? timeout = null)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { ServerDll, "--urls", BaseAddress.ToString().TrimEnd('/') },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(ServerDll)!,
+        };
+        foreach (var (key, value) in _environment) info.Environment[key] = value;
+        var process = new Process { StartInfo = info };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited) throw new InvalidOperationException($"Server ({Roles}) exited with {process.ExitCode}:\n{Log}");
+            try
+            {
+                if ((await http.GetAsync("health/live")).IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"Server ({Roles}) did not start:\n{Log}");
+    }
+
+    /// <summary>SIGKILL: no shutdown hooks, no draining, exactly like a crash.</summary>
+    public void Kill()
+    {
+        if (_process is { HasExited: false } p)
+        {
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit(10_000);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        _process?.Dispose();
+        await Task.CompletedTask;
+    }
+}
