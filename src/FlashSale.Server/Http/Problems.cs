@@ -47,7 +47,7 @@ public static class Problems
     public static readonly ProblemResult SaleNotFound = new(404, "sale_not_found", "Sale not found", "No sale has this id.");
     public static readonly ProblemResult OrderNotFound = new(404, "order_not_found", "Order not found", "You have no order with this id.");
     public static readonly ProblemResult NotStarted = new(409, "not_started", "Not started", "The sale has not started yet.");
-    public static readonly ProblemResult LimitExceeded = new(409, "limit_exceeded", "Limit exceeded", "This would take you over the sale's per-user limit.");
+    public static readonly ProblemResult LimitExceeded = new(409, "limit_exceeded", "Limit exceeded", "This would take you over the per-user limit of this sale.");
     public static readonly ProblemResult SoldOut = new(410, "sold_out", "Sold out", "The sale is sold out.");
     public static readonly ProblemResult Ended = new(410, "ended", "Ended", "The sale has ended.");
     public static readonly ProblemResult Busy = new(429, "busy", "Too busy", "Too many purchases are waiting; try again shortly with the same requestId.", retryAfterSeconds: 1);

@@ -1,0 +1,44 @@
+using FlashSale.Distributed.Tests.Infrastructure;
+
+namespace FlashSale.Distributed.Tests;
+
+[Collection(DistributedCollection.Name)]
+public sealed class IdempotencyTests : IAsyncLifetime
+{
+    private readonly ServerProcess[] _servers = [new("api,worker"), new("api")];
+
+    public Task InitializeAsync() => Task.WhenAll(_servers.Select(s => s.StartAsync()));
+
+    public async Task DisposeAsync()
+    {
+        foreach (var s in _servers) await s.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Retrying_a_requestId_returns_the_same_order_and_deducts_once()
+    {
+        var clients = _servers.Select(s => FlashSaleClient.For(s)).ToArray();
+        var saleId = await clients[0].CreateSaleAsync(stock: 10, perUserLimit: 2);
+        var token = await clients[0].TokenAsync("retrier");
+
+        // The same requestId, sequentially and then 20 at once through two API processes.
+        var first = await clients[0].PurchaseAsync(saleId, token, 2, "same-request");
+        var again = await clients[1].PurchaseAsync(saleId, token, 2, "same-request");
+        var storm = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => clients[i % 2].PurchaseAsync(saleId, token, 2, "same-request")));
+
+        first.Status.Should().Be(202);
+        new[] { again }.Concat(storm).Should().OnlyContain(a => a.Status == 202 && a.OrderId == first.OrderId && a.Location == first.Location);
+
+        var stats = await clients[0].WaitForDrainAsync(saleId);
+        stats["remainingInGate"]!.GetValue<long>().Should().Be(8, "deducted once");
+        stats["remainingInDb"]!.GetValue<long>().Should().Be(8);
+        (await Database.OrdersAsync(long.Parse(saleId))).Should().ContainSingle().Which.OrderId.ToString().Should().Be(first.OrderId);
+
+        // A different requestId is a new purchase, and the limit (2) now refuses it.
+        (await clients[1].PurchaseAsync(saleId, token, 1, "another-request")).Code.Should().Be("limit_exceeded");
+        // Another user may use the same requestId string: ids are per user.
+        var other = await clients[0].PurchaseAsync(saleId, await clients[0].TokenAsync("someone-else"), 1, "same-request");
+        other.Status.Should().Be(202);
+        other.OrderId.Should().NotBe(first.OrderId);
+    }
+}

@@ -1,0 +1,58 @@
+using System.Diagnostics;
+
+namespace FlashSale.Distributed.Tests.Infrastructure;
+
+/// <summary>A redis-server of the test's own (loopback, temp dir, AOF fsync always), to stop and start at will.</summary>
+public sealed class PrivateRedis : IAsyncDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("flashsale-redis-").FullName;
+    private Process? _process;
+
+    public int Port { get; } = TestServices.FreePort();
+    public string ConnectionString => $"127.0.0.1:{Port}";
+
+    public async Task StartAsync()
+    {
+        var info = new ProcessStartInfo("redis-server")
+        {
+            ArgumentList = { "--port", Port.ToString(), "--bind", "127.0.0.1", "--dir", _dir, "--appendonly", "yes",
+                "--appendfsync", "always", "--save", "", "--daemonize", "no" },
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        _process = Process.Start(info)!;
+        _process.BeginOutputReadLine();
+        for (var i = 0; i < 100; i++)
+        {
+            try
+            {
+                using var tcp = new System.Net.Sockets.TcpClient();
+                await tcp.ConnectAsync("127.0.0.1", Port);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                await Task.Delay(50);
+            }
+        }
+        throw new TimeoutException("private redis-server did not start");
+    }
+
+    /// <summary>Stops the server abruptly; its append-only file keeps every acknowledged write.</summary>
+    public void Stop()
+    {
+        if (_process is { HasExited: false } p)
+        {
+            p.Kill();
+            p.WaitForExit(10_000);
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Stop();
+        _process?.Dispose();
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,57 @@
+using FlashSale.Distributed.Tests.Infrastructure;
+
+namespace FlashSale.Distributed.Tests;
+
+/// <summary>The gate fails closed: no Redis, no sale (503 unavailable, nothing sold); Redis back, the sale goes on.</summary>
+[Collection(DistributedCollection.Name)]
+public sealed class RedisOutageTests : IAsyncLifetime
+{
+    private readonly PrivateRedis _redis = new();
+    private ServerProcess _server = null!;
+
+    public async Task InitializeAsync()
+    {
+        await _redis.StartAsync();
+        _server = new ServerProcess("api,worker", new Dictionary<string, string> { ["ConnectionStrings__Redis"] = _redis.ConnectionString });
+        await _server.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Purchases_answer_503_while_redis_is_down_and_the_sale_continues_when_it_is_back()
+    {
+        var client = FlashSaleClient.For(_server);
+        var saleId = await client.CreateSaleAsync(stock: 10, perUserLimit: 1);
+        var tokens = await Crowd.SignInAsync(client, 10, "outage");
+        (await client.PurchaseAsync(saleId, tokens[0], 1, "before")).Status.Should().Be(202);
+        await client.WaitForDrainAsync(saleId);
+
+        _redis.Stop();
+        var during = await Task.WhenAll(Enumerable.Range(1, 5).Select(i => client.PurchaseAsync(saleId, tokens[i], 1, $"during-{i}")));
+        during.Should().OnlyContain(a => a.Status == 503 && a.Code == "unavailable" && a.ContentType == "application/problem+json");
+        (await Database.OrdersAsync(long.Parse(saleId))).Should().ContainSingle("nothing was sold while the gate was down");
+
+        await _redis.StartAsync();
+        PurchaseAnswer after;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        do
+        {
+            after = await client.PurchaseAsync(saleId, tokens[1], 1, "after");
+            after.Status.Should().BeOneOf([202, 503], "while Redis reconnects the answer is 202 or 503, never a guess");
+            if (after.Status == 202) break;
+            await Task.Delay(200);
+        } while (DateTime.UtcNow < deadline);
+        after.Status.Should().Be(202, "the sale continues once Redis is back");
+
+        var sold = (await Task.WhenAll(Enumerable.Range(2, 8).Select(i => client.PurchaseAsync(saleId, tokens[i], 1, "after")))).Count(a => a.Status == 202);
+        sold.Should().Be(8, "the state survived the restart: 1 + 1 sold before, 8 left");
+        var stats = await client.WaitForDrainAsync(saleId);
+        stats["accepted"]!.GetValue<long>().Should().Be(10);
+        stats["remainingInDb"]!.GetValue<long>().Should().Be(0);
+    }
+}
