@@ -10,6 +10,7 @@ settings="$(bash scripts/services.sh start)"
 while IFS= read -r line; do
   [ -n "$line" ] && export "${line?}"
 done <<< "$settings"
+export FlashSale__Mode=Distributed
 export ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Development}"
 if [ $# -eq 0 ]; then set -- --urls http://127.0.0.1:5080; fi
 exec dotnet run --project src/FlashSale.Server -c Release -- "$@"

@@ -1,23 +1,35 @@
 using FlashSale.Server.Hosting;
+using FlashSale.Server.Http;
 
-// FlashSale: one binary, roles api and/or worker (FlashSale:Roles). The request path is described in
-// docs/architecture.md; a purchase is decided in FlashSale.Core/Purchasing/PurchaseFunnel.cs.
+// FlashSale: one binary. FlashSale:Mode picks the adapters (Embedded: in-process gate + SQLite;
+// Distributed: Redis + RabbitMQ + PostgreSQL), FlashSale:Roles what a distributed process runs.
+// A purchase is decided in FlashSale.Core/Purchasing/PurchaseFunnel.cs; docs/architecture.md has the map.
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddFlashSaleOptions();
-builder.AddFlashSaleAuthentication();
-builder.AddDistributedAdapters();
-builder.AddPurchaseFunnel();
-builder.AddOrderPipeline();
+try
+{
+    builder.AddFlashSaleOptions();
+    builder.AddFlashSaleAuthentication();
+    builder.AddFlashSaleAdapters();
+    builder.AddPurchaseFunnel();
+    builder.AddOrderPipeline();
 
-var app = builder.Build();
+    await using var app = builder.Build();
 
-app.UseAuthentication();
-app.UseAuthorization();
-app.MapFlashSaleApis();
+    app.UseFlashSaleErrors();
+    app.UseAuthentication();
+    app.UseAuthorization();
+    app.MapFlashSaleApis();
 
-await app.InitializeFlashSaleAsync();
-await app.RunAsync();
+    await app.InitializeFlashSaleAsync();
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception ex) when (StartupErrors.IsExplained(ex))
+{
+    await Console.Error.WriteLineAsync($"FlashSale cannot start: {ex.Message}");
+    return 2;
+}
 
 /// <summary>Visible to WebApplicationFactory in tests.</summary>
 public partial class Program;

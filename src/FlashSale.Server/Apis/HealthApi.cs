@@ -25,10 +25,10 @@ public static class HealthApi
     }
 }
 
-internal sealed class PostgresHealthCheck(IFlashSaleStore store) : IHealthCheck
+internal sealed class StoreHealthCheck(IFlashSaleStore store) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        await store.IsReadyAsync(cancellationToken) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("PostgreSQL unreachable");
+        await store.IsReadyAsync(cancellationToken) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("database unreachable");
 }
 
 internal sealed class RedisHealthCheck(IConnectionMultiplexer redis) : IHealthCheck

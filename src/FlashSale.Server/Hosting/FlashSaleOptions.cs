@@ -4,8 +4,8 @@ public sealed class FlashSaleOptions
 {
     public const string Section = "FlashSale";
 
-    /// <summary>Distributed: Redis + RabbitMQ + PostgreSQL. (Embedded is the next milestone.)</summary>
-    public string Mode { get; set; } = "Distributed";
+    /// <summary>Embedded (default): one process, in-process gate, SQLite. Distributed: Redis + RabbitMQ + PostgreSQL.</summary>
+    public string Mode { get; set; } = "Embedded";
 
     /// <summary>Comma-separated: api, worker, or both.</summary>
     public string Roles { get; set; } = "api,worker";
@@ -14,6 +14,10 @@ public sealed class FlashSaleOptions
     public string? AdminKey { get; set; }
 
     public AuthOptions Auth { get; set; } = new();
+
+    public EmbeddedOptions Embedded { get; set; } = new();
+
+    public bool IsEmbedded => string.Equals(Mode, "Embedded", StringComparison.OrdinalIgnoreCase);
 
     public bool HasRole(string role) =>
         Roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Contains(role, StringComparer.OrdinalIgnoreCase);
@@ -30,4 +34,16 @@ public sealed class AuthOptions
     public string Issuer { get; set; } = "flashsale";
 
     public TimeSpan DevTokenLifetime { get; set; } = TimeSpan.FromHours(12);
+}
+
+public sealed class EmbeddedOptions
+{
+    /// <summary>The SQLite file (relative to the working directory); created with its folder on first run.</summary>
+    public string DatabasePath { get; set; } = "flashsale-data/flashsale.db";
+
+    /// <summary>Upper bound on the database file; writes beyond it fail like a full disk (503, nothing lost).</summary>
+    public int? MaxDatabaseSizeMb { get; set; }
+
+    /// <summary>On a first run (no sale in the database), create a demo sale starting a minute after start-up.</summary>
+    public bool DemoSale { get; set; } = true;
 }

@@ -13,10 +13,15 @@ public sealed class FlashSaleSettings
     {
         var o = options.Value;
         var development = environment.IsDevelopment();
-        if (!string.Equals(o.Mode, "Distributed", StringComparison.OrdinalIgnoreCase))
+        if (!o.IsEmbedded && !string.Equals(o.Mode, "Distributed", StringComparison.OrdinalIgnoreCase))
         {
             throw new OptionsValidationException(FlashSaleOptions.Section, typeof(FlashSaleOptions),
-                [$"FlashSale:Mode '{o.Mode}' is not supported by this build; use 'Distributed'."]);
+                [$"FlashSale:Mode '{o.Mode}' is unknown; use 'Embedded' or 'Distributed'."]);
+        }
+        if (o.IsEmbedded && !(o.HasRole("api") && o.HasRole("worker")))
+        {
+            throw new OptionsValidationException(FlashSaleOptions.Section, typeof(FlashSaleOptions),
+                [$"FlashSale:Roles '{o.Roles}': embedded mode runs api and worker in one process; use 'api,worker' or the Distributed mode."]);
         }
         if (!o.HasRole("api") && !o.HasRole("worker"))
         {
@@ -26,9 +31,11 @@ public sealed class FlashSaleSettings
 
         AdminKey = Secret(o.AdminKey, "FlashSale:AdminKey (env FlashSale__AdminKey)", 16, development, logger);
         SigningKey = Secret(o.Auth.SigningKey, "FlashSale:Auth:SigningKey (env FlashSale__Auth__SigningKey)", 32, development, logger);
-        DevTokens = o.Auth.DevTokens ?? development;
+        // Dev tokens default on where a newcomer tries things (Development, embedded), off otherwise.
+        DevTokens = o.Auth.DevTokens ?? (development || o.IsEmbedded);
         Issuer = o.Auth.Issuer;
         DevTokenLifetime = o.Auth.DevTokenLifetime;
+        Embedded = o.IsEmbedded;
         RunsApi = o.HasRole("api");
         RunsWorker = o.HasRole("worker");
     }
@@ -38,6 +45,7 @@ public sealed class FlashSaleSettings
     public bool DevTokens { get; }
     public string Issuer { get; }
     public TimeSpan DevTokenLifetime { get; }
+    public bool Embedded { get; }
     public bool RunsApi { get; }
     public bool RunsWorker { get; }
 

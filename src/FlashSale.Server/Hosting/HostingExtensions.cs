@@ -1,3 +1,4 @@
+using FlashSale.Core.Embedded;
 using FlashSale.Core.Ids;
 using FlashSale.Core.Orders;
 using FlashSale.Core.Pipeline;
@@ -9,6 +10,8 @@ using FlashSale.Redis;
 using FlashSale.Server.Apis;
 using FlashSale.Server.Auth;
 using FlashSale.Server.Http;
+using FlashSale.Sqlite;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using StackExchange.Redis;
 
@@ -33,6 +36,26 @@ public static class HostingExtensions
         builder.Services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization();
+        return builder;
+    }
+
+    /// <summary>The gate, queue and store of the configured mode (FlashSale:Mode).</summary>
+    public static WebApplicationBuilder AddFlashSaleAdapters(this WebApplicationBuilder builder) =>
+        ReadOptions(builder).IsEmbedded ? builder.AddEmbeddedAdapters() : builder.AddDistributedAdapters();
+
+    /// <summary>One process, no servers: the in-process gate journaling to SQLite, an in-process queue and writer.</summary>
+    public static WebApplicationBuilder AddEmbeddedAdapters(this WebApplicationBuilder builder)
+    {
+        var embedded = ReadOptions(builder).Embedded;
+        builder.Services.AddSingleton(_ => new SqliteDatabase(embedded.DatabasePath, embedded.MaxDatabaseSizeMb * 1024L * 1024L));
+        builder.Services.AddSingleton<SqliteFlashSaleStore>();
+        builder.Services.AddSingleton<IFlashSaleStore>(sp => sp.GetRequiredService<SqliteFlashSaleStore>());
+        builder.Services.AddSingleton<IIntentJournal, SqliteIntentJournal>();
+        builder.Services.AddSingleton<InProcessOrderQueue>();
+        builder.Services.AddSingleton<IOrderQueuePublisher>(sp => sp.GetRequiredService<InProcessOrderQueue>());
+        builder.Services.AddSingleton<IStockGate, InProcessStockGate>();
+        builder.Services.AddHostedService<InProcessOrderConsumer>();
+        builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("sqlite");
         return builder;
     }
 
@@ -66,7 +89,7 @@ public static class HostingExtensions
 
         builder.Services.AddHealthChecks()
             .AddCheck<RedisHealthCheck>("redis")
-            .AddCheck<PostgresHealthCheck>("postgres")
+            .AddCheck<StoreHealthCheck>("postgres")
             .AddCheck<RabbitMqHealthCheck>("rabbitmq");
         return builder;
     }
@@ -86,7 +109,8 @@ public static class HostingExtensions
     public static WebApplicationBuilder AddOrderPipeline(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<OrderWriter>();
-        if (RunsRole(builder, "worker"))
+        var options = ReadOptions(builder);
+        if (!options.IsEmbedded && options.HasRole("worker"))
         {
             builder.Services.AddHostedService<OrderRelay>();
             builder.Services.AddHostedService<RabbitMqOrderConsumer>();
@@ -117,17 +141,58 @@ public static class HostingExtensions
         var settings = app.Services.GetRequiredService<FlashSaleSettings>();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("FlashSale.Startup");
         var store = app.Services.GetRequiredService<IFlashSaleStore>();
-        await RetryAsync(logger, "PostgreSQL migration", () => store.MigrateAsync(app.Lifetime.ApplicationStopping), app.Lifetime.ApplicationStopping);
-
-        var redis = app.Services.GetRequiredService<IConnectionMultiplexer>();
         var identity = app.Services.GetRequiredService<WorkerIdentity>();
-        await RetryAsync(logger, "worker id from Redis", async () =>
+        var stopping = app.Lifetime.ApplicationStopping;
+        if (settings.Embedded)
         {
-            var sequence = await redis.GetDatabase().StringIncrementAsync("fs:worker-seq");
-            identity.Assign((int)(sequence % (SnowflakeIdGenerator.MaxWorkerId + 1)));
-        }, app.Lifetime.ApplicationStopping);
-        logger.LogInformation("FlashSale ready: roles {Roles}, worker id {WorkerId}, dev tokens {DevTokens}",
+            await store.MigrateAsync(stopping); // takes the database file for this process, or throws with the reason
+            identity.Assign(0); // one process owns the file: one worker id
+            await CreateDemoSaleOnFirstRunAsync(app, logger);
+        }
+        else
+        {
+            await RetryAsync(logger, "PostgreSQL migration", () => store.MigrateAsync(stopping), stopping);
+            var redis = app.Services.GetRequiredService<IConnectionMultiplexer>();
+            await RetryAsync(logger, "worker id from Redis", async () =>
+            {
+                var sequence = await redis.GetDatabase().StringIncrementAsync("fs:worker-seq");
+                identity.Assign((int)(sequence % (SnowflakeIdGenerator.MaxWorkerId + 1)));
+            }, stopping);
+        }
+        logger.LogInformation("FlashSale ready: mode {Mode}, roles {Roles}, worker id {WorkerId}, dev tokens {DevTokens}",
+            settings.Embedded ? "Embedded" : "Distributed",
             string.Join(',', new[] { settings.RunsApi ? "api" : null, settings.RunsWorker ? "worker" : null }.OfType<string>()), identity.Id, settings.DevTokens);
+    }
+
+    /// <summary>A first run (no sale yet) gets a demo sale, and the console says how to reach it.</summary>
+    private static async Task CreateDemoSaleOnFirstRunAsync(WebApplication app, ILogger logger)
+    {
+        var options = app.Services.GetRequiredService<IOptions<FlashSaleOptions>>().Value;
+        var settings = app.Services.GetRequiredService<FlashSaleSettings>();
+        var sqlite = app.Services.GetRequiredService<SqliteFlashSaleStore>();
+        var saleId = sqlite.AnySaleId();
+        if (saleId is null && options.Embedded.DemoSale)
+        {
+            var now = app.Services.GetRequiredService<TimeProvider>().GetUtcNow();
+            var sale = new Sale(app.Services.GetRequiredService<SnowflakeIdGenerator>().NextId(), "Demo phone", "demo-phone", 1999m,
+                Stock: 100, PerUserLimit: 1, StartsAt: now.AddMinutes(1), EndsAt: now.AddHours(1), PaymentTimeoutSeconds: 900);
+            await sqlite.CreateSaleAsync(sale, app.Lifetime.ApplicationStopping);
+            saleId = sale.Id;
+            logger.LogInformation("First run: created demo sale {SaleId} (100 units, limit 1, starts {StartsAt:u})", sale.Id, sale.StartsAt);
+        }
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var url = app.Urls.FirstOrDefault() ?? "http://localhost:5000";
+            Console.WriteLine($$"""
+
+                FlashSale (embedded mode) is running at {{url}}
+                  database:  {{app.Services.GetRequiredService<SqliteDatabase>().FilePath}}
+                  admin key: {{settings.AdminKey}}   (header X-Admin-Key)
+                  sale:      {{(saleId is null ? "none yet: POST /api/admin/sales" : $"{url}/api/sales/{saleId}")}}
+                  dev token: curl -s -XPOST {{url}}/api/dev/token -H 'content-type: application/json' -d '{"userId":"alice"}'
+
+                """);
+        });
     }
 
     private static async Task RetryAsync(ILogger logger, string what, Func<Task> action, CancellationToken stopping)
@@ -148,16 +213,19 @@ public static class HostingExtensions
         }
     }
 
-    private static bool RunsRole(WebApplicationBuilder builder, string role)
+    private static FlashSaleOptions ReadOptions(WebApplicationBuilder builder)
     {
         var options = new FlashSaleOptions();
         builder.Configuration.GetSection(FlashSaleOptions.Section).Bind(options);
-        return options.HasRole(role);
+        return options;
     }
 
     private static string Required(IConfiguration config, string name) =>
         config.GetConnectionString(name) is { Length: > 0 } value
             ? value
-            : throw new InvalidOperationException(
+            : throw new FlashSaleConfigurationException(
                 $"ConnectionStrings:{name} is not set (env ConnectionStrings__{name}). Start the local services with `scripts/services.sh start` and export what it prints.");
 }
+
+/// <summary>The configuration cannot work; the message names the key and the fix.</summary>
+public sealed class FlashSaleConfigurationException(string message) : Exception(message);

@@ -23,6 +23,7 @@ public sealed class ServerProcess : IAsyncDisposable
             ["ConnectionStrings__Redis"] = TestServices.Redis,
             ["ConnectionStrings__RabbitMq"] = TestServices.RabbitMq,
             ["ConnectionStrings__Postgres"] = TestServices.Postgres,
+            ["FlashSale__Mode"] = "Distributed",
             ["FlashSale__Roles"] = roles,
             ["FlashSale__AdminKey"] = TestServices.AdminKey,
             ["FlashSale__Auth__SigningKey"] = TestServices.SigningKey,

@@ -1,0 +1,205 @@
+using System.Collections.Concurrent;
+using FlashSale.Core.Orders;
+using FlashSale.Core.Pipeline;
+using FlashSale.Core.Purchasing;
+using FlashSale.Core.Sales;
+
+namespace FlashSale.Core.Embedded;
+
+/// <summary>
+/// The stock gate of embedded mode: the rules of <see cref="GateRules"/> applied in memory under a short
+/// lock (never held across an await), made durable by one journal append per batch before any answer
+/// leaves, then handed to the order queue. Batches of one sale are decided one after another so that
+/// a failed append can be undone before the next batch sees its effects.
+/// </summary>
+public sealed class InProcessStockGate(
+    IFlashSaleStore store,
+    IIntentJournal journal,
+    IOrderQueuePublisher queue,
+    TimeProvider time) : IStockGate
+{
+    private readonly ConcurrentDictionary<long, Lazy<Task<SaleState?>>> _sales = new();
+
+    public async Task DecideAsync(long saleId, ReadOnlyMemory<PurchaseRequest> requests, Memory<GateDecision> decisions, CancellationToken cancellationToken)
+    {
+        var sale = await LoadAsync(saleId, cancellationToken).ConfigureAwait(false);
+        if (sale is null)
+        {
+            decisions.Span.Fill(new GateDecision(GateOutcome.UnknownSale, 0, -1));
+            return;
+        }
+
+        await sale.Serial.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var accepted = sale.Decide(requests.Span, decisions.Span, time.GetUtcNow().ToUnixTimeMilliseconds());
+            if (accepted.Count == 0) return;
+            try
+            {
+                await journal.AppendAsync(accepted, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                sale.Undo(accepted);
+                throw new GateUnavailableException($"the intent journal could not be written: {ex.Message}", ex);
+            }
+            // Durable now; the queue is only a fast path (a crash here is recovered from the journal).
+            await queue.PublishAsync(accepted, CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            sale.Serial.Release();
+        }
+    }
+
+    /// <summary>The in-process gate loads itself from the store and journal on first use.</summary>
+    public Task PreheatAsync(SaleStockSnapshot snapshot, CancellationToken cancellationToken) => LoadAsync(snapshot.Sale.Id, cancellationToken);
+
+    public async Task<GateSaleCounters?> GetCountersAsync(long saleId, CancellationToken cancellationToken) =>
+        (await LoadAsync(saleId, cancellationToken).ConfigureAwait(false))?.Counters();
+
+    public Task<OrderIntent?> FindIntentAsync(long orderId, CancellationToken cancellationToken)
+    {
+        foreach (var entry in _sales.Values)
+        {
+            if (entry.IsValueCreated && entry.Value.IsCompletedSuccessfully && entry.Value.Result?.Find(orderId) is { } intent)
+                return Task.FromResult<OrderIntent?>(intent);
+        }
+        return Task.FromResult<OrderIntent?>(null);
+    }
+
+    public async Task<bool> ReturnFailedAsync(OrderIntent intent, CancellationToken cancellationToken)
+    {
+        var sale = await LoadAsync(intent.SaleId, cancellationToken).ConfigureAwait(false);
+        if (sale is null) return false;
+        if (!await journal.MarkReturnedAsync(intent.OrderId, cancellationToken).ConfigureAwait(false)) return false;
+        sale.Return(intent);
+        return true;
+    }
+
+    private Task<SaleState?> LoadAsync(long saleId, CancellationToken cancellationToken)
+    {
+        var entry = _sales.GetOrAdd(saleId, id => new Lazy<Task<SaleState?>>(() => BuildAsync(id)));
+        var task = entry.Value;
+        if (task.IsFaulted || (task.IsCompletedSuccessfully && task.Result is null))
+        {
+            // A failed or empty load is not cached: the store may be back, the sale may exist now.
+            _sales.TryRemove(new KeyValuePair<long, Lazy<Task<SaleState?>>>(saleId, entry));
+        }
+        return task.WaitAsync(cancellationToken);
+    }
+
+    private async Task<SaleState?> BuildAsync(long saleId)
+    {
+        var sale = await store.FindSaleAsync(saleId, CancellationToken.None).ConfigureAwait(false);
+        if (sale is null) return null;
+        var intents = await journal.LoadSaleAsync(saleId, CancellationToken.None).ConfigureAwait(false);
+        return new SaleState(sale, intents);
+    }
+
+    /// <summary>One sale's gate state; every read and write happens under its monitor, never across an await.</summary>
+    private sealed class SaleState
+    {
+        private readonly Sale _sale;
+        private readonly long _startsMs, _endsMs;
+        private readonly Dictionary<string, long> _userTotals = new(StringComparer.Ordinal);
+        private readonly Dictionary<(string User, string Request), long> _requests = new();
+        private readonly Dictionary<long, OrderIntent> _intents = new();
+        private readonly Lock _sync = new();
+        private long _remaining, _accepted, _failed;
+
+        public SaleState(Sale sale, IReadOnlyList<JournaledIntent> journaled)
+        {
+            _sale = sale;
+            _startsMs = sale.StartsAt.ToUnixTimeMilliseconds();
+            _endsMs = sale.EndsAt.ToUnixTimeMilliseconds();
+            _remaining = sale.Stock;
+            foreach (var (intent, returned) in journaled)
+            {
+                Apply(intent);
+                if (returned) Return(intent);
+            }
+        }
+
+        public SemaphoreSlim Serial { get; } = new(1, 1);
+
+        public List<OrderIntent> Decide(ReadOnlySpan<PurchaseRequest> requests, Span<GateDecision> decisions, long nowMs)
+        {
+            var accepted = new List<OrderIntent>();
+            lock (_sync)
+            {
+                for (var i = 0; i < requests.Length; i++)
+                {
+                    ref readonly var r = ref requests[i];
+                    if (_requests.TryGetValue((r.UserId, r.RequestId), out var earlier))
+                    {
+                        decisions[i] = new GateDecision(GateOutcome.Replayed, earlier, _remaining);
+                        continue;
+                    }
+                    var outcome = GateRules.Decide(nowMs, _startsMs, _endsMs, _sale.PerUserLimit, _remaining,
+                        _userTotals.GetValueOrDefault(r.UserId), r.Quantity);
+                    if (outcome == GateOutcome.Accepted && _intents.ContainsKey(r.CandidateOrderId)) outcome = GateOutcome.Unavailable;
+                    if (outcome == GateOutcome.Accepted)
+                    {
+                        var intent = new OrderIntent(r.CandidateOrderId, _sale.Id, r.UserId, r.Quantity, r.RequestId, nowMs);
+                        Apply(intent);
+                        accepted.Add(intent);
+                    }
+                    decisions[i] = new GateDecision(outcome, outcome == GateOutcome.Accepted ? r.CandidateOrderId : 0, _remaining);
+                }
+            }
+            return accepted;
+        }
+
+        public void Undo(List<OrderIntent> intents)
+        {
+            lock (_sync)
+            {
+                foreach (var intent in intents)
+                {
+                    _remaining += intent.Quantity;
+                    _accepted -= intent.Quantity;
+                    AddUser(intent.UserId, -intent.Quantity);
+                    _requests.Remove((intent.UserId, intent.RequestId));
+                    _intents.Remove(intent.OrderId);
+                }
+            }
+        }
+
+        public void Return(OrderIntent intent)
+        {
+            lock (_sync)
+            {
+                _remaining += intent.Quantity;
+                _failed += intent.Quantity;
+                AddUser(intent.UserId, -intent.Quantity);
+            }
+        }
+
+        public GateSaleCounters Counters()
+        {
+            lock (_sync) return new GateSaleCounters(_remaining, _accepted, _failed);
+        }
+
+        public OrderIntent? Find(long orderId)
+        {
+            lock (_sync) return _intents.GetValueOrDefault(orderId);
+        }
+
+        private void Apply(OrderIntent intent)
+        {
+            _remaining -= intent.Quantity;
+            _accepted += intent.Quantity;
+            AddUser(intent.UserId, intent.Quantity);
+            _requests[(intent.UserId, intent.RequestId)] = intent.OrderId;
+            _intents[intent.OrderId] = intent;
+        }
+
+        private void AddUser(string user, long delta)
+        {
+            var total = _userTotals.GetValueOrDefault(user) + delta;
+            if (total <= 0) _userTotals.Remove(user);
+            else _userTotals[user] = total;
+        }
+    }
+}

@@ -1,0 +1,1 @@
+SELECT id FROM sales ORDER BY id LIMIT 1;

@@ -1,0 +1,8 @@
+SELECT s.available_stock,
+       coalesce(sum(CASE WHEN o.status IN ('pending_payment', 'paid') THEN o.quantity END), 0) AS persisted_units,
+       o.status,
+       count(o.order_id) AS orders
+FROM sales s
+LEFT JOIN orders o ON o.sale_id = s.id
+WHERE s.id = @sale_id
+GROUP BY s.available_stock, o.status;

@@ -1,0 +1,214 @@
+using System.Globalization;
+using FlashSale.Core.Orders;
+using FlashSale.Core.Sales;
+using Microsoft.Data.Sqlite;
+
+namespace FlashSale.Sqlite;
+
+/// <summary>The SQLite system of record of embedded mode: the same tables and guards as PostgreSQL.</summary>
+public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider time) : IFlashSaleStore
+{
+
+    public Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        database.Open();
+        return Task.CompletedTask;
+    }
+
+    public Task CreateSaleAsync(Sale sale, CancellationToken cancellationToken) =>
+        database.WriteAsync((connection, tx) =>
+        {
+            using var cmd = Command(connection, tx, "insert_sale.sql");
+            cmd.Parameters.AddWithValue("@id", sale.Id);
+            cmd.Parameters.AddWithValue("@name", sale.Name);
+            cmd.Parameters.AddWithValue("@product_id", sale.ProductId);
+            cmd.Parameters.AddWithValue("@price", sale.Price.ToString(CultureInfo.InvariantCulture));
+            cmd.Parameters.AddWithValue("@stock", sale.Stock);
+            cmd.Parameters.AddWithValue("@per_user_limit", sale.PerUserLimit);
+            cmd.Parameters.AddWithValue("@starts_at_ms", sale.StartsAt.ToUnixTimeMilliseconds());
+            cmd.Parameters.AddWithValue("@ends_at_ms", sale.EndsAt.ToUnixTimeMilliseconds());
+            cmd.Parameters.AddWithValue("@payment_timeout_seconds", sale.PaymentTimeoutSeconds);
+            cmd.Parameters.AddWithValue("@now_ms", time.GetUtcNow().ToUnixTimeMilliseconds());
+            return cmd.ExecuteNonQuery();
+        }, cancellationToken);
+
+    public Task<Sale?> FindSaleAsync(long saleId, CancellationToken cancellationToken) =>
+        Task.FromResult(FindSaleRow(saleId)?.Sale);
+
+    public Task<SaleStockSnapshot?> GetStockSnapshotAsync(long saleId, CancellationToken cancellationToken)
+    {
+        if (FindSaleRow(saleId) is not { } row) return Task.FromResult<SaleStockSnapshot?>(null);
+        using var connection = database.Connect();
+        using var cmd = Command(connection, null, "user_totals.sql");
+        cmd.Parameters.AddWithValue("@sale_id", saleId);
+        var totals = new Dictionary<string, int>(StringComparer.Ordinal);
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read()) totals[reader.GetString(0)] = reader.GetInt32(1);
+        return Task.FromResult<SaleStockSnapshot?>(new SaleStockSnapshot(row.Sale, row.Available, totals));
+    }
+
+    public async Task WriteOrdersAsync(IReadOnlyList<OrderIntent> intents, CancellationToken cancellationToken)
+    {
+        if (intents.Count == 0) return;
+        try
+        {
+            await database.WriteAsync((connection, tx) =>
+            {
+                var inserted = InsertOrders(connection, tx, intents);
+                DeductStock(connection, tx, inserted);
+                AddUserTotals(connection, tx, inserted);
+                return inserted.Count;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteDatabase.ConstraintError)
+        {
+            throw new OrderBatchRejectedException(ex.Message, ex);
+        }
+    }
+
+    private List<OrderIntent> InsertOrders(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<OrderIntent> intents)
+    {
+        using var cmd = Command(connection, tx, "insert_order.sql");
+        var orderId = cmd.Parameters.Add("@order_id", SqliteType.Integer);
+        var saleId = cmd.Parameters.Add("@sale_id", SqliteType.Integer);
+        var userId = cmd.Parameters.Add("@user_id", SqliteType.Text);
+        var quantity = cmd.Parameters.Add("@quantity", SqliteType.Integer);
+        var requestId = cmd.Parameters.Add("@request_id", SqliteType.Text);
+        var acceptedAt = cmd.Parameters.Add("@accepted_at_ms", SqliteType.Integer);
+        cmd.Parameters.AddWithValue("@now_ms", time.GetUtcNow().ToUnixTimeMilliseconds());
+        var inserted = new List<OrderIntent>(intents.Count);
+        foreach (var intent in intents)
+        {
+            orderId.Value = intent.OrderId; saleId.Value = intent.SaleId; userId.Value = intent.UserId;
+            quantity.Value = intent.Quantity; requestId.Value = intent.RequestId; acceptedAt.Value = intent.AcceptedAtMs;
+            if (cmd.ExecuteNonQuery() == 1) inserted.Add(intent);
+        }
+        return inserted;
+    }
+
+    private static void DeductStock(SqliteConnection connection, SqliteTransaction tx, List<OrderIntent> inserted)
+    {
+        using var cmd = Command(connection, tx, "deduct_stock.sql");
+        var saleId = cmd.Parameters.Add("@sale_id", SqliteType.Integer);
+        var units = cmd.Parameters.Add("@units", SqliteType.Integer);
+        foreach (var group in inserted.GroupBy(o => o.SaleId))
+        {
+            saleId.Value = group.Key;
+            units.Value = group.Sum(o => o.Quantity);
+            if (cmd.ExecuteNonQuery() != 1)
+            {
+                throw new OrderBatchRejectedException($"not enough stock in the database for sale {group.Key}");
+            }
+        }
+    }
+
+    private static void AddUserTotals(SqliteConnection connection, SqliteTransaction tx, List<OrderIntent> inserted)
+    {
+        using var cmd = Command(connection, tx, "add_user_total.sql");
+        var saleId = cmd.Parameters.Add("@sale_id", SqliteType.Integer);
+        var userId = cmd.Parameters.Add("@user_id", SqliteType.Text);
+        var units = cmd.Parameters.Add("@units", SqliteType.Integer);
+        foreach (var group in inserted.GroupBy(o => (o.SaleId, o.UserId)))
+        {
+            saleId.Value = group.Key.SaleId;
+            userId.Value = group.Key.UserId;
+            units.Value = group.Sum(o => o.Quantity);
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    public Task MarkFailedAsync(OrderIntent intent, string reason, CancellationToken cancellationToken) =>
+        database.WriteAsync((connection, tx) =>
+        {
+            using var cmd = Command(connection, tx, "mark_failed.sql");
+            cmd.Parameters.AddWithValue("@order_id", intent.OrderId);
+            cmd.Parameters.AddWithValue("@sale_id", intent.SaleId);
+            cmd.Parameters.AddWithValue("@user_id", intent.UserId);
+            cmd.Parameters.AddWithValue("@quantity", intent.Quantity);
+            cmd.Parameters.AddWithValue("@request_id", intent.RequestId);
+            cmd.Parameters.AddWithValue("@accepted_at_ms", intent.AcceptedAtMs);
+            cmd.Parameters.AddWithValue("@now_ms", time.GetUtcNow().ToUnixTimeMilliseconds());
+            cmd.Parameters.AddWithValue("@failure", reason.Length > 500 ? reason[..500] : reason);
+            return cmd.ExecuteNonQuery();
+        }, cancellationToken);
+
+    public Task<Order?> FindOrderAsync(long orderId, CancellationToken cancellationToken)
+    {
+        using var connection = database.Connect();
+        using var cmd = Command(connection, null, "find_order.sql");
+        cmd.Parameters.AddWithValue("@order_id", orderId);
+        using var reader = cmd.ExecuteReader();
+        return Task.FromResult(reader.Read() ? ReadOrder(reader) : null);
+    }
+
+    public Task<IReadOnlyList<Order>> GetUserOrdersAsync(long saleId, string userId, CancellationToken cancellationToken)
+    {
+        using var connection = database.Connect();
+        using var cmd = Command(connection, null, "user_orders.sql");
+        cmd.Parameters.AddWithValue("@sale_id", saleId);
+        cmd.Parameters.AddWithValue("@user_id", userId);
+        var orders = new List<Order>();
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read()) orders.Add(ReadOrder(reader));
+        return Task.FromResult<IReadOnlyList<Order>>(orders);
+    }
+
+    public Task<StoreSaleCounters> GetCountersAsync(long saleId, CancellationToken cancellationToken)
+    {
+        using var connection = database.Connect();
+        using var cmd = Command(connection, null, "sale_counters.sql");
+        cmd.Parameters.AddWithValue("@sale_id", saleId);
+        long available = 0, persisted = 0;
+        var byStatus = new Dictionary<string, long>(StringComparer.Ordinal);
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read())
+        {
+            available = reader.GetInt64(0);
+            persisted += reader.GetInt64(1);
+            if (!reader.IsDBNull(2)) byStatus[reader.GetString(2)] = reader.GetInt64(3);
+        }
+        return Task.FromResult(new StoreSaleCounters(available, persisted, byStatus));
+    }
+
+    public Task<bool> IsReadyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var connection = database.Connect();
+            using var cmd = new SqliteCommand("SELECT 1", connection);
+            cmd.ExecuteScalar();
+            return Task.FromResult(true);
+        }
+        catch (SqliteException)
+        {
+            return Task.FromResult(false);
+        }
+    }
+
+    /// <summary>The id of some sale, or null when the database has none (first run).</summary>
+    public long? AnySaleId()
+    {
+        using var connection = database.Connect();
+        using var cmd = Command(connection, null, "any_sale.sql");
+        return cmd.ExecuteScalar() is long id ? id : null;
+    }
+
+    private (Sale Sale, int Available)? FindSaleRow(long saleId)
+    {
+        using var connection = database.Connect();
+        using var cmd = Command(connection, null, "find_sale.sql");
+        cmd.Parameters.AddWithValue("@id", saleId);
+        using var r = cmd.ExecuteReader();
+        if (!r.Read()) return null;
+        var sale = new Sale(r.GetInt64(0), r.GetString(1), r.GetString(2), decimal.Parse(r.GetString(3), CultureInfo.InvariantCulture),
+            r.GetInt32(4), r.GetInt32(5), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7)), r.GetInt32(8));
+        return (sale, r.GetInt32(9));
+    }
+
+    private static Order ReadOrder(SqliteDataReader r) => new(
+        r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetInt32(3), r.GetString(4), r.GetString(5),
+        DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7)));
+
+    internal static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? tx, string sqlFile) =>
+        new(SqlResources.Get(sqlFile), connection, tx);
+}

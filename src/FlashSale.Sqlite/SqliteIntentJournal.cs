@@ -1,0 +1,56 @@
+using FlashSale.Core.Embedded;
+using FlashSale.Core.Orders;
+using Microsoft.Data.Sqlite;
+
+namespace FlashSale.Sqlite;
+
+/// <summary>The in-process gate's journal: the intents table of the same SQLite file, synced on commit.</summary>
+public sealed class SqliteIntentJournal(SqliteDatabase database) : IIntentJournal
+{
+    public Task AppendAsync(IReadOnlyList<OrderIntent> intents, CancellationToken cancellationToken) =>
+        database.WriteAsync((connection, tx) =>
+        {
+            using var cmd = SqliteFlashSaleStore.Command(connection, tx, "append_intent.sql");
+            var orderId = cmd.Parameters.Add("@order_id", SqliteType.Integer);
+            var saleId = cmd.Parameters.Add("@sale_id", SqliteType.Integer);
+            var userId = cmd.Parameters.Add("@user_id", SqliteType.Text);
+            var quantity = cmd.Parameters.Add("@quantity", SqliteType.Integer);
+            var requestId = cmd.Parameters.Add("@request_id", SqliteType.Text);
+            var acceptedAt = cmd.Parameters.Add("@accepted_at_ms", SqliteType.Integer);
+            foreach (var intent in intents)
+            {
+                orderId.Value = intent.OrderId; saleId.Value = intent.SaleId; userId.Value = intent.UserId;
+                quantity.Value = intent.Quantity; requestId.Value = intent.RequestId; acceptedAt.Value = intent.AcceptedAtMs;
+                cmd.ExecuteNonQuery();
+            }
+            return intents.Count;
+        }, cancellationToken);
+
+    public Task<bool> MarkReturnedAsync(long orderId, CancellationToken cancellationToken) =>
+        database.WriteAsync((connection, tx) =>
+        {
+            using var cmd = SqliteFlashSaleStore.Command(connection, tx, "mark_returned.sql");
+            cmd.Parameters.AddWithValue("@order_id", orderId);
+            return cmd.ExecuteNonQuery() == 1;
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<JournaledIntent>> LoadSaleAsync(long saleId, CancellationToken cancellationToken) =>
+        Task.FromResult(Read("sale_intents.sql", cmd => cmd.Parameters.AddWithValue("@sale_id", saleId)));
+
+    public Task<IReadOnlyList<OrderIntent>> LoadUnwrittenAsync(CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<OrderIntent>>(Read("unwritten_intents.sql", _ => { }).Select(j => j.Intent).ToArray());
+
+    private IReadOnlyList<JournaledIntent> Read(string sqlFile, Action<SqliteCommand> bind)
+    {
+        using var connection = database.Connect();
+        using var cmd = SqliteFlashSaleStore.Command(connection, null, sqlFile);
+        bind(cmd);
+        var intents = new List<JournaledIntent>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            intents.Add(new JournaledIntent(new OrderIntent(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetInt32(3), r.GetString(4), r.GetInt64(5)), r.GetInt64(6) != 0));
+        }
+        return intents;
+    }
+}
