@@ -41,6 +41,13 @@ public sealed class SqliteDatabase : IDisposable
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new SqliteStartupException($"Cannot create the folder of {_path}: {ex.Message}. Set FlashSale:Embedded:DatabasePath to a writable place.", ex);
+        }
+        try
+        {
             _lockFile = new FileStream(_path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
         catch (IOException ex)

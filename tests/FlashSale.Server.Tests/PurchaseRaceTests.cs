@@ -1,12 +1,12 @@
-using FlashSale.Distributed.Tests.Infrastructure;
+using FlashSale.Server.Tests.Infrastructure;
 
-namespace FlashSale.Distributed.Tests;
+namespace FlashSale.Server.Tests;
 
 /// <summary>
 /// 20,000 attempts by 5,000 users (quantities 1-2, limit 2) on 1,000 units, over real HTTP, spread over two
 /// API+worker processes sharing one Redis, RabbitMQ and PostgreSQL.
 /// </summary>
-[Collection(DistributedCollection.Name)]
+[Collection(ServerCollection.Name)]
 public sealed class PurchaseRaceTests : IAsyncLifetime
 {
     private readonly ServerProcess[] _servers = [new("api,worker"), new("api,worker")];

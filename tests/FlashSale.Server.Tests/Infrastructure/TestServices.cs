@@ -1,4 +1,4 @@
-namespace FlashSale.Distributed.Tests.Infrastructure;
+namespace FlashSale.Server.Tests.Infrastructure;
 
 /// <summary>
 /// The real Redis, RabbitMQ and PostgreSQL these tests run against, as `scripts/services.sh start`

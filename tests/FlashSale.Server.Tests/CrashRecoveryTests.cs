@@ -1,12 +1,12 @@
-using FlashSale.Distributed.Tests.Infrastructure;
+using FlashSale.Server.Tests.Infrastructure;
 
-namespace FlashSale.Distributed.Tests;
+namespace FlashSale.Server.Tests;
 
 /// <summary>
 /// SIGKILL an API process and, separately, a worker process in the middle of a sale, restart them, and
 /// check that no answered purchase was lost and nothing was oversold.
 /// </summary>
-[Collection(DistributedCollection.Name)]
+[Collection(ServerCollection.Name)]
 public sealed class CrashRecoveryTests : IAsyncLifetime
 {
     private const int Stock = 5_000;

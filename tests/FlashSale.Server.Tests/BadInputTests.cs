@@ -1,13 +1,13 @@
 using System.Net.Http.Headers;
 using System.Text;
-using FlashSale.Distributed.Tests.Infrastructure;
+using FlashSale.Server.Tests.Infrastructure;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
-namespace FlashSale.Distributed.Tests;
+namespace FlashSale.Server.Tests;
 
 /// <summary>Every kind of bad input gets its 4xx problem+json code, and none of them changes anything.</summary>
-[Collection(DistributedCollection.Name)]
+[Collection(ServerCollection.Name)]
 public sealed class BadInputTests : IAsyncLifetime
 {
     private readonly ServerProcess _server = new("api,worker");

@@ -1,8 +1,8 @@
-using FlashSale.Distributed.Tests.Infrastructure;
+using FlashSale.Server.Tests.Infrastructure;
 
-namespace FlashSale.Distributed.Tests;
+namespace FlashSale.Server.Tests;
 
-[Collection(DistributedCollection.Name)]
+[Collection(ServerCollection.Name)]
 public sealed class PoisonMessageTests : IAsyncLifetime
 {
     private readonly ServerProcess _server = new("api,worker", new Dictionary<string, string>

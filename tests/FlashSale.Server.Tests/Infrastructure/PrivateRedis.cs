@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace FlashSale.Distributed.Tests.Infrastructure;
+namespace FlashSale.Server.Tests.Infrastructure;
 
 /// <summary>A redis-server of the test's own (loopback, temp dir, AOF fsync always), to stop and start at will.</summary>
 public sealed class PrivateRedis : IAsyncDisposable

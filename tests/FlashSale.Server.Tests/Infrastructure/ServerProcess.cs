@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace FlashSale.Distributed.Tests.Infrastructure;
+namespace FlashSale.Server.Tests.Infrastructure;
 
 /// <summary>
 /// A FlashSale server started as its own OS process (the built FlashSale.Server.dll), on real HTTP, so a
@@ -13,17 +13,25 @@ public sealed class ServerProcess : IAsyncDisposable
     private readonly StringBuilder _log = new();
     private Process? _process;
 
-    public ServerProcess(string roles, IDictionary<string, string>? settings = null, int? port = null)
-    {
-        Port = port ?? TestServices.FreePort();
-        Roles = roles;
-        _environment = new Dictionary<string, string>
+    /// <summary>A distributed-mode process with the given roles, on the test services.</summary>
+    public ServerProcess(string roles, IDictionary<string, string>? settings = null)
+        : this(roles, new Dictionary<string, string>
         {
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["ConnectionStrings__Redis"] = TestServices.Redis,
             ["ConnectionStrings__RabbitMq"] = TestServices.RabbitMq,
             ["ConnectionStrings__Postgres"] = TestServices.Postgres,
             ["FlashSale__Mode"] = "Distributed",
+        }, settings)
+    {
+    }
+
+    private ServerProcess(string roles, Dictionary<string, string> mode, IDictionary<string, string>? settings)
+    {
+        Port = TestServices.FreePort();
+        Roles = roles;
+        _environment = new Dictionary<string, string>(mode)
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["FlashSale__Roles"] = roles,
             ["FlashSale__AdminKey"] = TestServices.AdminKey,
             ["FlashSale__Auth__SigningKey"] = TestServices.SigningKey,
@@ -34,7 +42,32 @@ public sealed class ServerProcess : IAsyncDisposable
         foreach (var (key, value) in settings ?? new Dictionary<string, string>()) _environment[key] = value;
     }
 
+    /// <summary>An embedded-mode process (no servers) on its own SQLite file.</summary>
+    public static ServerProcess Embedded(string databasePath, IDictionary<string, string>? settings = null) =>
+        new("api,worker", new Dictionary<string, string>
+        {
+            ["FlashSale__Mode"] = "Embedded",
+            ["FlashSale__Embedded__DatabasePath"] = databasePath,
+            ["FlashSale__Embedded__DemoSale"] = "false",
+        }, settings);
+
     public int Port { get; }
+
+    public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
+
+    /// <summary>Starts the process and waits for it to exit by itself (a refused start); returns its exit code.</summary>
+    public async Task<int> StartExpectingExitAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await StartAsync(timeout);
+        }
+        catch (InvalidOperationException) when (ExitCode is not null)
+        {
+            return ExitCode.Value;
+        }
+        throw new InvalidOperationException($"The server started although it should not have:\n{Log}");
+    }
     public string Roles { get; }
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
     public string Log { get { lock (_log) return _log.ToString(); } }
@@ -95,10 +128,11 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
         Kill();
         _process?.Dispose();
-        await Task.CompletedTask;
+        _process = null;
+        return ValueTask.CompletedTask;
     }
 }

@@ -1,7 +1,7 @@
 using FlashSale.RabbitMq;
 using RabbitMQ.Client;
 
-namespace FlashSale.Distributed.Tests.Infrastructure;
+namespace FlashSale.Server.Tests.Infrastructure;
 
 /// <summary>Direct looks at RabbitMQ.</summary>
 public static class Broker

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace FlashSale.Distributed.Tests.Infrastructure;
+namespace FlashSale.Server.Tests.Infrastructure;
 
 /// <summary>Direct reads of PostgreSQL, to check what the API says against the system of record.</summary>
 public static class Database

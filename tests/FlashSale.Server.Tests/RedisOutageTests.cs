@@ -1,9 +1,9 @@
-using FlashSale.Distributed.Tests.Infrastructure;
+using FlashSale.Server.Tests.Infrastructure;
 
-namespace FlashSale.Distributed.Tests;
+namespace FlashSale.Server.Tests;
 
 /// <summary>The gate fails closed: no Redis, no sale (503 unavailable, nothing sold); Redis back, the sale goes on.</summary>
-[Collection(DistributedCollection.Name)]
+[Collection(ServerCollection.Name)]
 public sealed class RedisOutageTests : IAsyncLifetime
 {
     private readonly PrivateRedis _redis = new();

@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace FlashSale.Distributed.Tests.Infrastructure;
+namespace FlashSale.Server.Tests.Infrastructure;
 
 /// <summary>The HTTP API as a test drives it.</summary>
 public sealed class FlashSaleClient(HttpClient http)
