@@ -147,6 +147,8 @@ public sealed class InProcessStockGate(
                     }
                     decisions[i] = new GateDecision(outcome, outcome == GateOutcome.Accepted ? r.CandidateOrderId : 0, _remaining);
                 }
+                // Like decide.lua: every decision of a batch reports the stock left after the whole batch.
+                for (var i = 0; i < decisions.Length; i++) decisions[i] = decisions[i] with { Remaining = _remaining };
             }
             return accepted;
         }

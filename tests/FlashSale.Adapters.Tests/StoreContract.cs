@@ -1,0 +1,146 @@
+using FlashSale.Core.Orders;
+using FlashSale.Core.Sales;
+
+namespace FlashSale.Adapters.Tests;
+
+/// <summary>
+/// The system of record's contract (design §4), written once and run against every store: idempotent
+/// writes, the guarded stock update, the per-user limit checked again, failed orders.
+/// </summary>
+public abstract class StoreContract
+{
+    protected abstract IFlashSaleStore Store { get; }
+
+    private async Task<Sale> NewSaleAsync(int stock, int perUserLimit)
+    {
+        var sale = TestEnvironment.NewSale(stock, perUserLimit);
+        await Store.CreateSaleAsync(sale, default);
+        return sale;
+    }
+
+    private static OrderIntent Intent(Sale sale, string user, int quantity) =>
+        new(TestEnvironment.NewId(), sale.Id, user, quantity, Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+
+    [Fact]
+    public async Task A_sale_reads_back_as_it_was_written()
+    {
+        var sale = await NewSaleAsync(stock: 7, perUserLimit: 2);
+
+        var found = await Store.FindSaleAsync(sale.Id, default);
+
+        found.Should().NotBeNull();
+        found!.Price.Should().Be(10.50m);
+        found.Should().BeEquivalentTo(sale, o => o
+            .Using<DateTimeOffset>(c => c.Subject.Should().BeCloseTo(c.Expectation, TimeSpan.FromMilliseconds(1))).WhenTypeIs<DateTimeOffset>());
+        (await Store.FindSaleAsync(TestEnvironment.NewId(), default)).Should().BeNull();
+    }
+
+    [Fact]
+    public async Task Writing_the_same_intents_twice_writes_them_once()
+    {
+        var sale = await NewSaleAsync(stock: 10, perUserLimit: 2);
+        var batch = new[] { Intent(sale, "a", 2), Intent(sale, "b", 1) };
+
+        await Store.WriteOrdersAsync(batch, default);
+        await Store.WriteOrdersAsync(batch, default);
+        await Store.WriteOrdersAsync([batch[0], batch[0]], default);
+
+        var counters = await Store.GetCountersAsync(sale.Id, default);
+        counters.AvailableStock.Should().Be(7);
+        counters.PersistedUnits.Should().Be(3);
+        counters.OrdersByStatus.Should().BeEquivalentTo(new Dictionary<string, long> { ["pending_payment"] = 2 });
+        var snapshot = await Store.GetStockSnapshotAsync(sale.Id, default);
+        snapshot!.AvailableStock.Should().Be(7);
+        snapshot.UserTotals.Should().BeEquivalentTo(new Dictionary<string, int> { ["a"] = 2, ["b"] = 1 });
+        (await Store.GetUserOrdersAsync(sale.Id, "a", default)).Should().ContainSingle()
+            .Which.Should().Match<Order>(o => o.OrderId == batch[0].OrderId && o.Quantity == 2 && o.Status == OrderStatus.PendingPayment);
+    }
+
+    [Fact]
+    public async Task A_batch_that_would_oversell_is_refused_whole()
+    {
+        var sale = await NewSaleAsync(stock: 3, perUserLimit: 5);
+        await Store.WriteOrdersAsync([Intent(sale, "a", 2)], default);
+
+        var act = () => Store.WriteOrdersAsync([Intent(sale, "b", 1), Intent(sale, "c", 1)], default);
+
+        await act.Should().ThrowAsync<OrderBatchRejectedException>();
+        var counters = await Store.GetCountersAsync(sale.Id, default);
+        counters.AvailableStock.Should().Be(1, "nothing of the refused batch was written");
+        counters.PersistedUnits.Should().Be(2);
+        (await Store.GetUserOrdersAsync(sale.Id, "b", default)).Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task The_per_user_limit_is_checked_again()
+    {
+        var sale = await NewSaleAsync(stock: 10, perUserLimit: 2);
+        await Store.WriteOrdersAsync([Intent(sale, "a", 1)], default);
+
+        var act = () => Store.WriteOrdersAsync([Intent(sale, "a", 2)], default);
+        var together = () => Store.WriteOrdersAsync([Intent(sale, "b", 1), Intent(sale, "b", 2)], default);
+
+        await act.Should().ThrowAsync<OrderBatchRejectedException>();
+        await together.Should().ThrowAsync<OrderBatchRejectedException>("one batch may not sneak a user past the limit either");
+        (await Store.GetCountersAsync(sale.Id, default)).AvailableStock.Should().Be(9);
+    }
+
+    [Fact]
+    public async Task A_failed_order_takes_no_stock_and_blocks_its_late_write()
+    {
+        var sale = await NewSaleAsync(stock: 5, perUserLimit: 2);
+        var intent = Intent(sale, "a", 2);
+
+        await Store.MarkFailedAsync(intent, "refused", default);
+        await Store.WriteOrdersAsync([intent], default);
+
+        (await Store.FindOrderAsync(intent.OrderId, default))!.Status.Should().Be(OrderStatus.Failed);
+        var counters = await Store.GetCountersAsync(sale.Id, default);
+        counters.AvailableStock.Should().Be(5);
+        counters.PersistedUnits.Should().Be(0);
+        counters.OrdersByStatus.Should().BeEquivalentTo(new Dictionary<string, long> { ["failed"] = 1 });
+    }
+
+    [Fact]
+    public async Task Unknown_orders_are_not_found()
+    {
+        (await Store.FindOrderAsync(TestEnvironment.NewId(), default)).Should().BeNull();
+        (await Store.IsReadyAsync(default)).Should().BeTrue();
+    }
+}
+
+public sealed class SqliteStoreContract : StoreContract, IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("flashsale-store-").FullName;
+    private readonly FlashSale.Sqlite.SqliteDatabase _database;
+
+    public SqliteStoreContract()
+    {
+        _database = new FlashSale.Sqlite.SqliteDatabase(Path.Combine(_dir, "store.db"));
+        _database.Open();
+        Store = new FlashSale.Sqlite.SqliteFlashSaleStore(_database, TimeProvider.System);
+    }
+
+    protected override IFlashSaleStore Store { get; }
+
+    public void Dispose()
+    {
+        _database.Dispose();
+        Directory.Delete(_dir, recursive: true);
+    }
+}
+
+public sealed class PostgresStoreContract : StoreContract, IDisposable
+{
+    private readonly Npgsql.NpgsqlDataSource _dataSource = Npgsql.NpgsqlDataSource.Create(TestEnvironment.Postgres);
+
+    public PostgresStoreContract()
+    {
+        Store = new FlashSale.Postgres.PostgresFlashSaleStore(_dataSource, Microsoft.Extensions.Logging.Abstractions.NullLogger<FlashSale.Postgres.PostgresFlashSaleStore>.Instance);
+        Store.MigrateAsync(default).GetAwaiter().GetResult();
+    }
+
+    protected override IFlashSaleStore Store { get; }
+
+    public void Dispose() => _dataSource.Dispose();
+}

@@ -1,0 +1,25 @@
+using FlashSale.Core.Sales;
+
+namespace FlashSale.Adapters.Tests;
+
+internal static class TestEnvironment
+{
+    public static string Redis => Required("ConnectionStrings__Redis");
+    public static string Postgres => Required("ConnectionStrings__Postgres");
+
+    private static string Required(string name) =>
+        Environment.GetEnvironmentVariable(name) is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"{name} is not set: run the tests with scripts/test.sh, which starts the services.");
+
+    private static long _nextId = Random.Shared.NextInt64(1L << 40, 1L << 50);
+
+    /// <summary>Ids that no other test run has used, so tests can share one Redis and one database.</summary>
+    public static long NewId() => Interlocked.Increment(ref _nextId);
+
+    public static Sale NewSale(int stock, int perUserLimit, TimeSpan? startsIn = null, TimeSpan? lasts = null)
+    {
+        var starts = DateTimeOffset.UtcNow + (startsIn ?? TimeSpan.FromMinutes(-1));
+        return new Sale(NewId(), "Contract phone", "sku", 10.50m, stock, perUserLimit, starts, starts + (lasts ?? TimeSpan.FromHours(1)), 900);
+    }
+}
