@@ -82,12 +82,17 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
             }
             await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (PostgresException ex) when (ex.SqlState.StartsWith(DataException, StringComparison.Ordinal) || ex.SqlState.StartsWith(IntegrityViolation, StringComparison.Ordinal))
+        catch (PostgresException ex) when (IsRefusal(ex))
         {
-            // The database refuses this data (a limit, a missing sale, a bad value): retrying the same batch cannot help.
-            throw new OrderBatchRejectedException($"{ex.ConstraintName ?? ex.SqlState}: {ex.MessageText}", ex);
+            throw Refused(ex);
         }
     }
+
+    /// <summary>The database refuses this data (a limit, a missing sale, a bad value): retrying it unchanged cannot help.</summary>
+    private static bool IsRefusal(PostgresException ex) =>
+        ex.SqlState.StartsWith(DataException, StringComparison.Ordinal) || ex.SqlState.StartsWith(IntegrityViolation, StringComparison.Ordinal);
+
+    private static OrderBatchRejectedException Refused(PostgresException ex) => new($"{ex.ConstraintName ?? ex.SqlState}: {ex.MessageText}", ex);
 
     private static async Task<List<OrderIntent>> InsertOrdersAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<OrderIntent> intents, CancellationToken cancellationToken)
     {
@@ -155,7 +160,14 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
         cmd.Parameters.AddWithValue("request_id", intent.RequestId);
         cmd.Parameters.AddWithValue("accepted_at", DateTimeOffset.FromUnixTimeMilliseconds(intent.AcceptedAtMs).UtcDateTime);
         cmd.Parameters.AddWithValue("failure", reason.Length > 500 ? reason[..500] : reason);
-        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException ex) when (IsRefusal(ex))
+        {
+            throw Refused(ex);
+        }
     }
 
     public async Task<Order?> FindOrderAsync(long orderId, CancellationToken cancellationToken)

@@ -11,6 +11,9 @@ public sealed class RedisIntentLedger(IConnectionMultiplexer redis) : IIntentLed
     /// <summary>An entry unacknowledged this long belongs to a reader presumed dead and is taken over.</summary>
     public static readonly TimeSpan TakeOverAfter = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long after its end a sale's ledger is still watched.</summary>
+    public static readonly TimeSpan WatchAfterEnd = TimeSpan.FromMinutes(1);
+
     public async Task<IReadOnlyList<long>> GetWatchedSalesAsync(CancellationToken cancellationToken)
     {
         var members = await RedisStockGate.GuardAsync(() => redis.GetDatabase().SetMembersAsync(RedisKeys.WatchedSales)).ConfigureAwait(false);
@@ -20,9 +23,16 @@ public sealed class RedisIntentLedger(IConnectionMultiplexer redis) : IIntentLed
     public async Task<IReadOnlyList<LedgerEntry>> ReadAsync(long saleId, string readerName, int maxCount, CancellationToken cancellationToken)
     {
         var keys = RedisKeys.For(saleId);
-        var result = await RedisStockGate.GuardAsync(() => RedisScript.LedgerRead.EvaluateAsync(redis.GetDatabase(), [keys.Ledger],
-            [RedisKeys.RelayGroup, readerName, maxCount, (long)TakeOverAfter.TotalMilliseconds])).ConfigureAwait(false);
-        var entries = (RedisResult[])result!;
+        var db = redis.GetDatabase();
+        var result = await RedisStockGate.GuardAsync(() => RedisScript.LedgerRead.EvaluateAsync(db, [keys.Ledger, keys.Meta],
+            [RedisKeys.RelayGroup, readerName, maxCount, (long)TakeOverAfter.TotalMilliseconds, (long)WatchAfterEnd.TotalMilliseconds])).ConfigureAwait(false);
+        var reply = (RedisResult[])result!;
+        if ((int)reply[1] == 1)
+        {
+            // Ended and fully relayed: nothing can be added any more, so stop polling it.
+            await RedisStockGate.GuardAsync(() => db.SetRemoveAsync(RedisKeys.WatchedSales, saleId)).ConfigureAwait(false);
+        }
+        var entries = (RedisResult[])reply[0]!;
         var list = new List<LedgerEntry>(entries.Length);
         foreach (var entry in entries)
         {

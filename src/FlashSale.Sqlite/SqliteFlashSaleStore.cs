@@ -117,7 +117,19 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
         }
     }
 
-    public Task MarkFailedAsync(OrderIntent intent, string reason, CancellationToken cancellationToken) =>
+    public async Task MarkFailedAsync(OrderIntent intent, string reason, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await MarkFailedRowAsync(intent, reason, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteDatabase.ConstraintError)
+        {
+            throw new OrderBatchRejectedException(ex.Message, ex);
+        }
+    }
+
+    private Task MarkFailedRowAsync(OrderIntent intent, string reason, CancellationToken cancellationToken) =>
         database.WriteAsync((connection, tx) =>
         {
             using var cmd = Command(connection, tx, "mark_failed.sql");

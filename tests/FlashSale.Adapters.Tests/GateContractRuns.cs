@@ -43,7 +43,8 @@ public sealed class InProcessGateContract : GateContract, IDisposable
 /// <summary>The contract against decide.lua on the real Redis of the test services.</summary>
 public sealed class RedisGateContract : GateContract, IDisposable
 {
-    private readonly ConnectionMultiplexer _redis = ConnectionMultiplexer.Connect(TestEnvironment.Redis);
+    // Database 1: the sales made up here stay out of sight of any FlashSale process's relay (database 0).
+    private readonly ConnectionMultiplexer _redis = ConnectionMultiplexer.Connect(TestEnvironment.Redis + ",defaultDatabase=1");
 
     protected override async Task<IStockGate> GateWithAsync(Sale sale)
     {

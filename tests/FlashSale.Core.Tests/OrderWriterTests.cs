@@ -37,6 +37,18 @@ public sealed class OrderWriterTests
     }
 
     [Fact]
+    public async Task An_intent_that_cannot_even_be_recorded_as_failed_is_still_dead_lettered()
+    {
+        var store = new RefusingStore(refuse: 2) { RefuseFailedRows = true };
+        var writer = NewWriter(store, new RecordingGate(store.Log));
+
+        var outcomes = await writer.WriteAsync([new(Intent(2), PreviousDeliveries: 4), new(Intent(3), 0)], default);
+
+        outcomes.Should().Equal(WriteOutcome.DeadLetter, WriteOutcome.Written);
+        store.Log.Should().Equal("returned 2");
+    }
+
+    [Fact]
     public async Task A_database_that_cannot_be_reached_is_not_a_refusal()
     {
         var store = new RefusingStore(refuse: 0) { Outage = new TimeoutException("no database") };
@@ -65,8 +77,11 @@ public sealed class OrderWriterTests
             return Task.CompletedTask;
         }
 
+        public bool RefuseFailedRows { get; init; }
+
         public Task MarkFailedAsync(OrderIntent intent, string reason, CancellationToken cancellationToken)
         {
+            if (RefuseFailedRows) throw new OrderBatchRejectedException("no such sale");
             Log.Add($"failed {intent.OrderId}");
             return Task.CompletedTask;
         }

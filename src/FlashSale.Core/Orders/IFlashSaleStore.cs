@@ -21,7 +21,8 @@ public interface IFlashSaleStore
     /// </summary>
     Task WriteOrdersAsync(IReadOnlyList<OrderIntent> intents, CancellationToken cancellationToken);
 
-    /// <summary>Records an intent that could not be written as a failed order (no stock, no quota).</summary>
+    /// <summary>Records an intent that could not be written as a failed order (no stock, no quota).
+    /// Throws <see cref="OrderBatchRejectedException"/> when even that is refused (say, its sale does not exist).</summary>
     Task MarkFailedAsync(OrderIntent intent, string reason, CancellationToken cancellationToken);
 
     Task<Order?> FindOrderAsync(long orderId, CancellationToken cancellationToken);

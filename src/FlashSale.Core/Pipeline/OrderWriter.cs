@@ -73,7 +73,15 @@ public sealed class OrderWriter(
 
         // The failed row goes in first: should this message come back, its insert finds the row and
         // deducts nothing, so the stock handed back below can never be counted twice.
-        await store.MarkFailedAsync(intent, reason.Message, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await store.MarkFailedAsync(intent, reason.Message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OrderBatchRejectedException ex)
+        {
+            // Not even a failed row fits (its sale is unknown here): the dead-letter queue is its only record.
+            logger.LogError("Order {OrderId} cannot be recorded as failed either: {Reason}", intent.OrderId, ex.Message);
+        }
         var returned = await gate.ReturnFailedAsync(intent, cancellationToken).ConfigureAwait(false);
         logger.LogError("Order {OrderId} of sale {SaleId} dead-lettered after {Attempts} deliveries ({Reason}); {Returned} units returned to the gate",
             intent.OrderId, intent.SaleId, delivered.PreviousDeliveries + 1, reason.Message, returned ? intent.Quantity : 0);
