@@ -49,6 +49,7 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
         cmd.Parameters.AddWithValue("starts_at", sale.StartsAt.UtcDateTime);
         cmd.Parameters.AddWithValue("ends_at", sale.EndsAt.UtcDateTime);
         cmd.Parameters.AddWithValue("payment_timeout_seconds", sale.PaymentTimeoutSeconds);
+        cmd.Parameters.Add(new NpgsqlParameter("protection", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)SaleProtectionJson.Serialize(sale.Protection) ?? DBNull.Value });
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -227,7 +228,8 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) return null;
         var sale = new Sale(
             reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetDecimal(3), reader.GetInt32(4), reader.GetInt32(5),
-            new DateTimeOffset(reader.GetDateTime(6), TimeSpan.Zero), new DateTimeOffset(reader.GetDateTime(7), TimeSpan.Zero), reader.GetInt32(8));
+            new DateTimeOffset(reader.GetDateTime(6), TimeSpan.Zero), new DateTimeOffset(reader.GetDateTime(7), TimeSpan.Zero), reader.GetInt32(8),
+            reader.IsDBNull(10) ? null : SaleProtectionJson.Deserialize(reader.GetString(10)));
         return (sale, reader.GetInt32(9));
     }
 

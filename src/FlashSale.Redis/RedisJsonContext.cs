@@ -6,5 +6,6 @@ namespace FlashSale.Redis;
 internal sealed record StoredIntent(string U, int Q, string R, long T);
 
 [JsonSerializable(typeof(StoredIntent))]
+[JsonSerializable(typeof(StoredEntry))]
 [JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true)]
 internal sealed partial class RedisJsonContext : JsonSerializerContext;

@@ -24,6 +24,9 @@ internal sealed class RedisScript
     public static readonly RedisScript Preheat = new("preheat");
     public static readonly RedisScript ReturnFailed = new("return_failed");
     public static readonly RedisScript LedgerRead = new("ledger_read");
+    public static readonly RedisScript SlidingWindow = new("sliding_window");
+    public static readonly RedisScript Once = new("once");
+    public static readonly RedisScript DistinctRecent = new("distinct_recent");
 
     public async Task<RedisResult> EvaluateAsync(IDatabaseAsync db, RedisKey[] keys, RedisValue[] args)
     {

@@ -17,6 +17,7 @@ try
     await using var app = builder.Build();
 
     app.UseFlashSaleErrors();
+    app.UseForwardedHeaders();
     app.UseAuthentication();
     app.UseAuthorization();
     app.MapFlashSaleApis();

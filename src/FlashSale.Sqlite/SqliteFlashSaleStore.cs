@@ -29,6 +29,7 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
             cmd.Parameters.AddWithValue("@ends_at_ms", sale.EndsAt.ToUnixTimeMilliseconds());
             cmd.Parameters.AddWithValue("@payment_timeout_seconds", sale.PaymentTimeoutSeconds);
             cmd.Parameters.AddWithValue("@now_ms", time.GetUtcNow().ToUnixTimeMilliseconds());
+            cmd.Parameters.AddWithValue("@protection", (object?)SaleProtectionJson.Serialize(sale.Protection) ?? DBNull.Value);
             return cmd.ExecuteNonQuery();
         }, cancellationToken);
 
@@ -213,7 +214,8 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
         using var r = cmd.ExecuteReader();
         if (!r.Read()) return null;
         var sale = new Sale(r.GetInt64(0), r.GetString(1), r.GetString(2), decimal.Parse(r.GetString(3), CultureInfo.InvariantCulture),
-            r.GetInt32(4), r.GetInt32(5), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7)), r.GetInt32(8));
+            r.GetInt32(4), r.GetInt32(5), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7)), r.GetInt32(8),
+            r.IsDBNull(10) ? null : SaleProtectionJson.Deserialize(r.GetString(10)));
         return (sale, r.GetInt32(9));
     }
 

@@ -1,3 +1,4 @@
+using FlashSale.Core.Gateway;
 using FlashSale.Core.Ids;
 using FlashSale.Core.Orders;
 using FlashSale.Core.Sales;
@@ -14,26 +15,55 @@ public sealed class PurchaseFunnel(
     IStockGate gate,
     IFlashSaleStore store,
     SnowflakeIdGenerator ids,
+    FunnelCounters funnelCounters,
     TimeProvider time)
 {
-    public async ValueTask<GateDecision> PurchaseAsync(long saleId, string userId, int quantity, string requestId, CancellationToken cancellationToken)
+    /// <summary>The sale, for the layers before the funnel (404 when unknown); served from memory.</summary>
+    public ValueTask<Sale?> FindSaleAsync(long saleId, CancellationToken cancellationToken) => catalog.FindAsync(saleId, cancellationToken);
+
+    /// <summary>Decides a purchase of a known sale that passed the gateway layers.</summary>
+    public async ValueTask<GateDecision> PurchaseAsync(Sale sale, string userId, int quantity, string requestId, CancellationToken cancellationToken)
     {
-        var sale = await catalog.FindAsync(saleId, cancellationToken).ConfigureAwait(false);
-        if (sale is null) return new GateDecision(GateOutcome.UnknownSale, 0, -1);
-        if (quantity < 1 || quantity > sale.PerUserLimit) return new GateDecision(GateOutcome.Invalid, 0, -1);
-        switch (sale.WindowAt(time.GetUtcNow()))
+        var funnel = funnelCounters.For(sale.Id);
+        funnel.Arrived(FunnelLayer.SaleState);
+        var local = LocalRefusal(sale, quantity);
+        if (local is { } refused)
         {
-            case SaleWindow.Upcoming: return new GateDecision(GateOutcome.NotStarted, 0, -1);
-            case SaleWindow.Ended: return new GateDecision(GateOutcome.Ended, 0, -1);
+            funnel.Stopped(FunnelLayer.SaleState, GateOutcomeCodes.Of(refused.Outcome));
+            return refused;
         }
-        if (admission.IsFlaggedSoldOut(saleId)) return new GateDecision(GateOutcome.SoldOut, 0, 0);
+        funnel.Passed(FunnelLayer.SaleState);
 
-        var decision = await DecideAsync(saleId, userId, quantity, requestId).ConfigureAwait(false);
-        if (decision.Outcome != GateOutcome.UnknownSale) return decision;
+        funnel.Arrived(FunnelLayer.Admission);
+        var decision = await DecideAsync(sale.Id, userId, quantity, requestId).ConfigureAwait(false);
+        if (decision.Outcome == GateOutcome.UnknownSale)
+        {
+            // The gate lost or never had this sale: rebuild it from the database, then ask once more.
+            await PreheatAsync(sale.Id, cancellationToken).ConfigureAwait(false);
+            decision = await DecideAsync(sale.Id, userId, quantity, requestId).ConfigureAwait(false);
+        }
+        if (decision.Outcome == GateOutcome.Busy)
+        {
+            funnel.Stopped(FunnelLayer.Admission, GateOutcomeCodes.Of(decision.Outcome));
+            return decision;
+        }
+        funnel.Passed(FunnelLayer.Admission);
 
-        // The gate lost or never had this sale: rebuild it from the database, then ask once more.
-        await PreheatAsync(saleId, cancellationToken).ConfigureAwait(false);
-        return await DecideAsync(saleId, userId, quantity, requestId).ConfigureAwait(false);
+        funnel.Arrived(FunnelLayer.Gate);
+        if (decision.IsAccepted) funnel.Passed(FunnelLayer.Gate);
+        else funnel.Stopped(FunnelLayer.Gate, GateOutcomeCodes.Of(decision.Outcome));
+        return decision;
+    }
+
+    private GateDecision? LocalRefusal(Sale sale, int quantity)
+    {
+        if (quantity < 1 || quantity > sale.PerUserLimit) return new GateDecision(GateOutcome.Invalid, 0, -1);
+        return sale.WindowAt(time.GetUtcNow()) switch
+        {
+            SaleWindow.Upcoming => new GateDecision(GateOutcome.NotStarted, 0, -1),
+            SaleWindow.Ended => new GateDecision(GateOutcome.Ended, 0, -1),
+            _ => admission.IsFlaggedSoldOut(sale.Id) ? new GateDecision(GateOutcome.SoldOut, 0, 0) : null,
+        };
     }
 
     /// <summary>Loads the sale's persisted stock and user totals into the gate, unless it holds them already.</summary>

@@ -10,8 +10,12 @@ public sealed record Sale(
     int PerUserLimit,
     DateTimeOffset StartsAt,
     DateTimeOffset EndsAt,
-    int PaymentTimeoutSeconds)
+    int PaymentTimeoutSeconds,
+    SaleProtection? Protection = null)
 {
+    /// <summary>This sale's gateway settings; what it leaves unset comes from FlashSale:Gateway.</summary>
+    public SaleProtection Guard => Protection ?? SaleProtection.Default;
+
     public SaleWindow WindowAt(DateTimeOffset now) =>
         now < StartsAt ? SaleWindow.Upcoming : now >= EndsAt ? SaleWindow.Ended : SaleWindow.Open;
 }
@@ -27,7 +31,20 @@ public sealed record NewSale(
     int PerUserLimit,
     DateTimeOffset StartsAt,
     DateTimeOffset EndsAt,
-    int PaymentTimeoutSeconds);
+    int PaymentTimeoutSeconds,
+    SaleProtection? Protection = null);
 
 /// <summary>Persisted stock and per-user totals: what the gate is rebuilt from.</summary>
 public sealed record SaleStockSnapshot(Sale Sale, int AvailableStock, IReadOnlyDictionary<string, int> UserTotals);
+
+/// <summary>Per-sale gateway settings (issue: gateway protection). Null fields fall back to FlashSale:Gateway.</summary>
+/// <param name="RequireToken">Purchases need a captcha-backed purchase token.</param>
+public sealed record SaleProtection(
+    bool RequireToken = false,
+    int? UserRequestsPerSecond = null,
+    int? IpRequestsPerSecond = null,
+    int? RiskChallengeScore = null,
+    int? RiskRejectScore = null)
+{
+    public static readonly SaleProtection Default = new();
+}

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using FlashSale.Core.Gateway;
 using FlashSale.Core.Ids;
 using FlashSale.Core.Orders;
 using FlashSale.Core.Purchasing;
@@ -19,6 +20,8 @@ public static class AdminApi
         var admin = app.MapGroup("/api/admin").AddEndpointFilter(RequireAdminKey);
         admin.MapPost("/sales", CreateSaleAsync);
         admin.MapGet("/sales/{saleId}/stats", GetStatsAsync);
+        admin.MapGet("/sales/{saleId}/funnel", GetFunnelAsync);
+        admin.MapBlacklistApi();
         return app;
     }
 
@@ -44,11 +47,11 @@ public static class AdminApi
             return Problems.InvalidRequest("name, productId, price, stock, perUserLimit, startsAt and endsAt are required.");
         }
         var request = new NewSale(body.Name, body.ProductId, body.Price.Value, body.Stock.Value, body.PerUserLimit.Value,
-            body.StartsAt.Value, body.EndsAt.Value, body.PaymentTimeoutSeconds ?? 900);
+            body.StartsAt.Value, body.EndsAt.Value, body.PaymentTimeoutSeconds ?? 900, body.Protection);
         if (NewSaleValidator.Validate(request) is { } invalid) return Problems.InvalidRequest(invalid);
 
         var sale = new Sale(ids.NextId(), request.Name, request.ProductId, request.Price, request.Stock, request.PerUserLimit,
-            request.StartsAt, request.EndsAt, request.PaymentTimeoutSeconds);
+            request.StartsAt, request.EndsAt, request.PaymentTimeoutSeconds, request.Protection);
         await store.CreateSaleAsync(sale, context.RequestAborted);
         catalog.Remember(sale);
         try
@@ -62,6 +65,19 @@ public static class AdminApi
         }
         var state = sale.WindowAt(time.GetUtcNow()) == SaleWindow.Upcoming ? "upcoming" : "active";
         return TypedResults.Created($"/api/sales/{SaleResponse.Id(sale.Id)}", SaleResponse.From(sale, state, sale.Stock));
+    }
+
+    /// <summary>How many purchases each layer let through and stopped, summed over every API process.</summary>
+    private static async Task<Results<Ok<FunnelResponse>, ProblemResult>> GetFunnelAsync(
+        string saleId, SaleCatalog catalog, IFunnelStore funnels, CancellationToken cancellationToken)
+    {
+        if (!long.TryParse(saleId, out var id) || await catalog.FindAsync(id, cancellationToken) is null) return Problems.SaleNotFound;
+        var funnel = await funnels.ReadAsync(id, cancellationToken);
+        var layers = FunnelCounters.Layers.Select(layer => new FunnelLayerResponse(
+            FunnelNames.Of(layer), funnel.Arrived[(int)layer], funnel.Passed[(int)layer],
+            funnel.Stopped.Where(s => s.Key.Layer == layer).Sum(s => s.Value),
+            funnel.Stopped.Where(s => s.Key.Layer == layer).ToDictionary(s => s.Key.Code, s => s.Value))).ToArray();
+        return TypedResults.Ok(new FunnelResponse(SaleResponse.Id(id), layers));
     }
 
     private static async Task<Results<Ok<SaleStatsResponse>, ProblemResult>> GetStatsAsync(
@@ -85,3 +101,4 @@ public static class AdminApi
             gateCounters?.Failed ?? 0, gateCounters?.Remaining ?? -1, db.AvailableStock, db.OrdersByStatus));
     }
 }
+

@@ -1,3 +1,4 @@
+using FlashSale.Core.Gateway;
 using FlashSale.Core.Purchasing;
 using FlashSale.Server.Auth;
 using FlashSale.Server.Http;
@@ -16,7 +17,7 @@ public static class PurchaseApi
     }
 
     private static async Task<Results<Accepted<PurchaseAccepted>, ProblemResult>> PurchaseAsync(
-        string saleId, HttpContext context, PurchaseFunnel funnel)
+        string saleId, HttpContext context, PurchaseFunnel funnel, PurchaseGateway gateway)
     {
         if (!long.TryParse(saleId, out var id)) return Problems.SaleNotFound;
         var (body, problem) = await JsonBody.ReadAsync(context.Request, AppJsonContext.Default.PurchaseRequestBody);
@@ -28,7 +29,11 @@ public static class PurchaseApi
         GateDecision decision;
         try
         {
-            decision = await funnel.PurchaseAsync(id, context.User.UserId(), quantity, body.RequestId, context.RequestAborted);
+            var sale = await funnel.FindSaleAsync(id, context.RequestAborted);
+            if (sale is null) return Problems.SaleNotFound;
+            var refusal = await gateway.CheckAsync(sale, context.Caller(), body.RequestId, body.Token, context.RequestAborted);
+            if (refusal is not null) return Problems.ForRefusal(refusal);
+            decision = await funnel.PurchaseAsync(sale, context.User.UserId(), quantity, body.RequestId, context.RequestAborted);
         }
         catch (GateUnavailableException)
         {

@@ -9,7 +9,7 @@ namespace FlashSale.Server.Hosting;
 /// </summary>
 public sealed class FlashSaleSettings
 {
-    public FlashSaleSettings(IOptions<FlashSaleOptions> options, IHostEnvironment environment, ILogger<FlashSaleSettings> logger)
+    public FlashSaleSettings(IOptions<FlashSaleOptions> options, IOptions<FlashSale.Core.Gateway.GatewayOptions> gateway, IHostEnvironment environment, ILogger<FlashSaleSettings> logger)
     {
         var o = options.Value;
         var development = environment.IsDevelopment();
@@ -31,6 +31,7 @@ public sealed class FlashSaleSettings
 
         AdminKey = Secret(o.AdminKey, "FlashSale:AdminKey (env FlashSale__AdminKey)", 16, development, logger);
         SigningKey = Secret(o.Auth.SigningKey, "FlashSale:Auth:SigningKey (env FlashSale__Auth__SigningKey)", 32, development, logger);
+        TokenSecret = Secret(gateway.Value.TokenSecret, "FlashSale:Gateway:TokenSecret (env FlashSale__Gateway__TokenSecret)", 32, development, logger);
         // Dev tokens default on where a newcomer tries things (Development, embedded), off otherwise.
         DevTokens = o.Auth.DevTokens ?? (development || o.IsEmbedded);
         Issuer = o.Auth.Issuer;
@@ -42,6 +43,7 @@ public sealed class FlashSaleSettings
 
     public string AdminKey { get; }
     public string SigningKey { get; }
+    public string TokenSecret { get; }
     public bool DevTokens { get; }
     public string Issuer { get; }
     public TimeSpan DevTokenLifetime { get; }

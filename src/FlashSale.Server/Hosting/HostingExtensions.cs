@@ -1,4 +1,5 @@
 using FlashSale.Core.Embedded;
+using FlashSale.Core.Gateway;
 using FlashSale.Core.Ids;
 using FlashSale.Core.Orders;
 using FlashSale.Core.Pipeline;
@@ -24,6 +25,7 @@ public static class HostingExtensions
         builder.Services.AddOptions<FlashSaleOptions>().BindConfiguration(FlashSaleOptions.Section);
         builder.Services.AddOptions<AdmissionOptions>().BindConfiguration(AdmissionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<PipelineOptions>().BindConfiguration(PipelineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<FlashSaleSettings>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, AppJsonContext.Default));
@@ -55,6 +57,11 @@ public static class HostingExtensions
         builder.Services.AddSingleton<IOrderQueuePublisher>(sp => sp.GetRequiredService<InProcessOrderQueue>());
         builder.Services.AddSingleton<IStockGate, InProcessStockGate>();
         builder.Services.AddHostedService<InProcessOrderConsumer>();
+        builder.Services.AddSingleton<IRateWindow, InMemoryRateWindow>();
+        builder.Services.AddSingleton<IOnceStore, InMemoryOnceStore>();
+        builder.Services.AddSingleton<IRiskSignals, InMemoryRiskSignals>();
+        builder.Services.AddSingleton<IBlacklist, InMemoryBlacklist>();
+        builder.Services.AddSingleton<IFunnelStore, LocalFunnelStore>();
         builder.Services.AddHealthChecks().AddCheck<StoreHealthCheck>("sqlite");
         return builder;
     }
@@ -80,6 +87,14 @@ public static class HostingExtensions
         });
         builder.Services.AddSingleton<IStockGate, RedisStockGate>();
         builder.Services.AddSingleton<IIntentLedger, RedisIntentLedger>();
+        builder.Services.AddSingleton<IRateWindow, RedisRateWindow>();
+        builder.Services.AddSingleton<IOnceStore, RedisOnceStore>();
+        builder.Services.AddSingleton<IRiskSignals, RedisRiskSignals>();
+        builder.Services.AddSingleton<RedisBlacklist>();
+        builder.Services.AddSingleton<IBlacklist>(sp => sp.GetRequiredService<RedisBlacklist>());
+        builder.Services.AddSingleton<IFunnelStore, RedisFunnelStore>();
+        builder.Services.AddHostedService<RedisBlacklistSync>();
+        builder.Services.AddHostedService<FunnelFlusher>();
 
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(postgres).Build());
         builder.Services.AddSingleton<IFlashSaleStore, PostgresFlashSaleStore>();
@@ -94,9 +109,16 @@ public static class HostingExtensions
         return builder;
     }
 
-    /// <summary>The request path: catalog, admission queue and batcher, funnel.</summary>
+    /// <summary>The request path: gateway layers, catalog, admission queue and batcher, funnel.</summary>
     public static WebApplicationBuilder AddPurchaseFunnel(this WebApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<FunnelCounters>();
+        builder.Services.AddSingleton<ICaptcha, ArithmeticCaptcha>();
+        builder.Services.AddSingleton(sp => new PurchaseTokens(System.Text.Encoding.UTF8.GetBytes(sp.GetRequiredService<FlashSaleSettings>().TokenSecret),
+            sp.GetRequiredService<ICaptcha>(), sp.GetRequiredService<IOnceStore>(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<PurchaseGateway>();
+        // The client IP for the per-IP limit: X-Forwarded-For is believed only from trusted proxies (loopback by default).
+        builder.Services.Configure<ForwardedHeadersOptions>(o => o.ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor);
         builder.Services.AddSingleton<WorkerIdentity>();
         builder.Services.AddSingleton(sp => new SnowflakeIdGenerator(sp.GetRequiredService<WorkerIdentity>().Id));
         builder.Services.AddSingleton<SaleCatalog>();
@@ -124,6 +146,7 @@ public static class HostingExtensions
         app.MapHealthApi();
         if (!settings.RunsApi) return app;
         app.MapSalesApi();
+        app.MapGatewayApi();
         app.MapPurchaseApi();
         app.MapOrdersApi();
         app.MapAdminApi();

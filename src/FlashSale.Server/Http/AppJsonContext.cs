@@ -15,4 +15,11 @@ namespace FlashSale.Server.Http;
 [JsonSerializable(typeof(OrderResponse))]
 [JsonSerializable(typeof(IReadOnlyList<OrderResponse>))]
 [JsonSerializable(typeof(HealthResponse))]
+[JsonSerializable(typeof(ChallengeResponse))]
+[JsonSerializable(typeof(TokenRequest))]
+[JsonSerializable(typeof(TokenResponse))]
+[JsonSerializable(typeof(BlacklistRequest))]
+[JsonSerializable(typeof(BlacklistEntryResponse))]
+[JsonSerializable(typeof(IReadOnlyList<BlacklistEntryResponse>))]
+[JsonSerializable(typeof(FunnelResponse))]
 public sealed partial class AppJsonContext : JsonSerializerContext;

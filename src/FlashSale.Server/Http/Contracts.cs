@@ -13,15 +13,15 @@ public sealed record DevTokenResponse(string Token, DateTimeOffset ExpiresAt);
 
 public sealed record CreateSaleRequest(
     string? Name, string? ProductId, decimal? Price, int? Stock, int? PerUserLimit,
-    DateTimeOffset? StartsAt, DateTimeOffset? EndsAt, int? PaymentTimeoutSeconds);
+    DateTimeOffset? StartsAt, DateTimeOffset? EndsAt, int? PaymentTimeoutSeconds, SaleProtection? Protection);
 
 public sealed record SaleResponse(
     string SaleId, string Name, string ProductId, decimal Price, int Stock, int PerUserLimit,
-    DateTimeOffset StartsAt, DateTimeOffset EndsAt, int PaymentTimeoutSeconds, string State, long Remaining)
+    DateTimeOffset StartsAt, DateTimeOffset EndsAt, int PaymentTimeoutSeconds, string State, long Remaining, SaleProtection Protection)
 {
     public static SaleResponse From(Sale sale, string state, long remaining) => new(
         Id(sale.Id), sale.Name, sale.ProductId, sale.Price, sale.Stock, sale.PerUserLimit,
-        sale.StartsAt, sale.EndsAt, sale.PaymentTimeoutSeconds, state, remaining);
+        sale.StartsAt, sale.EndsAt, sale.PaymentTimeoutSeconds, state, remaining, sale.Guard);
 
     public static string Id(long id) => id.ToString(CultureInfo.InvariantCulture);
 }
@@ -42,3 +42,16 @@ public sealed record OrderResponse(string OrderId, string SaleId, string UserId,
 }
 
 public sealed record HealthResponse(string Status, IReadOnlyDictionary<string, string> Checks);
+
+public sealed record ChallengeResponse(string ChallengeId, string Question, DateTimeOffset ExpiresAt);
+public sealed record TokenRequest(string? ChallengeId, string? Answer);
+public sealed record TokenResponse(string Token, DateTimeOffset ExpiresAt);
+
+public sealed record BlacklistRequest(string? Kind, string? Value, DateTimeOffset? ExpiresAt, int? TtlSeconds, string? Reason);
+public sealed record BlacklistEntryResponse(string Kind, string Value, DateTimeOffset? ExpiresAt, string? Reason)
+{
+    public static BlacklistEntryResponse From(FlashSale.Core.Gateway.BlacklistEntry e) => new(e.Kind.ToString().ToLowerInvariant(), e.Value, e.ExpiresAt, e.Reason);
+}
+
+public sealed record FunnelLayerResponse(string Layer, long Arrived, long Passed, long Stopped, IReadOnlyDictionary<string, long> StoppedBy);
+public sealed record FunnelResponse(string SaleId, IReadOnlyList<FunnelLayerResponse> Layers);

@@ -54,18 +54,25 @@ public static class Problems
     public static readonly ProblemResult Unavailable = new(503, "unavailable", "Unavailable", "The stock gate cannot decide right now; nothing was sold. Try again with the same requestId.", retryAfterSeconds: 1);
     public static readonly ProblemResult QuantityOutOfRange = InvalidRequest("quantity must be between 1 and the sale's per-user limit.");
 
+    public static readonly ProblemResult Throttled = new(429, "throttled", "Too many requests", "Slow down; try again after the Retry-After delay.", retryAfterSeconds: 1);
+    public static readonly ProblemResult Blacklisted = new(403, "blacklisted", "Blocked", "This account, address or device may not buy.");
+    public static readonly ProblemResult InvalidToken = new(403, "invalid_token", "Purchase token required", "A valid, unused purchase token for this sale is required: answer a challenge first.");
+    public static readonly ProblemResult RiskRejected = new(403, "risk_rejected", "Refused", "This purchase looks automated and was refused.");
+    public static readonly ProblemResult WrongAnswer = new(403, "wrong_answer", "Wrong answer", "The answer is wrong, or the challenge expired or was used; ask for a new one.");
+
+    private static readonly Dictionary<string, ProblemResult> ByCode = new[]
+    {
+        LimitExceeded, SoldOut, NotStarted, Ended, SaleNotFound, QuantityOutOfRange, Busy, Unavailable, Throttled, Blacklisted, InvalidToken, RiskRejected,
+    }.ToDictionary(p => p.Code);
+
     public static ProblemResult InvalidRequest(string detail) => new(400, "invalid_request", "Invalid request", detail);
 
     /// <summary>The HTTP answer to a refused purchase.</summary>
-    public static ProblemResult ForRefusal(GateOutcome outcome) => outcome switch
-    {
-        GateOutcome.LimitExceeded => LimitExceeded,
-        GateOutcome.SoldOut => SoldOut,
-        GateOutcome.NotStarted => NotStarted,
-        GateOutcome.Ended => Ended,
-        GateOutcome.UnknownSale => SaleNotFound,
-        GateOutcome.Invalid => QuantityOutOfRange,
-        GateOutcome.Busy => Busy,
-        _ => Unavailable,
-    };
+    public static ProblemResult ForRefusal(GateOutcome outcome) => ByCode[GateOutcomeCodes.Of(outcome)];
+
+    /// <summary>The HTTP answer to a purchase a gateway layer stopped; throttling says when to come back.</summary>
+    public static ProblemResult ForRefusal(FlashSale.Core.Gateway.GatewayRefusal refusal) =>
+        refusal.RetryAfter is { } wait && wait > TimeSpan.FromSeconds(1)
+            ? new ProblemResult(429, refusal.Code, Throttled.Code == refusal.Code ? "Too many requests" : "Refused", "Slow down; try again after the Retry-After delay.", (int)Math.Ceiling(wait.TotalSeconds))
+            : ByCode[refusal.Code];
 }

@@ -29,7 +29,9 @@ public static class Crowd
                 var client = servers[i % servers.Count];
                 try
                 {
-                    answers.Add((user, quantity, await client.PurchaseAsync(saleId, tokens[user], quantity, $"attempt-{i}")));
+                    // Each simulated user comes from an address of its own (TEST-NET-2 range, in a header only).
+                    var ip = $"198.51.{user / 250 % 256}.{user % 250 + 1}";
+                    answers.Add((user, quantity, await client.PurchaseAsync(saleId, tokens[user], quantity, $"attempt-{i}", clientIp: ip)));
                 }
                 catch (HttpRequestException)
                 {

@@ -18,7 +18,7 @@ public sealed class FlashSaleClient(HttpClient http)
     })
     { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) });
 
-    public async Task<string> CreateSaleAsync(int stock, int perUserLimit, TimeSpan? startsIn = null, TimeSpan? lasts = null)
+    public async Task<string> CreateSaleAsync(int stock, int perUserLimit, TimeSpan? startsIn = null, TimeSpan? lasts = null, object? protection = null)
     {
         var startsAt = DateTimeOffset.UtcNow + (startsIn ?? TimeSpan.FromSeconds(-1));
         using var request = new HttpRequestMessage(HttpMethod.Post, "api/admin/sales")
@@ -32,6 +32,7 @@ public sealed class FlashSaleClient(HttpClient http)
                 perUserLimit,
                 startsAt,
                 endsAt = startsAt + (lasts ?? TimeSpan.FromHours(1)),
+                protection,
             }),
         };
         request.Headers.Add("X-Admin-Key", TestServices.AdminKey);
@@ -48,18 +49,22 @@ public sealed class FlashSaleClient(HttpClient http)
         return (await response.Content.ReadFromJsonAsync<JsonObject>())!["token"]!.GetValue<string>();
     }
 
-    public async Task<PurchaseAnswer> PurchaseAsync(string saleId, string token, int quantity, string requestId)
+    /// <param name="clientIp">Sent as X-Forwarded-For (the server trusts it from loopback), so one test can play many clients.</param>
+    public async Task<PurchaseAnswer> PurchaseAsync(string saleId, string token, int quantity, string requestId,
+        string? purchaseToken = null, string? clientIp = null, string? deviceId = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, $"api/sales/{saleId}/purchase")
         {
-            Content = JsonContent.Create(new { quantity, requestId }),
+            Content = JsonContent.Create(new { quantity, requestId, token = purchaseToken }),
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (clientIp is not null) request.Headers.Add("X-Forwarded-For", clientIp);
+        if (deviceId is not null) request.Headers.Add("X-Device-Id", deviceId);
         using var response = await http.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
         var json = body.Length > 0 ? JsonNode.Parse(body) : null;
         return new PurchaseAnswer((int)response.StatusCode, json?["orderId"]?.GetValue<string>(), json?["code"]?.GetValue<string>(),
-            response.Content.Headers.ContentType?.MediaType, response.Headers.Location?.ToString());
+            response.Content.Headers.ContentType?.MediaType, response.Headers.Location?.ToString(), response.Headers.RetryAfter?.Delta);
     }
 
     public async Task<JsonObject> StatsAsync(string saleId)
@@ -70,6 +75,24 @@ public sealed class FlashSaleClient(HttpClient http)
         var body = await response.Content.ReadAsStringAsync();
         response.StatusCode.Should().Be(HttpStatusCode.OK, body);
         return JsonNode.Parse(body)!.AsObject();
+    }
+
+    public async Task<(int Status, JsonObject? Body)> PostAsync(string path, object body, string? token = null, string? adminKey = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (adminKey is not null) request.Headers.Add("X-Admin-Key", adminKey);
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return ((int)response.StatusCode, text.TrimStart().StartsWith('{') ? JsonNode.Parse(text)!.AsObject() : null);
+    }
+
+    public async Task<int> DeleteAsync(string path, string adminKey)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, path);
+        request.Headers.Add("X-Admin-Key", adminKey);
+        using var response = await http.SendAsync(request);
+        return (int)response.StatusCode;
     }
 
     public async Task<(int Status, JsonObject? Body)> GetAsync(string path, string? token = null)
@@ -96,4 +119,4 @@ public sealed class FlashSaleClient(HttpClient http)
     }
 }
 
-public sealed record PurchaseAnswer(int Status, string? OrderId, string? Code, string? ContentType, string? Location);
+public sealed record PurchaseAnswer(int Status, string? OrderId, string? Code, string? ContentType, string? Location, TimeSpan? RetryAfter = null);

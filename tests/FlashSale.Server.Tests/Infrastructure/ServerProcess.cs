@@ -36,6 +36,10 @@ public sealed class ServerProcess : IAsyncDisposable
             ["FlashSale__AdminKey"] = TestServices.AdminKey,
             ["FlashSale__Auth__SigningKey"] = TestServices.SigningKey,
             ["FlashSale__Auth__DevTokens"] = "true",
+            ["FlashSale__Gateway__TokenSecret"] = TestServices.TokenSecret,
+            // Generous gateway limits unless a test sets its own: races and crashes are about the gate.
+            ["FlashSale__Gateway__UserRequestsPerWindow"] = "1000",
+            ["FlashSale__Gateway__IpRequestsPerWindow"] = "100000",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__FlashSale"] = "Information",
         };

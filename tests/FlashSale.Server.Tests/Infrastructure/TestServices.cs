@@ -12,6 +12,7 @@ public static class TestServices
 
     public const string AdminKey = "test-admin-key-0123456789";
     public const string SigningKey = "test-signing-key-0123456789abcdef0123456789";
+    public const string TokenSecret = "test-token-secret-0123456789abcdef0123456789";
 
     private static string Required(string name) =>
         Environment.GetEnvironmentVariable(name) is { Length: > 0 } value

@@ -1,0 +1,45 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace FlashSale.Core.Gateway;
+
+/// <summary>Embedded mode: one process, so its own counters are the whole funnel.</summary>
+public sealed class LocalFunnelStore(FunnelCounters counters) : IFunnelStore
+{
+    public Task AddAsync(long saleId, FunnelSnapshot delta, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<FunnelSnapshot> ReadAsync(long saleId, CancellationToken cancellationToken) => Task.FromResult(counters.For(saleId).Snapshot());
+}
+
+/// <summary>Distributed mode: ships this process's funnel counts to the shared store every second.</summary>
+public sealed class FunnelFlusher(FunnelCounters counters, IFunnelStore store, ILogger<FunnelFlusher> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false)) await FlushAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        await FlushAsync(CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        foreach (var (saleId, delta) in counters.Drain())
+        {
+            try
+            {
+                await store.AddAsync(saleId, delta, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Counts are for operators: a failed flush is logged and dropped, never retried into a double count.
+                logger.LogWarning("Funnel counts of sale {SaleId} not flushed: {Reason}", saleId, ex.Message);
+            }
+        }
+    }
+}

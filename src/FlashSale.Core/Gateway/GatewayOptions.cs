@@ -1,0 +1,66 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace FlashSale.Core.Gateway;
+
+/// <summary>The gateway layers' defaults (FlashSale:Gateway); a sale's <see cref="Sales.SaleProtection"/> overrides some.</summary>
+public sealed class GatewayOptions
+{
+    public const string Section = "FlashSale:Gateway";
+
+    /// <summary>Purchase attempts per second one process lets through; set it to about 1.2x the expected peak (seed 000). 0 = off.</summary>
+    [Range(0, 10_000_000)] public int GlobalTokensPerSecond { get; set; }
+
+    /// <summary>Burst the global bucket holds; 0 = one second's worth.</summary>
+    [Range(0, 10_000_000)] public int GlobalBurst { get; set; }
+
+    /// <summary>Purchase attempts per user in <see cref="Window"/>, across all API processes. 0 = off.</summary>
+    [Range(0, 1_000_000)] public int UserRequestsPerWindow { get; set; } = 5;
+
+    /// <summary>Purchase attempts per client IP in <see cref="Window"/>, across all API processes. 0 = off.</summary>
+    [Range(0, 1_000_000)] public int IpRequestsPerWindow { get; set; } = 50;
+
+    /// <summary>The sliding window of the per-user and per-IP limits.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")] public TimeSpan Window { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Signs challenges and purchase tokens (at least 32 characters). Required outside Development.</summary>
+    public string? TokenSecret { get; set; }
+
+    /// <summary>How long before the start challenges are handed out (seed 000: five seconds).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")] public TimeSpan ChallengeLeadTime { get; set; } = TimeSpan.FromSeconds(5);
+
+    [Range(typeof(TimeSpan), "00:00:01", "00:30:00")] public TimeSpan ChallengeLifetime { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How long a purchase token is good for: seconds, not minutes.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")] public TimeSpan TokenLifetime { get; set; } = TimeSpan.FromSeconds(30);
+
+    public RiskOptions Risk { get; set; } = new();
+}
+
+/// <summary>Seed 004's risk rules: each signal above its bar adds its weight to the score.</summary>
+public sealed class RiskOptions
+{
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>From this score on a purchase needs a fresh captcha token.</summary>
+    public int ChallengeScore { get; set; } = 50;
+
+    /// <summary>From this score on a purchase is refused (403 risk_rejected).</summary>
+    public int RejectScore { get; set; } = 80;
+
+    /// <summary>How far back devices per user and users per IP are counted.</summary>
+    public TimeSpan SignalWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Requests by the user in the rate window above which "frequency" counts.</summary>
+    public int FrequentRequests { get; set; } = 3;
+    public int FrequencyWeight { get; set; } = 20;
+
+    /// <summary>Accounts younger than this (token claim <c>account_created</c>, unix seconds) count as new.</summary>
+    public TimeSpan NewAccountAge { get; set; } = TimeSpan.FromDays(1);
+    public int NewAccountWeight { get; set; } = 30;
+
+    public int DevicesPerUser { get; set; } = 3;
+    public int DevicesPerUserWeight { get; set; } = 40;
+
+    public int UsersPerIp { get; set; } = 20;
+    public int UsersPerIpWeight { get; set; } = 60;
+}

@@ -1,0 +1,40 @@
+namespace FlashSale.Core.Gateway;
+
+// The gateway's shared state, one port each: in memory for embedded mode, in Redis for distributed
+// mode, so that limits, used tokens, blacklists and risk signals hold across API processes.
+
+/// <summary>An exact sliding-window counter: at most <c>limit</c> hits per key in any window.</summary>
+public interface IRateWindow
+{
+    /// <summary>Counts a hit unless the key already has <paramref name="limit"/> in the window.</summary>
+    ValueTask<RateDecision> TryHitAsync(string key, int limit, TimeSpan window, CancellationToken cancellationToken);
+}
+
+/// <param name="Count">Hits in the window including this one when allowed.</param>
+/// <param name="RetryAfter">When refused: until the oldest hit leaves the window.</param>
+public readonly record struct RateDecision(bool Allowed, long Count, TimeSpan RetryAfter);
+
+/// <summary>Single-use keys: the first owner to use a key keeps it until it expires; the same owner may use it again.</summary>
+public interface IOnceStore
+{
+    ValueTask<bool> TryUseAsync(string key, string owner, TimeSpan lifetime, CancellationToken cancellationToken);
+}
+
+public enum BlacklistKind { User, Ip, Device }
+
+public sealed record BlacklistEntry(BlacklistKind Kind, string Value, DateTimeOffset? ExpiresAt, string? Reason);
+
+/// <summary>Blocked users, IPs and devices. <see cref="IsBlocked"/> is answered from memory (hot path).</summary>
+public interface IBlacklist
+{
+    bool IsBlocked(BlacklistKind kind, string? value);
+    Task AddAsync(BlacklistEntry entry, CancellationToken cancellationToken);
+    Task<bool> RemoveAsync(BlacklistKind kind, string value, CancellationToken cancellationToken);
+    Task<IReadOnlyList<BlacklistEntry>> ListAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>Seed 004's cross-request signals: distinct devices per user and distinct users per IP, recently.</summary>
+public interface IRiskSignals
+{
+    ValueTask<(long DevicesForUser, long UsersForIp)> RecordAsync(string userId, string ip, string? deviceId, TimeSpan window, CancellationToken cancellationToken);
+}

@@ -1,0 +1,102 @@
+using System.Buffers.Text;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace FlashSale.Core.Gateway;
+
+/// <summary>
+/// Challenges and purchase tokens (the seeds' "dynamic token / hidden path"): HMAC-SHA256-signed,
+/// bound to one user and one sale, short-lived, and single-use through <see cref="IOnceStore"/>.
+/// Stateless to issue and check, so any API process verifies what another issued.
+/// Format: base64url(payload) "." base64url(HMAC(secret, payload)); payload fields are separated by
+/// newlines (user ids cannot contain control characters).
+/// </summary>
+public sealed class PurchaseTokens(byte[] secret, ICaptcha captcha, IOnceStore once, TimeProvider time)
+{
+    private const string ChallengeKind = "fs-challenge-1";
+    private const string TokenKind = "fs-token-1";
+
+    public (string ChallengeId, string Question, DateTimeOffset ExpiresAt) IssueChallenge(long saleId, string userId, TimeSpan lifetime)
+    {
+        var question = captcha.Create();
+        var expires = time.GetUtcNow() + lifetime;
+        var nonce = Nonce();
+        var sealedAnswer = question.ExpectedAnswer is null ? "" : Mac("answer\n" + nonce + "\n" + Normalize(question.ExpectedAnswer));
+        return (Seal(ChallengeKind, saleId, userId, expires, nonce, sealedAnswer), question.Question, expires);
+    }
+
+    public enum Verdict { Valid, Invalid, Expired, WrongSaleOrUser, WrongAnswer, AlreadyUsed }
+
+    /// <summary>Checks a challenge and its answer; a challenge buys one token, once.</summary>
+    public async Task<(Verdict Verdict, string? Token, DateTimeOffset ExpiresAt)> RedeemAsync(
+        string challengeId, string answer, long saleId, string userId, TimeSpan tokenLifetime, CancellationToken cancellationToken)
+    {
+        var verdict = Open(challengeId, ChallengeKind, saleId, userId, out var fields);
+        if (verdict != Verdict.Valid) return (verdict, null, default);
+        var (nonce, sealedAnswer) = (fields[4], fields[5]);
+        var correct = sealedAnswer.Length > 0
+            ? CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(sealedAnswer), Encoding.ASCII.GetBytes(Mac("answer\n" + nonce + "\n" + Normalize(answer))))
+            : await captcha.VerifyAsync(answer, cancellationToken).ConfigureAwait(false);
+        if (!correct) return (Verdict.WrongAnswer, null, default);
+        // Each redemption is its own owner: a challenge can be redeemed once, even for the same user.
+        if (!await once.TryUseAsync("challenge:" + nonce, Nonce(), TimeSpan.FromMinutes(30), cancellationToken).ConfigureAwait(false))
+        {
+            return (Verdict.AlreadyUsed, null, default);
+        }
+        var expires = time.GetUtcNow() + tokenLifetime;
+        return (Verdict.Valid, Seal(TokenKind, saleId, userId, expires, Nonce(), ""), expires);
+    }
+
+    /// <summary>Checks a purchase token; it is spent by the first requestId that uses it (a retry of that requestId may use it again).</summary>
+    public async ValueTask<Verdict> SpendAsync(string? token, long saleId, string userId, string requestId, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(token)) return Verdict.Invalid;
+        var verdict = Open(token, TokenKind, saleId, userId, out var fields);
+        if (verdict != Verdict.Valid) return verdict;
+        return await once.TryUseAsync("token:" + fields[4], requestId, TimeSpan.FromMinutes(30), cancellationToken).ConfigureAwait(false)
+            ? Verdict.Valid
+            : Verdict.AlreadyUsed;
+    }
+
+    private string Seal(string kind, long saleId, string userId, DateTimeOffset expires, string nonce, string extra)
+    {
+        var payload = string.Join('\n', kind, saleId.ToString(CultureInfo.InvariantCulture), userId,
+            expires.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture), nonce, extra);
+        return Base64Url.EncodeToString(Encoding.UTF8.GetBytes(payload)) + "." + Mac(payload);
+    }
+
+    private Verdict Open(string sealedValue, string kind, long saleId, string userId, out string[] fields)
+    {
+        fields = [];
+        var dot = sealedValue.LastIndexOf('.');
+        if (dot <= 0 || sealedValue.Length > 2_048) return Verdict.Invalid;
+        string payload;
+        try
+        {
+            payload = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(sealedValue.AsSpan(0, dot)));
+        }
+        catch (FormatException)
+        {
+            return Verdict.Invalid;
+        }
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(sealedValue[(dot + 1)..]), Encoding.ASCII.GetBytes(Mac(payload))))
+        {
+            return Verdict.Invalid;
+        }
+        fields = payload.Split('\n');
+        if (fields.Length != 6 || fields[0] != kind) return Verdict.Invalid;
+        if (fields[1] != saleId.ToString(CultureInfo.InvariantCulture) || fields[2] != userId) return Verdict.WrongSaleOrUser;
+        if (!long.TryParse(fields[3], CultureInfo.InvariantCulture, out var expiresMs) || expiresMs <= time.GetUtcNow().ToUnixTimeMilliseconds())
+        {
+            return Verdict.Expired;
+        }
+        return Verdict.Valid;
+    }
+
+    private string Mac(string payload) => Base64Url.EncodeToString(HMACSHA256.HashData(secret, Encoding.UTF8.GetBytes(payload)));
+
+    private static string Nonce() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(16));
+
+    private static string Normalize(string answer) => answer.Trim().ToLowerInvariant();
+}

@@ -1,0 +1,166 @@
+using System.Globalization;
+using System.Text.Json;
+using FlashSale.Core.Gateway;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using StackExchange.Redis;
+
+namespace FlashSale.Redis;
+
+/// <summary>Per-user and per-IP limits that hold across API processes: sliding_window.lua, one key per call.</summary>
+public sealed class RedisRateWindow(IConnectionMultiplexer redis) : IRateWindow
+{
+    private readonly string _processTag = $"{Environment.ProcessId}-{Guid.NewGuid():N}"[..16];
+    private long _hits;
+
+    public async ValueTask<RateDecision> TryHitAsync(string key, int limit, TimeSpan window, CancellationToken cancellationToken)
+    {
+        var member = _processTag + Interlocked.Increment(ref _hits).ToString(CultureInfo.InvariantCulture);
+        var result = await RedisStockGate.GuardAsync(() => RedisScript.SlidingWindow.EvaluateAsync(redis.GetDatabase(),
+            ["fs:rate:" + key], [limit, (long)window.TotalMilliseconds, member])).ConfigureAwait(false);
+        var reply = (RedisResult[])result!;
+        return new RateDecision((int)reply[0] == 1, (long)reply[1], TimeSpan.FromMilliseconds((long)reply[2]));
+    }
+}
+
+public sealed class RedisOnceStore(IConnectionMultiplexer redis) : IOnceStore
+{
+    public async ValueTask<bool> TryUseAsync(string key, string owner, TimeSpan lifetime, CancellationToken cancellationToken)
+    {
+        var result = await RedisStockGate.GuardAsync(() => RedisScript.Once.EvaluateAsync(redis.GetDatabase(),
+            ["fs:once:" + key], [owner, (long)lifetime.TotalMilliseconds])).ConfigureAwait(false);
+        return (int)result == 1;
+    }
+}
+
+public sealed class RedisRiskSignals(IConnectionMultiplexer redis) : IRiskSignals
+{
+    public async ValueTask<(long DevicesForUser, long UsersForIp)> RecordAsync(string userId, string ip, string? deviceId, TimeSpan window, CancellationToken cancellationToken)
+    {
+        var db = redis.GetDatabase();
+        var ms = (long)window.TotalMilliseconds;
+        var devices = RedisScript.DistinctRecent.EvaluateAsync(db, ["fs:risk:devices:" + userId], [deviceId ?? "", ms]);
+        var users = RedisScript.DistinctRecent.EvaluateAsync(db, ["fs:risk:users:" + ip], [userId, ms]);
+        await RedisStockGate.GuardAsync(async () => { await Task.WhenAll(devices, users).ConfigureAwait(false); return true; }).ConfigureAwait(false);
+        return ((long)await devices.ConfigureAwait(false), (long)await users.ConfigureAwait(false));
+    }
+}
+
+/// <summary>
+/// The shared blacklist: a Redis hash plus a version counter. Each process answers from its copy in
+/// memory and refreshes it when the version moves (at most a second behind; its own changes at once).
+/// </summary>
+public sealed class RedisBlacklist(IConnectionMultiplexer redis, TimeProvider time) : InMemoryBlacklist(time)
+{
+    private static readonly RedisKey Entries = "fs:blacklist";
+    private static readonly RedisKey Version = "fs:blacklist:version";
+    private long _seenVersion = -1;
+
+    public override async Task AddAsync(BlacklistEntry entry, CancellationToken cancellationToken)
+    {
+        var db = redis.GetDatabase();
+        var json = JsonSerializer.Serialize(new StoredEntry(entry.ExpiresAt?.ToUnixTimeMilliseconds(), entry.Reason), RedisJsonContext.Default.StoredEntry);
+        await RedisStockGate.GuardAsync(() => db.HashSetAsync(Entries, Field(entry.Kind, entry.Value), json)).ConfigureAwait(false);
+        await RedisStockGate.GuardAsync(() => db.StringIncrementAsync(Version)).ConfigureAwait(false);
+        await RefreshAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public override async Task<bool> RemoveAsync(BlacklistKind kind, string value, CancellationToken cancellationToken)
+    {
+        var db = redis.GetDatabase();
+        var removed = await RedisStockGate.GuardAsync(() => db.HashDeleteAsync(Entries, Field(kind, value))).ConfigureAwait(false);
+        await RedisStockGate.GuardAsync(() => db.StringIncrementAsync(Version)).ConfigureAwait(false);
+        await RefreshAsync(cancellationToken).ConfigureAwait(false);
+        return removed;
+    }
+
+    public override async Task<IReadOnlyList<BlacklistEntry>> ListAsync(CancellationToken cancellationToken)
+    {
+        await RefreshAsync(cancellationToken).ConfigureAwait(false);
+        return await base.ListAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reloads the list when another process changed it.</summary>
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        var db = redis.GetDatabase();
+        var version = (long?)await RedisStockGate.GuardAsync(() => db.StringGetAsync(Version)).ConfigureAwait(false) ?? 0;
+        if (version == Interlocked.Read(ref _seenVersion)) return;
+        var all = await RedisStockGate.GuardAsync(() => db.HashGetAllAsync(Entries)).ConfigureAwait(false);
+        Replace(all.Select(Parse).OfType<BlacklistEntry>());
+        Interlocked.Exchange(ref _seenVersion, version);
+    }
+
+    private static string Field(BlacklistKind kind, string value) => kind.ToString().ToLowerInvariant() + ":" + value;
+
+    private static BlacklistEntry? Parse(HashEntry e)
+    {
+        var field = (string)e.Name!;
+        var colon = field.IndexOf(':', StringComparison.Ordinal);
+        if (colon < 0 || !Enum.TryParse<BlacklistKind>(field[..colon], ignoreCase: true, out var kind)) return null;
+        var stored = JsonSerializer.Deserialize((string)e.Value!, RedisJsonContext.Default.StoredEntry);
+        return new BlacklistEntry(kind, field[(colon + 1)..], stored?.ExpiresAtMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null, stored?.Reason);
+    }
+}
+
+internal sealed record StoredEntry(long? ExpiresAtMs, string? Reason);
+
+/// <summary>Keeps this process's copy of the blacklist at most a second behind the shared one.</summary>
+public sealed class RedisBlacklistSync(RedisBlacklist blacklist, ILogger<RedisBlacklistSync> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        do
+        {
+            try
+            {
+                await blacklist.RefreshAsync(stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning("Blacklist refresh failed: {Reason}", ex.Message);
+            }
+        } while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+    }
+}
+
+/// <summary>Funnel counts summed over every API process: one Redis hash per sale.</summary>
+public sealed class RedisFunnelStore(IConnectionMultiplexer redis) : IFunnelStore
+{
+    public async Task AddAsync(long saleId, FunnelSnapshot delta, CancellationToken cancellationToken)
+    {
+        var db = redis.GetDatabase();
+        var key = Key(saleId);
+        var increments = new List<Task>();
+        foreach (var layer in FunnelCounters.Layers)
+        {
+            if (delta.Arrived[(int)layer] != 0) increments.Add(db.HashIncrementAsync(key, "arrived:" + FunnelNames.Of(layer), delta.Arrived[(int)layer]));
+            if (delta.Passed[(int)layer] != 0) increments.Add(db.HashIncrementAsync(key, "passed:" + FunnelNames.Of(layer), delta.Passed[(int)layer]));
+        }
+        foreach (var ((layer, code), count) in delta.Stopped) increments.Add(db.HashIncrementAsync(key, $"stopped:{FunnelNames.Of(layer)}:{code}", count));
+        await RedisStockGate.GuardAsync(async () => { await Task.WhenAll(increments).ConfigureAwait(false); return true; }).ConfigureAwait(false);
+    }
+
+    public async Task<FunnelSnapshot> ReadAsync(long saleId, CancellationToken cancellationToken)
+    {
+        var all = await RedisStockGate.GuardAsync(() => redis.GetDatabase().HashGetAllAsync(Key(saleId))).ConfigureAwait(false);
+        var snapshot = FunnelSnapshot.Empty;
+        var stopped = new Dictionary<(FunnelLayer, string), long>();
+        var byName = FunnelCounters.Layers.ToDictionary(FunnelNames.Of);
+        foreach (var entry in all)
+        {
+            var parts = ((string)entry.Name!).Split(':', 3);
+            if (parts.Length < 2 || !byName.TryGetValue(parts[1], out var layer)) continue;
+            switch (parts[0])
+            {
+                case "arrived": snapshot.Arrived[(int)layer] = (long)entry.Value; break;
+                case "passed": snapshot.Passed[(int)layer] = (long)entry.Value; break;
+                case "stopped" when parts.Length == 3: stopped[(layer, parts[2])] = (long)entry.Value; break;
+            }
+        }
+        return snapshot with { Stopped = stopped };
+    }
+
+    private static RedisKey Key(long saleId) => "fs:{sale:" + saleId.ToString(CultureInfo.InvariantCulture) + "}:funnel";
+}

@@ -1,0 +1,47 @@
+using FlashSale.Core.Gateway;
+using FlashSale.Server.Auth;
+using FlashSale.Server.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FlashSale.Server.Apis;
+
+/// <summary>Admin: blocked users, IPs and devices (X-Device-Id), optionally until a time.</summary>
+public static class BlacklistApi
+{
+    public static RouteGroupBuilder MapBlacklistApi(this RouteGroupBuilder admin)
+    {
+        admin.MapGet("/blacklist", ListAsync);
+        admin.MapPost("/blacklist", AddAsync);
+        admin.MapDelete("/blacklist/{kind}/{value}", RemoveAsync);
+        return admin;
+    }
+
+    private static async Task<Ok<IReadOnlyList<BlacklistEntryResponse>>> ListAsync(IBlacklist blacklist, CancellationToken cancellationToken) =>
+        TypedResults.Ok<IReadOnlyList<BlacklistEntryResponse>>((await blacklist.ListAsync(cancellationToken)).Select(BlacklistEntryResponse.From).ToArray());
+
+    private static async Task<Results<Created<BlacklistEntryResponse>, ProblemResult>> AddAsync(HttpContext context, IBlacklist blacklist, TimeProvider time)
+    {
+        var (body, problem) = await JsonBody.ReadAsync(context.Request, AppJsonContext.Default.BlacklistRequest);
+        if (problem is not null) return problem;
+        if (!TryParseKind(body!.Kind, out var kind)) return Problems.InvalidRequest("kind must be user, ip or device.");
+        if (string.IsNullOrWhiteSpace(body.Value) || body.Value.Length > UserTokens.MaxUserIdLength * 2)
+            return Problems.InvalidRequest("value is required and at most 128 characters.");
+        if (body.TtlSeconds is <= 0) return Problems.InvalidRequest("ttlSeconds must be positive.");
+        var expires = body.TtlSeconds is { } ttl ? time.GetUtcNow().AddSeconds(ttl) : body.ExpiresAt;
+        if (expires <= time.GetUtcNow()) return Problems.InvalidRequest("expiresAt must be in the future.");
+        var entry = new BlacklistEntry(kind, body.Value, expires, body.Reason is { Length: > 200 } r ? r[..200] : body.Reason);
+        await blacklist.AddAsync(entry, context.RequestAborted);
+        return TypedResults.Created($"/api/admin/blacklist/{body.Kind}/{Uri.EscapeDataString(body.Value)}", BlacklistEntryResponse.From(entry));
+    }
+
+    private static async Task<Results<NoContent, ProblemResult>> RemoveAsync(string kind, string value, IBlacklist blacklist, CancellationToken cancellationToken)
+    {
+        if (!TryParseKind(kind, out var parsed)) return Problems.InvalidRequest("kind must be user, ip or device.");
+        return await blacklist.RemoveAsync(parsed, value, cancellationToken)
+            ? TypedResults.NoContent()
+            : new ProblemResult(404, "not_found", "Not found", "No such blacklist entry.");
+    }
+
+    private static bool TryParseKind(string? kind, out BlacklistKind parsed) =>
+        Enum.TryParse(kind, ignoreCase: true, out parsed) && Enum.IsDefined(parsed) && !int.TryParse(kind, out _);
+}

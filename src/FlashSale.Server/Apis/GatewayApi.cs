@@ -1,0 +1,56 @@
+using FlashSale.Core.Gateway;
+using FlashSale.Core.Purchasing;
+using FlashSale.Core.Sales;
+using FlashSale.Server.Auth;
+using FlashSale.Server.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace FlashSale.Server.Apis;
+
+/// <summary>Captcha challenges and purchase tokens (seed 000: the captcha a few seconds before the start).</summary>
+public static class GatewayApi
+{
+    public static IEndpointRouteBuilder MapGatewayApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/sales/{saleId}/challenge", ChallengeAsync).RequireAuthorization();
+        app.MapPost("/api/sales/{saleId}/token", TokenAsync).RequireAuthorization();
+        return app;
+    }
+
+    private static async Task<Results<Ok<ChallengeResponse>, ProblemResult>> ChallengeAsync(
+        string saleId, HttpContext context, PurchaseFunnel funnel, PurchaseTokens tokens, IOptions<GatewayOptions> options, TimeProvider time)
+    {
+        var (sale, problem) = await OpenSaleAsync(saleId, funnel, options.Value, time, context.RequestAborted);
+        if (problem is not null) return problem;
+        var (challengeId, question, expiresAt) = tokens.IssueChallenge(sale!.Id, context.User.UserId(), options.Value.ChallengeLifetime);
+        return TypedResults.Ok(new ChallengeResponse(challengeId, question, expiresAt));
+    }
+
+    private static async Task<Results<Ok<TokenResponse>, ProblemResult>> TokenAsync(
+        string saleId, HttpContext context, PurchaseFunnel funnel, PurchaseTokens tokens, IOptions<GatewayOptions> options, TimeProvider time)
+    {
+        var (sale, problem) = await OpenSaleAsync(saleId, funnel, options.Value, time, context.RequestAborted);
+        if (problem is not null) return problem;
+        var (body, invalid) = await JsonBody.ReadAsync(context.Request, AppJsonContext.Default.TokenRequest);
+        if (invalid is not null) return invalid;
+        if (string.IsNullOrEmpty(body!.ChallengeId) || body.Answer is null || body.Answer.Length > 100)
+            return Problems.InvalidRequest("challengeId and answer are required.");
+        var (verdict, token, expiresAt) = await tokens.RedeemAsync(body.ChallengeId, body.Answer, sale!.Id, context.User.UserId(),
+            options.Value.TokenLifetime, context.RequestAborted);
+        return verdict == PurchaseTokens.Verdict.Valid ? TypedResults.Ok(new TokenResponse(token!, expiresAt)) : Problems.WrongAnswer;
+    }
+
+    /// <summary>Challenges are handed out from the lead time before the start until the end.</summary>
+    private static async Task<(Sale? Sale, ProblemResult? Problem)> OpenSaleAsync(
+        string saleId, PurchaseFunnel funnel, GatewayOptions options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        if (!long.TryParse(saleId, out var id)) return (null, Problems.SaleNotFound);
+        var sale = await funnel.FindSaleAsync(id, cancellationToken);
+        if (sale is null) return (null, Problems.SaleNotFound);
+        var now = time.GetUtcNow();
+        if (now < sale.StartsAt - options.ChallengeLeadTime) return (null, Problems.ForRefusal(GateOutcome.NotStarted));
+        if (now >= sale.EndsAt) return (null, Problems.ForRefusal(GateOutcome.Ended));
+        return (sale, null);
+    }
+}

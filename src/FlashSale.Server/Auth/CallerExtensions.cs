@@ -1,0 +1,26 @@
+using System.Globalization;
+using FlashSale.Core.Gateway;
+
+namespace FlashSale.Server.Auth;
+
+public static class CallerExtensions
+{
+    public const string DeviceHeader = "X-Device-Id";
+    public const string AccountCreatedClaim = "account_created";
+    private const int MaxDeviceIdLength = 128;
+
+    /// <summary>
+    /// The caller as the gateway layers see it: user (token), client IP (X-Forwarded-For is honoured
+    /// from trusted proxies only, see UseForwardedHeaders), device id header, account age claim.
+    /// </summary>
+    public static PurchaseCaller Caller(this HttpContext context)
+    {
+        var device = context.Request.Headers[DeviceHeader].ToString();
+        var created = context.User.FindFirst(AccountCreatedClaim)?.Value;
+        return new PurchaseCaller(
+            context.User.UserId(),
+            context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+            device.Length is > 0 and <= MaxDeviceIdLength ? device : null,
+            long.TryParse(created, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds) ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null);
+    }
+}

@@ -1,0 +1,2 @@
+-- Per-sale gateway settings (purchase tokens, rate limits, risk thresholds) as JSON; null = defaults.
+ALTER TABLE sales ADD COLUMN protection text;

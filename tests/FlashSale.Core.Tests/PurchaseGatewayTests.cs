@@ -1,0 +1,52 @@
+using System.Diagnostics;
+using FlashSale.Core.Gateway;
+using FlashSale.Core.Sales;
+using Microsoft.Extensions.Options;
+
+namespace FlashSale.Core.Tests;
+
+public sealed class PurchaseGatewayTests
+{
+    private static readonly Sale Sale = new(1, "s", "p", 1m, 100, 1, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddHours(1), 900);
+
+    private static PurchaseGateway NewGateway(GatewayOptions options, FunnelCounters funnel) => new(Options.Create(options),
+        new InMemoryRateWindow(TimeProvider.System), new InMemoryBlacklist(TimeProvider.System), new InMemoryRiskSignals(TimeProvider.System),
+        new PurchaseTokens(new byte[32], new ArithmeticCaptcha(), new InMemoryOnceStore(TimeProvider.System), TimeProvider.System), funnel, TimeProvider.System);
+
+    [Fact]
+    public async Task The_global_bucket_lets_through_its_burst_plus_what_it_refilled()
+    {
+        var funnel = new FunnelCounters();
+        var gateway = NewGateway(new GatewayOptions { GlobalTokensPerSecond = 5, GlobalBurst = 20, UserRequestsPerWindow = 0, IpRequestsPerWindow = 0 }, funnel);
+
+        var clock = Stopwatch.StartNew();
+        var refusals = await Task.WhenAll(Enumerable.Range(0, 200).Select(i =>
+            gateway.CheckAsync(Sale, new PurchaseCaller($"u{i}", $"ip{i}", null, null), "r", null, default).AsTask()));
+        var elapsedSeconds = (int)Math.Ceiling(clock.Elapsed.TotalSeconds);
+
+        var passed = refusals.Count(r => r is null);
+        passed.Should().BeInRange(20, 20 + 5 * elapsedSeconds);
+        refusals.Where(r => r is not null).Should().OnlyContain(r => r!.Code == "throttled" && r.RetryAfter > TimeSpan.Zero);
+        var snapshot = funnel.For(Sale.Id).Snapshot();
+        snapshot.Arrived[(int)FunnelLayer.GlobalRate].Should().Be(200);
+        snapshot.Passed[(int)FunnelLayer.GlobalRate].Should().Be(passed);
+        snapshot.Stopped[(FunnelLayer.GlobalRate, "throttled")].Should().Be(200 - passed);
+    }
+
+    [Fact]
+    public async Task New_accounts_that_hammer_need_a_token_and_worse_is_refused()
+    {
+        var gateway = NewGateway(new GatewayOptions
+        {
+            UserRequestsPerWindow = 100,
+            Risk = { FrequentRequests = 2, FrequencyWeight = 30, NewAccountWeight = 30, ChallengeScore = 50, RejectScore = 80, DevicesPerUser = 1, DevicesPerUserWeight = 40 },
+        }, new FunnelCounters());
+        var fresh = DateTimeOffset.UtcNow.AddMinutes(-5);
+
+        (await gateway.CheckAsync(Sale, new("new", "ip", "d1", fresh), "r1", null, default)).Should().BeNull("one request from a new account: score 30");
+        (await gateway.CheckAsync(Sale, new("new", "ip", "d1", fresh), "r2", null, default)).Should().BeNull("score 30 still");
+        (await gateway.CheckAsync(Sale, new("new", "ip", "d1", fresh), "r3", null, default))!.Code.Should().Be("invalid_token", "frequent + new = 60: a captcha token is needed");
+        (await gateway.CheckAsync(Sale, new("new", "ip", "d2", fresh), "r4", null, default))!.Code.Should().Be("risk_rejected", "and a second device: 100");
+        (await gateway.CheckAsync(Sale, new("old", "ip2", "d1", DateTimeOffset.UtcNow.AddYears(-1)), "r1", null, default)).Should().BeNull();
+    }
+}
