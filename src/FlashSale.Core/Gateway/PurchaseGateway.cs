@@ -100,7 +100,7 @@ public sealed class PurchaseGateway
         var needsToken = guard.RequireToken;
         if (_options.Risk.Enabled)
         {
-            var score = await RiskScoreAsync(caller, recentRequests, cancellationToken).ConfigureAwait(false);
+            var score = await RiskScoreAsync(sale.Id, caller, recentRequests, cancellationToken).ConfigureAwait(false);
             if (score >= (guard.RiskRejectScore ?? _options.Risk.RejectScore)) return Stop(funnel, FunnelLayer.Risk, new GatewayRefusal(RiskRejected));
             needsToken |= score >= (guard.RiskChallengeScore ?? _options.Risk.ChallengeScore);
         }
@@ -116,13 +116,14 @@ public sealed class PurchaseGateway
     }
 
     /// <summary>Seed 004's score: each signal past its bar adds its weight.</summary>
-    private async ValueTask<int> RiskScoreAsync(PurchaseCaller caller, long recentRequests, CancellationToken cancellationToken)
+    private async ValueTask<int> RiskScoreAsync(long saleId, PurchaseCaller caller, long recentRequests, CancellationToken cancellationToken)
     {
         var risk = _options.Risk;
         var score = 0;
         if (recentRequests > risk.FrequentRequests) score += risk.FrequencyWeight;
         if (caller.AccountCreated is { } created && _time.GetUtcNow() - created < risk.NewAccountAge) score += risk.NewAccountWeight;
-        var (devices, users) = await _signals.RecordAsync(caller.UserId, caller.Ip, caller.DeviceId, risk.SignalWindow, cancellationToken).ConfigureAwait(false);
+        // Signals are counted per sale: a sale's crowd is what a farm hides in.
+        var (devices, users) = await _signals.RecordAsync($"{saleId}:{caller.UserId}", $"{saleId}:{caller.Ip}", caller.DeviceId, risk.SignalWindow, cancellationToken).ConfigureAwait(false);
         if (devices > risk.DevicesPerUser) score += risk.DevicesPerUserWeight;
         if (users > risk.UsersPerIp) score += risk.UsersPerIpWeight;
         return score;
