@@ -70,18 +70,12 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
     private List<OrderIntent> InsertOrders(SqliteConnection connection, SqliteTransaction tx, IReadOnlyList<OrderIntent> intents)
     {
         using var cmd = Command(connection, tx, "insert_order.sql");
-        var orderId = cmd.Parameters.Add("@order_id", SqliteType.Integer);
-        var saleId = cmd.Parameters.Add("@sale_id", SqliteType.Integer);
-        var userId = cmd.Parameters.Add("@user_id", SqliteType.Text);
-        var quantity = cmd.Parameters.Add("@quantity", SqliteType.Integer);
-        var requestId = cmd.Parameters.Add("@request_id", SqliteType.Text);
-        var acceptedAt = cmd.Parameters.Add("@accepted_at_ms", SqliteType.Integer);
+        var bind = IntentParameters.AddTo(cmd);
         cmd.Parameters.AddWithValue("@now_ms", time.GetUtcNow().ToUnixTimeMilliseconds());
         var inserted = new List<OrderIntent>(intents.Count);
         foreach (var intent in intents)
         {
-            orderId.Value = intent.OrderId; saleId.Value = intent.SaleId; userId.Value = intent.UserId;
-            quantity.Value = intent.Quantity; requestId.Value = intent.RequestId; acceptedAt.Value = intent.AcceptedAtMs;
+            bind.Set(intent);
             if (cmd.ExecuteNonQuery() == 1) inserted.Add(intent);
         }
         return inserted;
@@ -225,4 +219,32 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
 
     internal static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? tx, string sqlFile) =>
         new(SqlResources.Get(sqlFile), connection, tx);
+}
+
+/// <summary>The columns of an intent, bound once per command and set per row (orders and the journal alike).</summary>
+internal sealed class IntentParameters
+{
+    private readonly SqliteParameter _orderId, _saleId, _userId, _quantity, _requestId, _acceptedAt;
+
+    private IntentParameters(SqliteCommand cmd)
+    {
+        _orderId = cmd.Parameters.Add("@order_id", SqliteType.Integer);
+        _saleId = cmd.Parameters.Add("@sale_id", SqliteType.Integer);
+        _userId = cmd.Parameters.Add("@user_id", SqliteType.Text);
+        _quantity = cmd.Parameters.Add("@quantity", SqliteType.Integer);
+        _requestId = cmd.Parameters.Add("@request_id", SqliteType.Text);
+        _acceptedAt = cmd.Parameters.Add("@accepted_at_ms", SqliteType.Integer);
+    }
+
+    public static IntentParameters AddTo(SqliteCommand cmd) => new(cmd);
+
+    public void Set(OrderIntent intent)
+    {
+        _orderId.Value = intent.OrderId;
+        _saleId.Value = intent.SaleId;
+        _userId.Value = intent.UserId;
+        _quantity.Value = intent.Quantity;
+        _requestId.Value = intent.RequestId;
+        _acceptedAt.Value = intent.AcceptedAtMs;
+    }
 }

@@ -11,16 +11,10 @@ public sealed class SqliteIntentJournal(SqliteDatabase database) : IIntentJourna
         database.WriteAsync((connection, tx) =>
         {
             using var cmd = SqliteFlashSaleStore.Command(connection, tx, "append_intent.sql");
-            var orderId = cmd.Parameters.Add("@order_id", SqliteType.Integer);
-            var saleId = cmd.Parameters.Add("@sale_id", SqliteType.Integer);
-            var userId = cmd.Parameters.Add("@user_id", SqliteType.Text);
-            var quantity = cmd.Parameters.Add("@quantity", SqliteType.Integer);
-            var requestId = cmd.Parameters.Add("@request_id", SqliteType.Text);
-            var acceptedAt = cmd.Parameters.Add("@accepted_at_ms", SqliteType.Integer);
+            var bind = IntentParameters.AddTo(cmd);
             foreach (var intent in intents)
             {
-                orderId.Value = intent.OrderId; saleId.Value = intent.SaleId; userId.Value = intent.UserId;
-                quantity.Value = intent.Quantity; requestId.Value = intent.RequestId; acceptedAt.Value = intent.AcceptedAtMs;
+                bind.Set(intent);
                 cmd.ExecuteNonQuery();
             }
             return intents.Count;

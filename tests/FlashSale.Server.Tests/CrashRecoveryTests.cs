@@ -34,18 +34,18 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
         // Paced (about 500 attempts/s) so that the sale is still selling when the processes are killed.
         var load = Crowd.RaceAsync(clients, saleId, tokens, attempts: 4 * Users, _ => 1, concurrency: 32, soldOut.Token, pace: TimeSpan.FromMilliseconds(50));
 
-        await WaitUntilAsync(async () => (await survivor.StatsAsync(saleId))["accepted"]!.GetValue<long>() >= 1_000);
+        await Eventually.UntilAsync(async () => (await survivor.StatsAsync(saleId))["accepted"]!.GetValue<long>() >= 1_000);
         var atWorkerKill = await survivor.StatsAsync(saleId);
         _workers[0].Kill();
         await Task.Delay(500);
         await _workers[0].StartAsync();
 
-        await WaitUntilAsync(async () => (await survivor.StatsAsync(saleId))["accepted"]!.GetValue<long>() >= 2_500);
+        await Eventually.UntilAsync(async () => (await survivor.StatsAsync(saleId))["accepted"]!.GetValue<long>() >= 2_500);
         var atApiKill = await survivor.StatsAsync(saleId);
         _apis[0].Kill();
         await Task.Delay(500);
         await _apis[0].StartAsync();
-        await WaitUntilAsync(async () => (await survivor.StatsAsync(saleId))["remainingInGate"]!.GetValue<long>() == 0);
+        await Eventually.UntilAsync(async () => (await survivor.StatsAsync(saleId))["remainingInGate"]!.GetValue<long>() == 0);
         await soldOut.CancelAsync();
         var answers = (await load).ToList();
 
@@ -70,15 +70,5 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
         var unanswered = answers.Where(a => a.Answer.Status is 0 or 503).Select(a => $"crash{a.User}").ToHashSet();
         var answeredUsers = accepted.Select(a => $"crash{a.User}").ToHashSet();
         orders.Where(o => !answeredUsers.Contains(o.UserId) && !unanswered.Contains(o.UserId)).Should().BeEmpty();
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not reached");
-            await Task.Delay(20);
-        }
     }
 }

@@ -31,7 +31,7 @@ public sealed class EmbeddedCrashTests : IAsyncLifetime
 
         using var stop = new CancellationTokenSource();
         var load = Crowd.RaceAsync([client], saleId, tokens, attempts: 6_000, _ => 1, concurrency: 32, stop.Token, pace: TimeSpan.FromMilliseconds(20));
-        await WaitUntilAsync(async () => (await client.StatsAsync(saleId))["accepted"]!.GetValue<long>() >= 500);
+        await Eventually.UntilAsync(async () => (await client.StatsAsync(saleId))["accepted"]!.GetValue<long>() >= 500);
         _server.Kill();
         await stop.CancelAsync();
         var beforeKill = (await load).ToList();
@@ -54,15 +54,5 @@ public sealed class EmbeddedCrashTests : IAsyncLifetime
         orders.GroupBy(o => o.UserId).Should().OnlyContain(g => g.Count() == 1);
         stats["remainingInGate"]!.GetValue<long>().Should().Be(0);
         (await _database.ScalarAsync("SELECT available_stock FROM sales WHERE id = @s", long.Parse(saleId))).Should().Be(0);
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("condition not reached");
-            await Task.Delay(10);
-        }
     }
 }
