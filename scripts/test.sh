@@ -23,6 +23,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The browser tests drive Debian's Chromium (Playwright cannot download its own here).
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "test.sh: installing chromium for the browser tests" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >&2 && apt-get install -y -q --no-install-recommends chromium >&2
+fi
+
 echo "test.sh: starting services (scripts/services.sh start)" >&2
 settings="$(bash scripts/services.sh start)"
 while IFS= read -r line; do

@@ -31,6 +31,3 @@ catch (Exception ex) when (StartupErrors.IsExplained(ex))
     await Console.Error.WriteLineAsync($"FlashSale cannot start: {ex.Message}");
     return 2;
 }
-
-/// <summary>Visible to WebApplicationFactory in tests.</summary>
-public partial class Program;

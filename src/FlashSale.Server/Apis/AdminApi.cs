@@ -81,7 +81,7 @@ public static class AdminApi
     }
 
     private static async Task<Results<Ok<SaleStatsResponse>, ProblemResult>> GetStatsAsync(
-        string saleId, SaleCatalog catalog, IStockGate gate, IFlashSaleStore store, CancellationToken cancellationToken)
+        string saleId, SaleCatalog catalog, IStockGate gate, IFlashSaleStore store, PurchaseAdmission admission, CancellationToken cancellationToken)
     {
         if (!long.TryParse(saleId, out var id)) return Problems.SaleNotFound;
         var sale = await catalog.FindAsync(id, cancellationToken);
@@ -98,7 +98,7 @@ public static class AdminApi
         var db = await store.GetCountersAsync(id, cancellationToken);
         var accepted = gateCounters is null ? 0 : gateCounters.Accepted - gateCounters.Failed;
         return TypedResults.Ok(new SaleStatsResponse(SaleResponse.Id(id), sale.Stock, accepted, db.PersistedUnits,
-            gateCounters?.Failed ?? 0, gateCounters?.Remaining ?? -1, db.AvailableStock, db.OrdersByStatus));
+            gateCounters?.Failed ?? 0, gateCounters?.Remaining ?? -1, db.AvailableStock, db.OrdersByStatus, admission.QueueDepth(id)));
     }
 }
 

@@ -117,6 +117,7 @@ public static class HostingExtensions
         builder.Services.AddSingleton(sp => new PurchaseTokens(System.Text.Encoding.UTF8.GetBytes(sp.GetRequiredService<FlashSaleSettings>().TokenSecret),
             sp.GetRequiredService<ICaptcha>(), sp.GetRequiredService<IOnceStore>(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<PurchaseGateway>();
+        builder.Services.AddSingleton<StaticPages>();
         // The client IP for the per-IP limit: X-Forwarded-For is believed only from trusted proxies (loopback by default).
         builder.Services.Configure<ForwardedHeadersOptions>(o => o.ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor);
         builder.Services.AddSingleton<WorkerIdentity>();
@@ -145,6 +146,7 @@ public static class HostingExtensions
         var settings = app.Services.GetRequiredService<FlashSaleSettings>();
         app.MapHealthApi();
         if (!settings.RunsApi) return app;
+        app.MapPages();
         app.MapSalesApi();
         app.MapGatewayApi();
         app.MapPurchaseApi();
@@ -211,7 +213,8 @@ public static class HostingExtensions
                 FlashSale (embedded mode) is running at {{url}}
                   database:  {{app.Services.GetRequiredService<SqliteDatabase>().FilePath}}
                   admin key: {{settings.AdminKey}}   (header X-Admin-Key)
-                  sale:      {{(saleId is null ? "none yet: POST /api/admin/sales" : $"{url}/api/sales/{saleId}")}}
+                  sale page: {{(saleId is null ? "none yet: create one in the admin view" : $"{url}/sales/{saleId}")}}
+                  admin:     {{url}}/admin
                   dev token: curl -s -XPOST {{url}}/api/dev/token -H 'content-type: application/json' -d '{"userId":"alice"}'
 
                 """);

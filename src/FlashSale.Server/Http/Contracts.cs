@@ -26,9 +26,10 @@ public sealed record SaleResponse(
     public static string Id(long id) => id.ToString(CultureInfo.InvariantCulture);
 }
 
+/// <param name="AdmissionQueueDepth">Purchases waiting for the gate in the process that answered.</param>
 public sealed record SaleStatsResponse(
     string SaleId, int Stock, long Accepted, long Persisted, long Failed, long RemainingInGate, long RemainingInDb,
-    IReadOnlyDictionary<string, long> OrdersByStatus);
+    IReadOnlyDictionary<string, long> OrdersByStatus, int AdmissionQueueDepth);
 
 public sealed record PurchaseRequestBody(int? Quantity, string? RequestId, string? Token);
 public sealed record PurchaseAccepted(string OrderId, string Status);

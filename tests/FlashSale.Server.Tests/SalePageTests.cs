@@ -1,0 +1,153 @@
+using System.Text.Json.Nodes;
+using FlashSale.Server.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace FlashSale.Server.Tests;
+
+/// <summary>The sale page and the admin view in a real browser (headless Chromium), against an embedded server.</summary>
+[Collection(ServerCollection.Name)]
+public sealed class SalePageTests : IAsyncLifetime
+{
+    private readonly EmbeddedDatabase _database = new();
+    private ServerProcess _server = null!;
+    private FlashSaleClient _client = null!;
+    private Browser _browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = ServerProcess.Embedded(_database.Path);
+        await _server.StartAsync();
+        _client = FlashSaleClient.For(_server);
+        _browser = await Browser.LaunchAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        // Whatever a test did, the pages spoke to their own server only.
+        lock (_browser.RequestedUrls)
+        {
+            _browser.RequestedUrls.Should().NotBeEmpty().And.OnlyContain(u => u.StartsWith(_server.BaseAddress.ToString(), StringComparison.Ordinal));
+        }
+        await _browser.DisposeAsync();
+        await _server.DisposeAsync();
+        _database.Dispose();
+    }
+
+    private string Url(string path) => new Uri(_server.BaseAddress, path).ToString();
+
+    private async Task<long> ServerNowMsAsync() => (await _client.GetAsync("api/time")).Body!["epochMs"]!.GetValue<long>();
+
+    private static async Task SignInAsync(IPage page, string userId)
+    {
+        await page.FillAsync("#user-id", userId);
+        await page.ClickAsync("#signin-form button");
+        await page.WaitForSelectorAsync("#signed-in:not([hidden])");
+    }
+
+    [Theory]
+    [InlineData(-7)]
+    [InlineData(+11)]
+    public async Task The_countdown_follows_the_server_clock_when_the_local_clock_is_minutes_off(int skewMinutes)
+    {
+        var saleId = await _client.CreateSaleAsync(stock: 10, perUserLimit: 1, startsIn: TimeSpan.FromMinutes(3));
+        var startsAt = DateTimeOffset.Parse((await _client.GetAsync($"api/sales/{saleId}")).Body!["startsAt"]!.GetValue<string>()).ToUnixTimeMilliseconds();
+        var skew = $$"""
+            (() => {
+              const skew = {{skewMinutes * 60_000}};
+              const RealDate = Date;
+              class SkewedDate extends RealDate {
+                constructor(...args) { if (args.length === 0) super(RealDate.now() + skew); else super(...args); }
+                static now() { return RealDate.now() + skew; }
+              }
+              globalThis.Date = SkewedDate;
+            })();
+            """;
+        var page = await _browser.NewPageAsync(initScript: skew);
+
+        await page.GotoAsync(Url($"sales/{saleId}"));
+        await page.WaitForFunctionAsync("() => document.querySelector('#countdown').dataset.remainingMs !== undefined");
+        var shownMs = long.Parse((await page.GetAttributeAsync("#countdown", "data-remaining-ms"))!);
+        var trueMs = startsAt - await ServerNowMsAsync();
+
+        Math.Abs(shownMs - trueMs).Should().BeLessThan(1_500, $"the page measured the offset to the server ({skewMinutes} min local skew)");
+        (await page.TextContentAsync("#countdown")).Should().MatchRegex(@"Starts in 0[23]:\d\d");
+        (await page.IsDisabledAsync("#buy")).Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task The_button_wakes_at_the_start_rests_after_a_click_and_a_purchase_ends_in_got_it()
+    {
+        var saleId = await _client.CreateSaleAsync(stock: 5, perUserLimit: 2, startsIn: TimeSpan.FromSeconds(8));
+        var startsAt = DateTimeOffset.Parse((await _client.GetAsync($"api/sales/{saleId}")).Body!["startsAt"]!.GetValue<string>()).ToUnixTimeMilliseconds();
+        var page = await _browser.NewPageAsync();
+        await page.GotoAsync(Url($"sales/{saleId}"));
+        await SignInAsync(page, "page-alice");
+
+        (await page.IsDisabledAsync("#buy")).Should().BeTrue("before the start");
+        await Browser.ScreenshotAsync(page, "sale-before-start");
+        await page.WaitForSelectorAsync("#buy:not([disabled])", new PageWaitForSelectorOptions { Timeout = 20_000 });
+        (await ServerNowMsAsync()).Should().BeGreaterThanOrEqualTo(startsAt - 300, "not enabled before the start (by the server's clock)");
+        await Browser.ScreenshotAsync(page, "sale-during");
+
+        var clicked = System.Diagnostics.Stopwatch.StartNew();
+        await page.ClickAsync("#buy");
+        (await page.IsDisabledAsync("#buy")).Should().BeTrue("greyed right after the click");
+        await Task.Delay(TimeSpan.FromSeconds(3) - clicked.Elapsed);
+        (await page.IsDisabledAsync("#buy")).Should().BeTrue("still resting three seconds later: the cooldown is five seconds");
+        await page.WaitForSelectorAsync("#outcome[data-outcome=won]", new PageWaitForSelectorOptions { Timeout = 20_000 });
+        (await page.TextContentAsync("#outcome")).Should().StartWith("You got it!");
+        await page.WaitForSelectorAsync("#buy:not([disabled])", new PageWaitForSelectorOptions { Timeout = 8_000 });
+        clicked.Elapsed.Should().BeGreaterThan(TimeSpan.FromSeconds(4.9), "awake again only after the cooldown");
+        await Browser.ScreenshotAsync(page, "sale-outcome");
+
+        var orderId = await page.GetAttributeAsync("#outcome", "data-order-id");
+        var orders = await _database.OrdersAsync(long.Parse(saleId));
+        orders.Should().ContainSingle().Which.Should().Match<(long OrderId, string UserId, int Quantity, string Status, string RequestId)>(
+            o => o.OrderId.ToString() == orderId && o.UserId == "page-alice" && o.Status == "pending_payment");
+    }
+
+    [Fact]
+    public async Task When_the_stock_is_gone_the_second_user_sees_sold_out()
+    {
+        var saleId = await _client.CreateSaleAsync(stock: 1, perUserLimit: 1);
+        var alice = await _browser.NewPageAsync();
+        var bob = await _browser.NewPageAsync();
+        await alice.GotoAsync(Url($"sales/{saleId}"));
+        await bob.GotoAsync(Url($"sales/{saleId}"));
+        await SignInAsync(alice, "first");
+        await SignInAsync(bob, "second");
+
+        await alice.ClickAsync("#buy");
+        await alice.WaitForSelectorAsync("#outcome[data-outcome=won]", new PageWaitForSelectorOptions { Timeout = 20_000 });
+        await bob.WaitForSelectorAsync("#buy:not([disabled])");
+        await bob.ClickAsync("#buy");
+        await bob.WaitForSelectorAsync("#outcome[data-outcome=sold_out]", new PageWaitForSelectorOptions { Timeout = 20_000 });
+
+        (await bob.TextContentAsync("#outcome")).Should().Be("Sold out");
+        (await _database.OrdersAsync(long.Parse(saleId))).Should().ContainSingle().Which.UserId.Should().Be("first");
+    }
+
+    [Fact]
+    public async Task The_admin_chart_moves_during_a_sale()
+    {
+        var saleId = await _client.CreateSaleAsync(stock: 300, perUserLimit: 1);
+        var page = await _browser.NewPageAsync(width: 1100, height: 900,
+            initScript: $"sessionStorage.setItem('fs.adminKey', '{TestServices.AdminKey}');");
+        await page.GotoAsync(Url($"admin?sale={saleId}"));
+        await page.WaitForSelectorAsync("#live:not([hidden])");
+
+        var tokens = await Crowd.SignInAsync(_client, 600, "admin-chart");
+        var crowd = Crowd.RaceAsync([_client], saleId, tokens, 1_800, _ => 1, concurrency: 16, pace: TimeSpan.FromMilliseconds(10));
+        await page.WaitForFunctionAsync("() => Number(document.querySelector('#chart').dataset.peakRequests) > 0", null,
+            new PageWaitForFunctionOptions { Timeout = 30_000 });
+        await crowd;
+        await page.WaitForFunctionAsync("() => document.querySelector('#t-accepted').textContent.startsWith('300 /')", null,
+            new PageWaitForFunctionOptions { Timeout = 30_000 });
+        await Browser.ScreenshotAsync(page, "admin-live");
+
+        (await page.TextContentAsync("#t-gate")).Should().Be("0");
+        var gateRow = await page.TextContentAsync("#funnel .layer:last-child");
+        gateRow.Should().Contain("sold_out");
+        int.Parse((await page.GetAttributeAsync("#chart", "data-points"))!).Should().BeGreaterThan(1);
+    }
+}
