@@ -195,15 +195,20 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
         await using var cmd = dataSource.CreateCommand(SqlResources.Get("sale_counters.sql"));
         cmd.Parameters.AddWithValue("sale_id", saleId);
         long available = 0, persisted = 0;
+        DateTimeOffset? first = null, last = null;
         var byStatus = new Dictionary<string, long>(StringComparer.Ordinal);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             available = reader.GetInt32(0);
             persisted += reader.GetInt64(1);
-            if (!reader.IsDBNull(2)) byStatus[reader.GetString(2)] = reader.GetInt64(3);
+            if (reader.IsDBNull(2)) continue;
+            byStatus[reader.GetString(2)] = reader.GetInt64(3);
+            var (a, p) = (new DateTimeOffset(reader.GetDateTime(4), TimeSpan.Zero), new DateTimeOffset(reader.GetDateTime(5), TimeSpan.Zero));
+            first = first is null || a < first ? a : first;
+            last = last is null || p > last ? p : last;
         }
-        return new StoreSaleCounters(available, persisted, byStatus);
+        return new StoreSaleCounters(available, persisted, byStatus, first, last);
     }
 
     public async Task<bool> IsReadyAsync(CancellationToken cancellationToken)

@@ -166,15 +166,20 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
         using var cmd = Command(connection, null, "sale_counters.sql");
         cmd.Parameters.AddWithValue("@sale_id", saleId);
         long available = 0, persisted = 0;
+        long? first = null, last = null;
         var byStatus = new Dictionary<string, long>(StringComparer.Ordinal);
         using var reader = cmd.ExecuteReader();
         while (reader.Read())
         {
             available = reader.GetInt64(0);
             persisted += reader.GetInt64(1);
-            if (!reader.IsDBNull(2)) byStatus[reader.GetString(2)] = reader.GetInt64(3);
+            if (reader.IsDBNull(2)) continue;
+            byStatus[reader.GetString(2)] = reader.GetInt64(3);
+            first = Math.Min(first ?? long.MaxValue, reader.GetInt64(4));
+            last = Math.Max(last ?? long.MinValue, reader.GetInt64(5));
         }
-        return Task.FromResult(new StoreSaleCounters(available, persisted, byStatus));
+        return Task.FromResult(new StoreSaleCounters(available, persisted, byStatus,
+            first is { } f ? DateTimeOffset.FromUnixTimeMilliseconds(f) : null, last is { } l ? DateTimeOffset.FromUnixTimeMilliseconds(l) : null));
     }
 
     public Task<bool> IsReadyAsync(CancellationToken cancellationToken)

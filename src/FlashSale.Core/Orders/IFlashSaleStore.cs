@@ -34,7 +34,9 @@ public interface IFlashSaleStore
     Task<bool> IsReadyAsync(CancellationToken cancellationToken);
 }
 
-public sealed record StoreSaleCounters(long AvailableStock, long PersistedUnits, IReadOnlyDictionary<string, long> OrdersByStatus);
+/// <param name="FirstAcceptedAt">When the sale's first order was accepted; with <paramref name="LastPersistedAt"/> the persistence window.</param>
+public sealed record StoreSaleCounters(long AvailableStock, long PersistedUnits, IReadOnlyDictionary<string, long> OrdersByStatus,
+    DateTimeOffset? FirstAcceptedAt = null, DateTimeOffset? LastPersistedAt = null);
 
 /// <summary>The database refused a batch (guard or constraint): the batch wrote nothing.</summary>
 public sealed class OrderBatchRejectedException(string message, Exception? inner = null) : Exception(message, inner);

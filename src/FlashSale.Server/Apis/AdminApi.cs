@@ -98,7 +98,8 @@ public static class AdminApi
         var db = await store.GetCountersAsync(id, cancellationToken);
         var accepted = gateCounters is null ? 0 : gateCounters.Accepted - gateCounters.Failed;
         return TypedResults.Ok(new SaleStatsResponse(SaleResponse.Id(id), sale.Stock, accepted, db.PersistedUnits,
-            gateCounters?.Failed ?? 0, gateCounters?.Remaining ?? -1, db.AvailableStock, db.OrdersByStatus, admission.QueueDepth(id)));
+            gateCounters?.Failed ?? 0, gateCounters?.Remaining ?? -1, db.AvailableStock, db.OrdersByStatus, admission.QueueDepth(id),
+            db.FirstAcceptedAt, db.LastPersistedAt));
     }
 }
 

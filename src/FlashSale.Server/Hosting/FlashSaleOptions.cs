@@ -7,6 +7,13 @@ public sealed class FlashSaleOptions
     /// <summary>Embedded (default): one process, in-process gate, SQLite. Distributed: Redis + RabbitMQ + PostgreSQL.</summary>
     public string Mode { get; set; } = "Embedded";
 
+    /// <summary>Distributed mode's stock gate: redis (the funnel), or the seeds' baselines database-pessimistic,
+    /// database-optimistic, and database-naive (unsafe: oversells; only to show the benchmark's audit at work).</summary>
+    public string Gate { get; set; } = "redis";
+
+    /// <summary>Serve POST /api/bench/echo, the benchmark's HTTP ceiling (authenticated, reads the body, decides nothing).</summary>
+    public bool BenchEndpoints { get; set; }
+
     /// <summary>Comma-separated: api, worker, or both.</summary>
     public string Roles { get; set; } = "api,worker";
 

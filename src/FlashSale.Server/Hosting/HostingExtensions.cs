@@ -85,7 +85,14 @@ public static class HostingExtensions
             options.ClientName = $"flashsale-{Environment.ProcessId}";
             return ConnectionMultiplexer.Connect(options);
         });
-        builder.Services.AddSingleton<IStockGate, RedisStockGate>();
+        builder.Services.AddSingleton<IStockGate>(sp => ReadOptions(builder).Gate.ToLowerInvariant() switch
+        {
+            "redis" => new RedisStockGate(sp.GetRequiredService<IConnectionMultiplexer>()),
+            "database-pessimistic" => new PostgresDatabaseGate(sp.GetRequiredService<NpgsqlDataSource>(), DatabaseGateStrategy.Pessimistic, sp.GetRequiredService<TimeProvider>()),
+            "database-optimistic" => new PostgresDatabaseGate(sp.GetRequiredService<NpgsqlDataSource>(), DatabaseGateStrategy.Optimistic, sp.GetRequiredService<TimeProvider>()),
+            "database-naive" => new PostgresDatabaseGate(sp.GetRequiredService<NpgsqlDataSource>(), DatabaseGateStrategy.Naive, sp.GetRequiredService<TimeProvider>()),
+            var other => throw new FlashSaleConfigurationException($"FlashSale:Gate '{other}' is unknown; use redis, database-pessimistic, database-optimistic or database-naive."),
+        });
         builder.Services.AddSingleton<IIntentLedger, RedisIntentLedger>();
         builder.Services.AddSingleton<IRateWindow, RedisRateWindow>();
         builder.Services.AddSingleton<IOnceStore, RedisOnceStore>();
@@ -153,6 +160,7 @@ public static class HostingExtensions
         app.MapOrdersApi();
         app.MapAdminApi();
         if (settings.DevTokens) app.MapDevApi();
+        if (app.Services.GetRequiredService<IOptions<FlashSaleOptions>>().Value.BenchEndpoints) app.MapBenchApi();
         return app;
     }
 

@@ -29,7 +29,7 @@ public sealed record SaleResponse(
 /// <param name="AdmissionQueueDepth">Purchases waiting for the gate in the process that answered.</param>
 public sealed record SaleStatsResponse(
     string SaleId, int Stock, long Accepted, long Persisted, long Failed, long RemainingInGate, long RemainingInDb,
-    IReadOnlyDictionary<string, long> OrdersByStatus, int AdmissionQueueDepth);
+    IReadOnlyDictionary<string, long> OrdersByStatus, int AdmissionQueueDepth, DateTimeOffset? FirstAcceptedAt, DateTimeOffset? LastPersistedAt);
 
 public sealed record PurchaseRequestBody(int? Quantity, string? RequestId, string? Token);
 public sealed record PurchaseAccepted(string OrderId, string Status);

@@ -1,7 +1,9 @@
 SELECT s.available_stock,
        coalesce(sum(CASE WHEN o.status IN ('pending_payment', 'paid') THEN o.quantity END), 0) AS persisted_units,
        o.status,
-       count(o.order_id) AS orders
+       count(o.order_id) AS orders,
+       min(o.accepted_at_ms) AS first_accepted,
+       max(o.persisted_at_ms) AS last_persisted
 FROM sales s
 LEFT JOIN orders o ON o.sale_id = s.id
 WHERE s.id = @sale_id

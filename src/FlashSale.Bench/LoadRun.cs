@@ -1,0 +1,131 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace FlashSale.Bench;
+
+/// <summary>What one burst of purchase attempts met: answers by code, latency histogram, timeline, winners.</summary>
+public sealed class LoadResult
+{
+    public const int SliceMs = 100;
+    public LatencyHistogram Latency { get; } = new();
+    public ConcurrentDictionary<string, long> ByCode { get; } = new();
+    public ConcurrentBag<(int User, int Quantity, string OrderId)> Accepted { get; } = [];
+    public long[] AttemptsPerSlice { get; } = new long[36_000];
+    public long[] AcceptedPerSlice { get; } = new long[36_000];
+    public TimeSpan Elapsed { get; set; }
+    public long Attempts => ByCode.Values.Sum();
+    /// <summary>When the first sold_out answer came back: the end of the contested phase.</summary>
+    public long SoldOutAtMs { get; set; } = long.MaxValue;
+    public int Slices => (int)Math.Ceiling(Elapsed.TotalMilliseconds / SliceMs);
+}
+
+/// <summary>Simulated buyers: tokens minted with the deployment's signing key, released together at the start.</summary>
+public sealed class LoadRun
+{
+    private static readonly JsonWebTokenHandler Handler = new();
+
+    public static string[] MintTokens(int users, string prefix)
+    {
+        var credentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(BenchEnvironment.SigningKey)), SecurityAlgorithms.HmacSha256);
+        var tokens = new string[users];
+        Parallel.For(0, users, i => tokens[i] = Handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = "flashsale",
+            Claims = new Dictionary<string, object> { ["sub"] = prefix + i.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            Expires = DateTime.UtcNow.AddHours(6),
+            SigningCredentials = credentials,
+        }));
+        return tokens;
+    }
+
+    public static HttpClient Client(Uri baseAddress, int connections) => new(new SocketsHttpHandler
+    {
+        MaxConnectionsPerServer = connections,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(30),
+        AutomaticDecompression = DecompressionMethods.None,
+    })
+    { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
+
+    /// <summary>
+    /// Sends <paramref name="attempts"/> purchases (attempt i by user i mod users, quantity 1) at <paramref name="path"/>
+    /// with <paramref name="concurrency"/> in flight, printing progress every second.
+    /// </summary>
+    public static async Task<LoadResult> RunAsync(HttpClient http, string path, string[] tokens, int attempts, int concurrency, string label)
+    {
+        var result = new LoadResult();
+        var next = -1;
+        var clock = Stopwatch.StartNew();
+        using var progress = new Timer(_ =>
+        {
+            var done = result.Attempts;
+            Console.Error.WriteLine($"  {label}: {clock.Elapsed.TotalSeconds,5:F1} s  {done,9:N0}/{attempts:N0} attempts  {done / Math.Max(0.001, clock.Elapsed.TotalSeconds),8:N0}/s  accepted {result.Accepted.Count:N0}");
+        }, null, 1000, 1000);
+
+        async Task WorkerAsync()
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < attempts)
+            {
+                var user = i % tokens.Length;
+                using var request = new HttpRequestMessage(HttpMethod.Post, path)
+                {
+                    Content = new StringContent($"{{\"quantity\":1,\"requestId\":\"b{i}\"}}", Encoding.UTF8, "application/json"),
+                };
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens[user]);
+                request.Headers.TryAddWithoutValidation("X-Forwarded-For", $"198.18.{user / 250 % 256}.{user % 250 + 1}");
+                var started = Stopwatch.GetTimestamp();
+                string code;
+                string? orderId = null;
+                try
+                {
+                    using var response = await http.SendAsync(request);
+                    var body = await response.Content.ReadAsStringAsync();
+                    if (response.StatusCode == HttpStatusCode.Accepted)
+                    {
+                        code = "accepted";
+                        orderId = JsonNode.Parse(body)?["orderId"]?.GetValue<string>();
+                    }
+                    else
+                    {
+                        code = CodeOf(body) ?? ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    }
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+                {
+                    code = "transport_error";
+                }
+                var micros = (long)Stopwatch.GetElapsedTime(started).TotalMicroseconds;
+                var atMs = clock.ElapsedMilliseconds;
+                var slice = (int)Math.Min(atMs / LoadResult.SliceMs, result.AttemptsPerSlice.Length - 1);
+                result.Latency.Record(micros);
+                result.ByCode.AddOrUpdate(code, 1, static (_, n) => n + 1);
+                Interlocked.Increment(ref result.AttemptsPerSlice[slice]);
+                if (orderId is not null)
+                {
+                    result.Accepted.Add((user, 1, orderId));
+                    Interlocked.Increment(ref result.AcceptedPerSlice[slice]);
+                }
+                if (code == "sold_out" && atMs < result.SoldOutAtMs) result.SoldOutAtMs = atMs;
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(WorkerAsync)));
+        result.Elapsed = clock.Elapsed;
+        return result;
+    }
+
+    private static string? CodeOf(string body)
+    {
+        var at = body.IndexOf("\"code\":\"", StringComparison.Ordinal);
+        if (at < 0) return null;
+        var start = at + 8;
+        var end = body.IndexOf('"', start);
+        return end > start ? body[start..end] : null;
+    }
+}

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using System.Globalization;
+using FlashSale.Bench;
+
+// The benchmark (issue #6): dotnet run -c Release --project src/FlashSale.Bench -- <scenario> [options]
+//   compare  every strategy and the ceilings in one run (the seeds' table, as ratios)
+//   smoke    a short embedded run: correctness only (the test suite runs it)
+//   burst    1,000,000 users on the redis gate
+// Options: --users N --stock N --attempts N --concurrency N --connections N --strategies a,b --out DIR --no-ceilings
+var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "compare";
+int Option(string name, int fallback)
+{
+    var i = Array.IndexOf(args, "--" + name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
+string? Text(string name)
+{
+    var i = Array.IndexOf(args, "--" + name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+var settings = scenario switch
+{
+    "compare" => new BenchSettings(Option("users", 50_000), Option("stock", 5_000), Option("attempts", 50_000), Option("concurrency", 128), Option("connections", 128), Scenarios.AllStrategies, "", Ceilings: true),
+    "smoke" => new BenchSettings(Option("users", 600), Option("stock", 100), Option("attempts", 1_000), Option("concurrency", 16), Option("connections", 16), ["embedded"], "", Ceilings: false),
+    "burst" => new BenchSettings(Option("users", 1_000_000), Option("stock", 10_000), Option("attempts", 1_000_000), Option("concurrency", 256), Option("connections", 256), ["redis"], "", Ceilings: false),
+    _ => null,
+};
+if (settings is null)
+{
+    Console.Error.WriteLine($"Unknown scenario '{scenario}'. Use compare, smoke or burst.");
+    return 2;
+}
+if (Text("strategies") is { } chosen) settings = settings with { Strategies = chosen.Split(',', StringSplitOptions.RemoveEmptyEntries) };
+if (args.Contains("--no-ceilings")) settings = settings with { Ceilings = false };
+var output = Text("out") ?? Path.Combine(BenchEnvironment.RepositoryRoot, "artifacts", "bench", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + scenario);
+settings = settings with { OutputDirectory = output };
+Console.Error.WriteLine($"bench {scenario}: {settings.Users:N0} users, stock {settings.Stock:N0}, {settings.Attempts:N0} attempts, {settings.Concurrency} in flight over {settings.Connections} connections; strategies {string.Join(", ", settings.Strategies)}");
+
+var results = await Scenarios.RunAsync(settings);
+var commit = Git("rev-parse", "--short", "HEAD") + (Git("status", "--porcelain").Length > 0 ? "+dirty" : "");
+var table = Reports.Table(results);
+Directory.CreateDirectory(output);
+await File.WriteAllTextAsync(Path.Combine(output, "report.json"), Reports.Json(results, commit));
+await File.WriteAllTextAsync(Path.Combine(output, "report.html"), Reports.Html(results, commit, table));
+foreach (var (file, svg) in Reports.Charts(results)) await File.WriteAllTextAsync(Path.Combine(output, file), svg);
+Console.WriteLine(table);
+Console.WriteLine($"Reports: {output}/report.json, {output}/report.html");
+return results.All(r => r.Audit is null || r.Audit.Passed) && results.All(r => !r.Answers.Keys.Any(k => k.StartsWith('5') || k == "unavailable" || k == "transport_error")) ? 0 : 1;
+
+static string Git(params string[] gitArgs)
+{
+    try
+    {
+        var info = new ProcessStartInfo("git", gitArgs) { RedirectStandardOutput = true, WorkingDirectory = BenchEnvironment.RepositoryRoot };
+        using var p = Process.Start(info)!;
+        var text = p.StandardOutput.ReadToEnd().Trim();
+        p.WaitForExit();
+        return text;
+    }
+    catch (System.ComponentModel.Win32Exception)
+    {
+        return "unknown";
+    }
+}

@@ -1,0 +1,1 @@
+SELECT available_stock, stock FROM sales WHERE id = @sale_id;
