@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -89,11 +88,11 @@ public sealed class LoadRun
                     if (response.StatusCode == HttpStatusCode.Accepted)
                     {
                         code = "accepted";
-                        orderId = JsonNode.Parse(body)?["orderId"]?.GetValue<string>();
+                        orderId = FieldOf(body, "orderId");
                     }
                     else
                     {
-                        code = CodeOf(body) ?? ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                        code = FieldOf(body, "code") ?? ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
                     }
                 }
                 catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
@@ -120,11 +119,13 @@ public sealed class LoadRun
         return result;
     }
 
-    private static string? CodeOf(string body)
+    /// <summary>A string field of a small flat JSON answer, read without parsing the whole body (the client must stay cheap).</summary>
+    private static string? FieldOf(string body, string name)
     {
-        var at = body.IndexOf("\"code\":\"", StringComparison.Ordinal);
+        var key = "\"" + name + "\":\"";
+        var at = body.IndexOf(key, StringComparison.Ordinal);
         if (at < 0) return null;
-        var start = at + 8;
+        var start = at + key.Length;
         var end = body.IndexOf('"', start);
         return end > start ? body[start..end] : null;
     }
