@@ -41,7 +41,7 @@ dotnet build FlashSale.sln -c Debug -nologo -v quiet -warnaserror >&2
 
 log="$(mktemp)"
 status=0
-dotnet test FlashSale.sln -c Debug --no-build -nologo "$@" 2>&1 | tee "$log" || status=$?
+dotnet test FlashSale.sln -c Debug --no-build -nologo -m:1 "$@" 2>&1 | tee "$log" || status=$?
 
 # One summary line per test project: "Passed!  - Failed:     0, Passed:    12, Skipped:     0, Total: ..."
 read -r passed failed skipped projects < <(awk '

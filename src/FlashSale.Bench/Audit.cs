@@ -27,10 +27,16 @@ public static class Auditor
     {
         var drain = System.Diagnostics.Stopwatch.StartNew();
         JsonObject stats;
+        var (lastPersisted, stableSince) = (-1L, TimeSpan.Zero);
         while (true)
         {
             stats = await StatsAsync(http, saleId);
-            if (stats["accepted"]!.GetValue<long>() == stats["persisted"]!.GetValue<long>() || drain.Elapsed > (timeout ?? TimeSpan.FromMinutes(3))) break;
+            var persisted = stats["persisted"]!.GetValue<long>();
+            if (stats["accepted"]!.GetValue<long>() == persisted || drain.Elapsed > (timeout ?? TimeSpan.FromMinutes(3))) break;
+            // A gate whose count never matches the database (a broken one) must not hold the audit for minutes:
+            // once nothing has been written for five seconds, the audit judges what is there.
+            if (persisted != lastPersisted) (lastPersisted, stableSince) = (persisted, drain.Elapsed);
+            else if (drain.Elapsed - stableSince > TimeSpan.FromSeconds(5)) break;
             await Task.Delay(100);
         }
         var drainTime = drain.Elapsed;

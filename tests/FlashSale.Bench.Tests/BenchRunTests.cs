@@ -34,7 +34,7 @@ public sealed class BenchRunTests
         // database-naive reads the stock, thinks, and writes it back unguarded: concurrent buyers overwrite
         // each other's deduction. The bench must notice and fail.
         var output = Directory.CreateTempSubdirectory("bench-naive-").FullName;
-        var (exit, log) = Bench("smoke", "--strategies", "database-naive", "--stock", "50", "--users", "2000", "--attempts", "2000", "--concurrency", "64", "--connections", "64", "--out", output);
+        var (exit, log) = Bench("smoke", "--strategies", "database-naive", "--stock", "50", "--users", "600", "--attempts", "600", "--concurrency", "64", "--connections", "64", "--out", output);
 
         exit.Should().NotBe(0, log);
         log.Should().MatchRegex(@"AUDIT FAILED database-naive: oversold [1-9]");
