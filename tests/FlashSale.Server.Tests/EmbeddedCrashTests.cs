@@ -4,43 +4,29 @@ namespace FlashSale.Server.Tests;
 
 /// <summary>SIGKILL the embedded server mid-sale: a 202 means the intent was on disk, so every one survives.</summary>
 [Collection(ServerCollection.Name)]
-public sealed class EmbeddedCrashTests : IAsyncLifetime
+public sealed class EmbeddedCrashTests : EmbeddedServerTest
 {
     private const int Stock = 2_000;
-    private readonly EmbeddedDatabase _database = new();
-    private ServerProcess _server = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = ServerProcess.Embedded(_database.Path);
-        await _server.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _database.Dispose();
-    }
 
     [Fact]
     public async Task Every_202_before_the_kill_has_its_order_after_restart_and_the_sale_continues()
     {
-        var client = FlashSaleClient.For(_server, maxConnections: 64);
+        var client = FlashSaleClient.For(Server, maxConnections: 64);
         var saleId = await client.CreateSaleAsync(stock: Stock, perUserLimit: 1);
         var tokens = await Crowd.SignInAsync(client, 6_000, "embedded-crash");
 
         using var stop = new CancellationTokenSource();
         var load = Crowd.RaceAsync([client], saleId, tokens, attempts: 6_000, _ => 1, concurrency: 32, stop.Token, pace: TimeSpan.FromMilliseconds(20));
         await Eventually.UntilAsync(async () => (await client.StatsAsync(saleId))["accepted"]!.GetValue<long>() >= 500);
-        _server.Kill();
+        Server.Kill();
         await stop.CancelAsync();
         var beforeKill = (await load).ToList();
         var acceptedBeforeKill = beforeKill.Where(a => a.Answer.Status == 202).ToList();
         acceptedBeforeKill.Count.Should().BeInRange(500, Stock - 1, "the kill came in the middle of the sale");
 
-        await _server.StartAsync();
+        await Server.StartAsync();
         await client.WaitForDrainAsync(saleId);
-        var orders = await _database.OrdersAsync(long.Parse(saleId));
+        var orders = await Database.OrdersAsync(long.Parse(saleId));
         var orderIds = orders.Select(o => o.OrderId.ToString()).ToHashSet();
         acceptedBeforeKill.Should().OnlyContain(a => orderIds.Contains(a.Answer.OrderId!), "every 202 returned before the kill has its order");
 
@@ -49,10 +35,10 @@ public sealed class EmbeddedCrashTests : IAsyncLifetime
         var after = (await Crowd.RaceAsync([client], saleId, freshTokens, 3_000, _ => 1, concurrency: 64)).ToList();
         after.Should().Contain(a => a.Answer.Status == 202);
         var stats = await client.WaitForDrainAsync(saleId);
-        orders = await _database.OrdersAsync(long.Parse(saleId));
+        orders = await Database.OrdersAsync(long.Parse(saleId));
         orders.Sum(o => o.Quantity).Should().Be(Stock, "sold == stock, never more");
         orders.GroupBy(o => o.UserId).Should().OnlyContain(g => g.Count() == 1);
         stats["remainingInGate"]!.GetValue<long>().Should().Be(0);
-        (await _database.ScalarAsync("SELECT available_stock FROM sales WHERE id = @s", long.Parse(saleId))).Should().Be(0);
+        (await Database.ScalarAsync("SELECT available_stock FROM sales WHERE id = @s", long.Parse(saleId))).Should().Be(0);
     }
 }

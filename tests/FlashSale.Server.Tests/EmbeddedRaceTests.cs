@@ -4,27 +4,12 @@ namespace FlashSale.Server.Tests;
 
 /// <summary>The same race as the distributed one, against one embedded process (in-process gate, SQLite).</summary>
 [Collection(ServerCollection.Name)]
-public sealed class EmbeddedRaceTests : IAsyncLifetime
+public sealed class EmbeddedRaceTests : EmbeddedServerTest
 {
-    private readonly EmbeddedDatabase _database = new();
-    private ServerProcess _server = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = ServerProcess.Embedded(_database.Path);
-        await _server.StartAsync();
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        _database.Dispose();
-    }
-
     [Fact]
     public async Task Exactly_the_stock_is_sold_no_user_exceeds_the_limit_and_every_202_has_its_order()
     {
-        var client = FlashSaleClient.For(_server);
+        var client = FlashSaleClient.For(Server);
         var saleId = await client.CreateSaleAsync(stock: 1_000, perUserLimit: 2);
         var tokens = await Crowd.SignInAsync(client, 5_000, "racer");
         var random = new Random(7);
@@ -38,13 +23,13 @@ public sealed class EmbeddedRaceTests : IAsyncLifetime
         accepted.GroupBy(a => a.User).Should().OnlyContain(g => g.Sum(a => a.Quantity) <= 2);
 
         var stats = await client.WaitForDrainAsync(saleId);
-        var orders = await _database.OrdersAsync(long.Parse(saleId));
+        var orders = await Database.OrdersAsync(long.Parse(saleId));
         var byId = orders.ToDictionary(o => o.OrderId.ToString());
         accepted.Should().OnlyContain(a => byId.ContainsKey(a.Answer.OrderId!) && byId[a.Answer.OrderId!].Quantity == a.Quantity
                                            && byId[a.Answer.OrderId!].Status == "pending_payment");
         orders.Should().HaveCount(accepted.Count);
         orders.GroupBy(o => o.UserId).Should().OnlyContain(g => g.Sum(o => o.Quantity) <= 2);
-        (await _database.ScalarAsync("SELECT available_stock FROM sales WHERE id = @s", long.Parse(saleId))).Should().Be(0);
+        (await Database.ScalarAsync("SELECT available_stock FROM sales WHERE id = @s", long.Parse(saleId))).Should().Be(0);
         stats["accepted"]!.GetValue<long>().Should().Be(1_000);
         stats["remainingInGate"]!.GetValue<long>().Should().Be(0);
     }

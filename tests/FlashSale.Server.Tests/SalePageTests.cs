@@ -6,34 +6,30 @@ namespace FlashSale.Server.Tests;
 
 /// <summary>The sale page and the admin view in a real browser (headless Chromium), against an embedded server.</summary>
 [Collection(ServerCollection.Name)]
-public sealed class SalePageTests : IAsyncLifetime
+public sealed class SalePageTests : EmbeddedServerTest
 {
-    private readonly EmbeddedDatabase _database = new();
-    private ServerProcess _server = null!;
     private FlashSaleClient _client = null!;
     private Browser _browser = null!;
 
-    public async Task InitializeAsync()
+    public override async Task InitializeAsync()
     {
-        _server = ServerProcess.Embedded(_database.Path);
-        await _server.StartAsync();
-        _client = FlashSaleClient.For(_server);
+        await base.InitializeAsync();
+        _client = FlashSaleClient.For(Server);
         _browser = await Browser.LaunchAsync();
     }
 
-    public async Task DisposeAsync()
+    public override async Task DisposeAsync()
     {
         // Whatever a test did, the pages spoke to their own server only.
         lock (_browser.RequestedUrls)
         {
-            _browser.RequestedUrls.Should().NotBeEmpty().And.OnlyContain(u => u.StartsWith(_server.BaseAddress.ToString(), StringComparison.Ordinal));
+            _browser.RequestedUrls.Should().NotBeEmpty().And.OnlyContain(u => u.StartsWith(Server.BaseAddress.ToString(), StringComparison.Ordinal));
         }
         await _browser.DisposeAsync();
-        await _server.DisposeAsync();
-        _database.Dispose();
+        await base.DisposeAsync();
     }
 
-    private string Url(string path) => new Uri(_server.BaseAddress, path).ToString();
+    private string Url(string path) => new Uri(Server.BaseAddress, path).ToString();
 
     private async Task<long> ServerNowMsAsync() => (await _client.GetAsync("api/time")).Body!["epochMs"]!.GetValue<long>();
 
@@ -47,7 +43,7 @@ public sealed class SalePageTests : IAsyncLifetime
     [Theory]
     [InlineData(-7)]
     [InlineData(+11)]
-    public async Task The_countdown_follows_the_server_clock_when_the_local_clock_is_minutes_off(int skewMinutes)
+    public async Task The_countdown_follows_theServer_clock_when_the_local_clock_is_minutes_off(int skewMinutes)
     {
         var saleId = await _client.CreateSaleAsync(stock: 10, perUserLimit: 1, startsIn: TimeSpan.FromMinutes(3));
         var startsAt = DateTimeOffset.Parse((await _client.GetAsync($"api/sales/{saleId}")).Body!["startsAt"]!.GetValue<string>()).ToUnixTimeMilliseconds();
@@ -101,7 +97,7 @@ public sealed class SalePageTests : IAsyncLifetime
         await Browser.ScreenshotAsync(page, "sale-outcome");
 
         var orderId = await page.GetAttributeAsync("#outcome", "data-order-id");
-        var orders = await _database.OrdersAsync(long.Parse(saleId));
+        var orders = await Database.OrdersAsync(long.Parse(saleId));
         orders.Should().ContainSingle().Which.Should().Match<(long OrderId, string UserId, int Quantity, string Status, string RequestId)>(
             o => o.OrderId.ToString() == orderId && o.UserId == "page-alice" && o.Status == "pending_payment");
     }
@@ -124,7 +120,7 @@ public sealed class SalePageTests : IAsyncLifetime
         await bob.WaitForSelectorAsync("#outcome[data-outcome=sold_out]", new PageWaitForSelectorOptions { Timeout = 20_000 });
 
         (await bob.TextContentAsync("#outcome")).Should().Be("Sold out");
-        (await _database.OrdersAsync(long.Parse(saleId))).Should().ContainSingle().Which.UserId.Should().Be("first");
+        (await Database.OrdersAsync(long.Parse(saleId))).Should().ContainSingle().Which.UserId.Should().Be("first");
     }
 
     [Fact]
