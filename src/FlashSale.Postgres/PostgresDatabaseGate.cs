@@ -139,4 +139,14 @@ public sealed class PostgresDatabaseGate(NpgsqlDataSource dataSource, DatabaseGa
     public Task<OrderIntent?> FindIntentAsync(long orderId, CancellationToken cancellationToken) => Task.FromResult<OrderIntent?>(null);
 
     public Task<bool> ReturnFailedAsync(OrderIntent intent, CancellationToken cancellationToken) => Task.FromResult(false);
+
+    public async Task<IReadOnlyDictionary<(string UserId, string RequestId), long>> GetAcceptedRequestsAsync(long saleId, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand(SqlResources.Get("Gates/accepted_requests.sql"));
+        cmd.Parameters.AddWithValue("sale_id", saleId);
+        var accepted = new Dictionary<(string, string), long>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) accepted[(reader.GetString(0), reader.GetString(1))] = reader.GetInt64(2);
+        return accepted;
+    }
 }

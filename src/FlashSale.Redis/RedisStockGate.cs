@@ -83,6 +83,21 @@ public sealed class RedisStockGate(IConnectionMultiplexer redis) : IStockGate
         return null;
     }
 
+    public async Task<IReadOnlyDictionary<(string UserId, string RequestId), long>> GetAcceptedRequestsAsync(long saleId, CancellationToken cancellationToken)
+    {
+        var entries = await GuardAsync(() => redis.GetDatabase().HashGetAllAsync(KeysOf(saleId).Requests)).ConfigureAwait(false);
+        var accepted = new Dictionary<(string, string), long>(entries.Length);
+        foreach (var entry in entries)
+        {
+            // decide.lua's field: "<length of user id>:<user id><request id>".
+            var field = (string)entry.Name!;
+            var colon = field.IndexOf(':', StringComparison.Ordinal);
+            var length = int.Parse(field.AsSpan(0, colon), CultureInfo.InvariantCulture);
+            accepted[(field.Substring(colon + 1, length), field[(colon + 1 + length)..])] = long.Parse((string)entry.Value!, CultureInfo.InvariantCulture);
+        }
+        return accepted;
+    }
+
     public async Task<bool> ReturnFailedAsync(OrderIntent intent, CancellationToken cancellationToken)
     {
         var keys = KeysOf(intent.SaleId);

@@ -135,6 +135,19 @@ public abstract class GateContract
     }
 
     [Fact]
+    public async Task Lists_every_accepted_request_with_its_order()
+    {
+        var sale = TestEnvironment.NewSale(stock: 5, perUserLimit: 2);
+        var gate = await GateWithAsync(sale);
+        var d = await DecideAsync(gate, sale.Id, Request("a:b", 1, "r1"), Request("a", 1, ":br1"), Request("c", 3, "refused"));
+
+        var accepted = await gate.GetAcceptedRequestsAsync(sale.Id, default);
+
+        accepted.Should().BeEquivalentTo(new Dictionary<(string, string), long> { [("a:b", "r1")] = d[0].OrderId, [("a", ":br1")] = d[1].OrderId },
+            "user ids and requestIds may hold any character, and refused requests are not listed");
+    }
+
+    [Fact]
     public async Task Concurrent_batches_never_sell_more_than_the_stock()
     {
         var sale = TestEnvironment.NewSale(stock: 100, perUserLimit: 1);

@@ -117,5 +117,7 @@ public sealed class GateContractCatchesBrokenGates
         public Task PreheatAsync(SaleStockSnapshot snapshot, CancellationToken cancellationToken) => Task.CompletedTask;
         public Task<OrderIntent?> FindIntentAsync(long orderId, CancellationToken cancellationToken) => Task.FromResult<OrderIntent?>(null);
         public Task<bool> ReturnFailedAsync(OrderIntent intent, CancellationToken cancellationToken) => Task.FromResult(false);
+        public Task<IReadOnlyDictionary<(string UserId, string RequestId), long>> GetAcceptedRequestsAsync(long saleId, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyDictionary<(string, string), long>>(new Dictionary<(string, string), long>());
     }
 }

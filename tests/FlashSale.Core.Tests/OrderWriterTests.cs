@@ -108,5 +108,6 @@ public sealed class OrderWriterTests
         public Task PreheatAsync(SaleStockSnapshot snapshot, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<GateSaleCounters?> GetCountersAsync(long saleId, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<OrderIntent?> FindIntentAsync(long orderId, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<IReadOnlyDictionary<(string UserId, string RequestId), long>> GetAcceptedRequestsAsync(long saleId, CancellationToken cancellationToken) => throw new NotSupportedException();
     }
 }

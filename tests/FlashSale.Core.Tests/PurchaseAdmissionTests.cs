@@ -58,18 +58,22 @@ public sealed class PurchaseAdmissionTests
     }
 
     [Fact]
-    public async Task Sold_out_sets_the_local_flag_until_it_expires()
+    public async Task Once_sold_out_the_process_answers_alone_and_still_replays_accepted_requests()
     {
         var gate = new CountingGate(stock: 1);
         await using var admission = new PurchaseAdmission(gate, Options.Create(new AdmissionOptions { SoldOutFlagTtl = TimeSpan.FromSeconds(1) }),
             new SteppingClock(), NullLogger<PurchaseAdmission>.Instance);
 
-        admission.IsFlaggedSoldOut(1).Should().BeFalse();
-        admission.TryEnqueue(1, new PurchaseRequest("a", "1", 1, 1), out var last).Should().BeTrue();
+        admission.AnswerFromSoldOutFlag(1, "a", "r1").Should().BeNull();
+        admission.TryEnqueue(1, new PurchaseRequest("a", "r1", 1, 77), out var last).Should().BeTrue();
         (await last).Remaining.Should().Be(0);
-        admission.IsFlaggedSoldOut(1).Should().BeTrue("the last unit went, so losers need not ask the gate");
+        for (var i = 0; i < 200 && admission.AnswerFromSoldOutFlag(1, "b", "x") is null; i++) await Task.Delay(10);
+
+        admission.AnswerFromSoldOutFlag(1, "b", "x").Should().Be(new GateDecision(GateOutcome.SoldOut, 0, 0), "the last unit went: losers need not ask the gate");
+        admission.AnswerFromSoldOutFlag(1, "a", "r1").Should().Be(new GateDecision(GateOutcome.Replayed, 77, 0), "the winner's retry still gets its order");
+        gate.Calls.Should().Be(1);
         admission.ClearSoldOut(1);
-        admission.IsFlaggedSoldOut(1).Should().BeFalse();
+        admission.AnswerFromSoldOutFlag(1, "b", "x").Should().BeNull();
     }
 
     private static PurchaseAdmission NewAdmission(IStockGate gate, AdmissionOptions options) =>
@@ -103,6 +107,7 @@ internal sealed class CountingGate(long stock) : IStockGate
         {
             var r = requests.Span[i];
             var left = Interlocked.Add(ref _stock, -r.Quantity);
+            if (left >= 0) _accepted[(r.UserId, r.RequestId)] = r.CandidateOrderId;
             decisions.Span[i] = left >= 0
                 ? new GateDecision(GateOutcome.Accepted, r.CandidateOrderId, left)
                 : new GateDecision(GateOutcome.SoldOut, 0, 0);
@@ -119,4 +124,9 @@ internal sealed class CountingGate(long stock) : IStockGate
     public Task<GateSaleCounters?> GetCountersAsync(long saleId, CancellationToken cancellationToken) => Task.FromResult<GateSaleCounters?>(null);
     public Task<OrderIntent?> FindIntentAsync(long orderId, CancellationToken cancellationToken) => Task.FromResult<OrderIntent?>(null);
     public Task<bool> ReturnFailedAsync(OrderIntent intent, CancellationToken cancellationToken) => Task.FromResult(true);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), long> _accepted = new();
+
+    public Task<IReadOnlyDictionary<(string UserId, string RequestId), long>> GetAcceptedRequestsAsync(long saleId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyDictionary<(string, string), long>>(new Dictionary<(string, string), long>(_accepted));
 }

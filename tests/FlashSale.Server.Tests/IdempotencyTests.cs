@@ -41,4 +41,28 @@ public sealed class IdempotencyTests : IAsyncLifetime
         other.Status.Should().Be(202);
         other.OrderId.Should().NotBe(first.OrderId);
     }
+
+    [Fact]
+    public async Task After_the_sale_sells_out_a_retry_of_an_accepted_request_still_gets_its_order()
+    {
+        var clients = _servers.Select(s => FlashSaleClient.For(s)).ToArray();
+        var saleId = await clients[0].CreateSaleAsync(stock: 1, perUserLimit: 1);
+        var winner = await clients[0].TokenAsync("last-unit");
+        var bought = await clients[0].PurchaseAsync(saleId, winner, 1, "lost-answer");
+        bought.Status.Should().Be(202);
+
+        // Both processes learn the sale is gone, and answer losers from their own flag...
+        var loser = await clients[0].TokenAsync("too-late");
+        for (var i = 0; i < 2; i++) (await clients[i].PurchaseAsync(saleId, loser, 1, $"late-{i}")).Code.Should().Be("sold_out");
+        await Task.Delay(300);
+        (await clients[1].PurchaseAsync(saleId, loser, 1, "late-again")).Code.Should().Be("sold_out");
+
+        // ...but the winner whose answer was lost gets the same 202 again, from either process.
+        foreach (var client in clients)
+        {
+            var retry = await client.PurchaseAsync(saleId, winner, 1, "lost-answer");
+            retry.Status.Should().Be(202);
+            retry.OrderId.Should().Be(bought.OrderId);
+        }
+    }
 }

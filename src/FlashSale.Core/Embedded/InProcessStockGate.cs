@@ -68,6 +68,9 @@ public sealed class InProcessStockGate(
         return Task.FromResult<OrderIntent?>(null);
     }
 
+    public async Task<IReadOnlyDictionary<(string UserId, string RequestId), long>> GetAcceptedRequestsAsync(long saleId, CancellationToken cancellationToken) =>
+        (await LoadAsync(saleId, cancellationToken).ConfigureAwait(false))?.AcceptedRequests() ?? new Dictionary<(string, string), long>();
+
     public async Task<bool> ReturnFailedAsync(OrderIntent intent, CancellationToken cancellationToken)
     {
         var sale = await LoadAsync(intent.SaleId, cancellationToken).ConfigureAwait(false);
@@ -181,6 +184,11 @@ public sealed class InProcessStockGate(
         public GateSaleCounters Counters()
         {
             lock (_sync) return new GateSaleCounters(_remaining, _accepted, _failed);
+        }
+
+        public Dictionary<(string, string), long> AcceptedRequests()
+        {
+            lock (_sync) return new Dictionary<(string, string), long>(_requests);
         }
 
         public OrderIntent? Find(long orderId)

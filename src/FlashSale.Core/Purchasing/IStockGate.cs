@@ -23,6 +23,10 @@ public interface IStockGate
     /// <summary>An accepted order the gate holds, in any sale it holds (it may not have reached the database yet).</summary>
     Task<OrderIntent?> FindIntentAsync(long orderId, CancellationToken cancellationToken);
 
+    /// <summary>Every (user, requestId) the gate has accepted in the sale, with its order id: what a process
+    /// answering "sold out" from its own flag needs so that a retry of an accepted request still gets its 202.</summary>
+    Task<IReadOnlyDictionary<(string UserId, string RequestId), long>> GetAcceptedRequestsAsync(long saleId, CancellationToken cancellationToken);
+
     /// <summary>Gives a failed order's stock and quota back, once: returns false when it was already given back.</summary>
     Task<bool> ReturnFailedAsync(OrderIntent intent, CancellationToken cancellationToken);
 }

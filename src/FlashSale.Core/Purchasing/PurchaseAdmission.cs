@@ -20,9 +20,17 @@ public sealed class PurchaseAdmission(
     private readonly ConcurrentDictionary<long, SaleLane> _lanes = new();
     private readonly CancellationTokenSource _stopping = new();
 
-    /// <summary>True while this process believes the sale has no stock left.</summary>
-    public bool IsFlaggedSoldOut(long saleId) =>
-        _lanes.TryGetValue(saleId, out var lane) && lane.SoldOutUntil > time.GetTimestamp();
+    /// <summary>
+    /// While this process believes the sale has no stock left, answers without asking the gate: the earlier
+    /// order for a (user, requestId) the gate accepted, sold out for anyone else. Null when the gate must decide.
+    /// </summary>
+    public GateDecision? AnswerFromSoldOutFlag(long saleId, string userId, string requestId)
+    {
+        if (!_lanes.TryGetValue(saleId, out var lane) || lane.SoldOutUntil <= time.GetTimestamp()) return null;
+        return lane.Winners!.TryGetValue((userId, requestId), out var orderId)
+            ? new GateDecision(GateOutcome.Replayed, orderId, 0)
+            : new GateDecision(GateOutcome.SoldOut, 0, 0);
+    }
 
     /// <summary>
     /// Queues a purchase for the gate. Returns false when the sale's queue is full (answer 429 busy).
@@ -112,10 +120,35 @@ public sealed class PurchaseAdmission(
         {
             if (span[i].Outcome == GateOutcome.SoldOut || (span[i].IsAccepted && span[i].Remaining == 0))
             {
-                lane.SoldOutUntil = time.GetTimestamp() + (long)(_options.SoldOutFlagTtl.TotalSeconds * time.TimestampFrequency);
+                RaiseSoldOutFlag(lane);
                 break;
             }
         }
+    }
+
+    /// <summary>
+    /// The flag goes up only once the sale's winners are known here, so that a retry of an accepted request
+    /// is still answered with its order; until then the gate keeps deciding.
+    /// </summary>
+    private void RaiseSoldOutFlag(SaleLane lane)
+    {
+        if (Interlocked.Exchange(ref lane.LoadingWinners, 1) == 1) return;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                lane.Winners = await gate.GetAcceptedRequestsAsync(lane.SaleId, _stopping.Token).ConfigureAwait(false);
+                lane.SoldOutUntil = time.GetTimestamp() + (long)(_options.SoldOutFlagTtl.TotalSeconds * time.TimestampFrequency);
+            }
+            catch (Exception ex) when (ex is GateUnavailableException or OperationCanceledException)
+            {
+                logger.LogDebug("Sold-out flag of sale {SaleId} not raised: {Reason}", lane.SaleId, ex.Message);
+            }
+            finally
+            {
+                Volatile.Write(ref lane.LoadingWinners, 0);
+            }
+        });
     }
 
     /// <summary>Forgets the sold-out flag (stock came back to the gate).</summary>
@@ -136,5 +169,7 @@ public sealed class PurchaseAdmission(
         public long SaleId { get; } = saleId;
         public Channel<PurchaseTicket> Queue { get; } = queue;
         public long SoldOutUntil;
+        public int LoadingWinners;
+        public volatile IReadOnlyDictionary<(string UserId, string RequestId), long>? Winners;
     }
 }

@@ -26,7 +26,17 @@ public sealed class PurchaseFunnel(
     {
         var funnel = funnelCounters.For(sale.Id);
         funnel.Arrived(FunnelLayer.SaleState);
-        var local = LocalRefusal(sale, quantity);
+        var local = LocalAnswer(sale, userId, quantity, requestId);
+        if (local is { IsAccepted: true } replayed)
+        {
+            // A retry of an accepted request during sold-out: its 202 again, straight from this process.
+            funnel.Passed(FunnelLayer.SaleState);
+            funnel.Arrived(FunnelLayer.Admission);
+            funnel.Passed(FunnelLayer.Admission);
+            funnel.Arrived(FunnelLayer.Gate);
+            funnel.Passed(FunnelLayer.Gate);
+            return replayed;
+        }
         if (local is { } refused)
         {
             funnel.Stopped(FunnelLayer.SaleState, GateOutcomeCodes.Of(refused.Outcome));
@@ -55,14 +65,15 @@ public sealed class PurchaseFunnel(
         return decision;
     }
 
-    private GateDecision? LocalRefusal(Sale sale, int quantity)
+    /// <summary>What this process can answer alone (no remote call), or null when the gate must decide.</summary>
+    private GateDecision? LocalAnswer(Sale sale, string userId, int quantity, string requestId)
     {
         if (quantity < 1 || quantity > sale.PerUserLimit) return new GateDecision(GateOutcome.Invalid, 0, -1);
         return sale.WindowAt(time.GetUtcNow()) switch
         {
             SaleWindow.Upcoming => new GateDecision(GateOutcome.NotStarted, 0, -1),
             SaleWindow.Ended => new GateDecision(GateOutcome.Ended, 0, -1),
-            _ => admission.IsFlaggedSoldOut(sale.Id) ? new GateDecision(GateOutcome.SoldOut, 0, 0) : null,
+            _ => admission.AnswerFromSoldOutFlag(sale.Id, userId, requestId),
         };
     }
 
