@@ -26,13 +26,6 @@ public sealed class LatencyHistogram
         while (micros > (seen = Interlocked.Read(ref _max)) && Interlocked.CompareExchange(ref _max, micros, seen) != seen) { }
     }
 
-    public void Add(LatencyHistogram other)
-    {
-        for (var i = 0; i < _counts.Length; i++) _counts[i] += other._counts[i];
-        _total += other._total;
-        _max = Math.Max(_max, other._max);
-    }
-
     /// <summary>The smallest recorded value (bucket's upper edge) at or above the given percentile.</summary>
     public long PercentileMicros(double percentile)
     {

@@ -35,8 +35,6 @@ public sealed class RabbitMqConnection(string connectionString, string clientNam
         }
     }
 
-    public bool IsOpen => _connection is { IsOpen: true };
-
     public async ValueTask DisposeAsync()
     {
         if (_connection is not null) await _connection.DisposeAsync().ConfigureAwait(false);

@@ -14,8 +14,6 @@ public sealed class InProcessOrderQueue : IOrderQueuePublisher
 
     public ChannelReader<DeliveredIntent> Reader => _channel.Reader;
 
-    public int Depth => _channel.Reader.Count;
-
     public Task PublishAsync(IReadOnlyList<OrderIntent> intents, CancellationToken cancellationToken)
     {
         foreach (var intent in intents) _channel.Writer.TryWrite(new DeliveredIntent(intent, 0));

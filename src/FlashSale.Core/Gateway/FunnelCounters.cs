@@ -85,12 +85,6 @@ public sealed record FunnelSnapshot(long[] Arrived, long[] Passed, IReadOnlyDict
 
     public static FunnelSnapshot Empty => new(new long[FunnelCounters.Layers.Length], new long[FunnelCounters.Layers.Length], new Dictionary<(FunnelLayer, string), long>());
 
-    public FunnelSnapshot Add(FunnelSnapshot other)
-    {
-        var stopped = new Dictionary<(FunnelLayer, string), long>(Stopped);
-        foreach (var (key, value) in other.Stopped) stopped[key] = stopped.GetValueOrDefault(key) + value;
-        return new(Arrived.Zip(other.Arrived, (a, b) => a + b).ToArray(), Passed.Zip(other.Passed, (a, b) => a + b).ToArray(), stopped);
-    }
 }
 
 /// <summary>Where a process's funnel counts are added up across processes (Redis), or just kept (embedded).</summary>

@@ -22,8 +22,6 @@ public sealed class SaleCatalog(IFlashSaleStore store, TimeProvider time)
         return new ValueTask<Sale?>(LoadAsync(saleId, cancellationToken));
     }
 
-    public IEnumerable<Sale> Known => _entries.Values.Select(e => e.Sale).OfType<Sale>();
-
     public void Remember(Sale sale) => _entries[sale.Id] = new Entry(sale, default);
 
     private async Task<Sale?> LoadAsync(long saleId, CancellationToken cancellationToken)

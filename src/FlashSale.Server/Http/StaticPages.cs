@@ -40,8 +40,6 @@ public sealed partial class StaticPages
         }
     }
 
-    public IReadOnlyDictionary<string, (byte[] Body, string ContentType)> Assets => _assets;
-
     public IResult Page(string file) => new BytesResult(_pages[file], "text/html; charset=utf-8", PageCache);
 
     public IResult Asset(string file) => _assets.TryGetValue(file, out var asset)
