@@ -186,11 +186,7 @@ public static class HostingExtensions
         {
             await RetryAsync(logger, "PostgreSQL migration", () => store.MigrateAsync(stopping), stopping);
             var redis = app.Services.GetRequiredService<IConnectionMultiplexer>();
-            await RetryAsync(logger, "worker id from Redis", async () =>
-            {
-                var sequence = await redis.GetDatabase().StringIncrementAsync("fs:worker-seq");
-                identity.Assign((int)(sequence % (SnowflakeIdGenerator.MaxWorkerId + 1)));
-            }, stopping);
+            await RetryAsync(logger, "worker id from Redis", async () => identity.Assign(await RedisWorkerIds.NextAsync(redis)), stopping);
         }
         logger.LogInformation("FlashSale ready: mode {Mode}, roles {Roles}, worker id {WorkerId}, dev tokens {DevTokens}",
             settings.Embedded ? "Embedded" : "Distributed",
