@@ -128,12 +128,7 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
         database.WriteAsync((connection, tx) =>
         {
             using var cmd = Command(connection, tx, "mark_failed.sql");
-            cmd.Parameters.AddWithValue("@order_id", intent.OrderId);
-            cmd.Parameters.AddWithValue("@sale_id", intent.SaleId);
-            cmd.Parameters.AddWithValue("@user_id", intent.UserId);
-            cmd.Parameters.AddWithValue("@quantity", intent.Quantity);
-            cmd.Parameters.AddWithValue("@request_id", intent.RequestId);
-            cmd.Parameters.AddWithValue("@accepted_at_ms", intent.AcceptedAtMs);
+            IntentParameters.AddTo(cmd).Set(intent);
             cmd.Parameters.AddWithValue("@now_ms", time.GetUtcNow().ToUnixTimeMilliseconds());
             cmd.Parameters.AddWithValue("@failure", reason.Length > 500 ? reason[..500] : reason);
             return cmd.ExecuteNonQuery();

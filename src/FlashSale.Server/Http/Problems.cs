@@ -71,8 +71,12 @@ public static class Problems
     public static ProblemResult ForRefusal(GateOutcome outcome) => ByCode[GateOutcomeCodes.Of(outcome)];
 
     /// <summary>The HTTP answer to a purchase a gateway layer stopped; throttling says when to come back.</summary>
+    /// <remarks>Only throttling carries a delay; each distinct delay (at most the rate window, in seconds) is encoded once.</remarks>
     public static ProblemResult ForRefusal(FlashSale.Core.Gateway.GatewayRefusal refusal) =>
         refusal.RetryAfter is { } wait && wait > TimeSpan.FromSeconds(1)
-            ? new ProblemResult(429, refusal.Code, Throttled.Code == refusal.Code ? "Too many requests" : "Refused", "Slow down; try again after the Retry-After delay.", (int)Math.Ceiling(wait.TotalSeconds))
+            ? ThrottledFor.GetOrAdd((int)Math.Ceiling(wait.TotalSeconds),
+                static seconds => new ProblemResult(429, Throttled.Code, "Too many requests", "Slow down; try again after the Retry-After delay.", seconds))
             : ByCode[refusal.Code];
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, ProblemResult> ThrottledFor = new();
 }
