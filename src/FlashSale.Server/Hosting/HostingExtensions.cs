@@ -75,8 +75,9 @@ public static class HostingExtensions
         var rabbit = Required(config, "RabbitMq");
         var postgres = Required(config, "Postgres");
 
-        builder.Services.AddSingleton<IConnectionMultiplexer>(_ =>
+        builder.Services.AddSingleton<IConnectionMultiplexer>(sp =>
         {
+            RedisStockGate.CallTimeout = sp.GetRequiredService<IOptions<RedisGateOptions>>().Value.CallTimeout;
             var options = ConfigurationOptions.Parse(redis);
             options.AbortOnConnectFail = false; // start while Redis is down; the gate answers 503 until it is back
             options.ConnectTimeout = 2_000;
