@@ -171,6 +171,28 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
         }
     }
 
+    public async Task<IReadOnlyList<OrderIntent>> GetUnreturnedFailedOrdersAsync(long afterOrderId, int limit, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand(SqlResources.Get("unreturned_failed_orders.sql"));
+        cmd.Parameters.AddWithValue("after_order_id", afterOrderId);
+        cmd.Parameters.AddWithValue("limit", limit);
+        var intents = new List<OrderIntent>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            intents.Add(new OrderIntent(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt32(3), reader.GetString(4),
+                new DateTimeOffset(reader.GetDateTime(5), TimeSpan.Zero).ToUnixTimeMilliseconds()));
+        }
+        return intents;
+    }
+
+    public async Task MarkStockReturnedAsync(long orderId, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand(SqlResources.Get("mark_stock_returned.sql"));
+        cmd.Parameters.AddWithValue("order_id", orderId);
+        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public async Task<Order?> FindOrderAsync(long orderId, CancellationToken cancellationToken)
     {
         await using var cmd = dataSource.CreateCommand(SqlResources.Get("find_order.sql"));

@@ -134,6 +134,27 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
             return cmd.ExecuteNonQuery();
         }, cancellationToken);
 
+    public Task<IReadOnlyList<OrderIntent>> GetUnreturnedFailedOrdersAsync(long afterOrderId, int limit, CancellationToken cancellationToken)
+    {
+        using var connection = database.Connect();
+        using var cmd = Command(connection, null, "unreturned_failed_orders.sql");
+        cmd.Parameters.AddWithValue("@after_order_id", afterOrderId);
+        cmd.Parameters.AddWithValue("@limit", limit);
+        var intents = new List<OrderIntent>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) intents.Add(new OrderIntent(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetInt32(3), r.GetString(4), r.GetInt64(5)));
+        return Task.FromResult<IReadOnlyList<OrderIntent>>(intents);
+    }
+
+    public Task MarkStockReturnedAsync(long orderId, CancellationToken cancellationToken) =>
+        database.WriteAsync((connection, tx) =>
+        {
+            using var cmd = Command(connection, tx, "mark_stock_returned.sql");
+            cmd.Parameters.AddWithValue("@order_id", orderId);
+            cmd.Parameters.AddWithValue("@now_ms", time.GetUtcNow().ToUnixTimeMilliseconds());
+            return cmd.ExecuteNonQuery();
+        }, cancellationToken);
+
     public Task<Order?> FindOrderAsync(long orderId, CancellationToken cancellationToken)
     {
         using var connection = database.Connect();

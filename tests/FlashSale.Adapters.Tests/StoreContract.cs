@@ -102,6 +102,30 @@ public abstract class StoreContract
     }
 
     [Fact]
+    public async Task A_failed_order_owes_its_return_to_the_gate_until_it_is_marked_done()
+    {
+        var sale = await NewSaleAsync(stock: 5, perUserLimit: 2);
+        var failed = Intent(sale, "a", 2);
+        var written = Intent(sale, "b", 1);
+        await Store.WriteOrdersAsync([written], default);
+        await Store.MarkFailedAsync(failed, "refused", default);
+        await Store.MarkFailedAsync(written, "refused", default); // written after all: stays as it is, owes nothing
+
+        var owed = await Store.GetUnreturnedFailedOrdersAsync(Math.Min(failed.OrderId, written.OrderId) - 1, 10, default);
+        owed.Should().ContainSingle(o => o.OrderId == failed.OrderId).Which.Should().Be(failed);
+        owed.Should().NotContain(o => o.OrderId == written.OrderId);
+        (await Store.GetUnreturnedFailedOrdersAsync(failed.OrderId, 10, default)).Should().NotContain(o => o.OrderId == failed.OrderId, "the page starts after the id given");
+
+        await Store.MarkStockReturnedAsync(failed.OrderId, default);
+        await Store.MarkStockReturnedAsync(failed.OrderId, default);
+        await Store.MarkStockReturnedAsync(written.OrderId, default);
+
+        (await Store.GetUnreturnedFailedOrdersAsync(failed.OrderId - 1, 10, default)).Should().NotContain(o => o.OrderId == failed.OrderId);
+        (await Store.FindOrderAsync(failed.OrderId, default))!.Status.Should().Be(OrderStatus.Failed);
+        (await Store.FindOrderAsync(written.OrderId, default))!.Status.Should().Be(OrderStatus.PendingPayment);
+    }
+
+    [Fact]
     public async Task Unknown_orders_are_not_found()
     {
         (await Store.FindOrderAsync(TestEnvironment.NewId(), default)).Should().BeNull();

@@ -25,6 +25,13 @@ public interface IFlashSaleStore
     /// Throws <see cref="OrderBatchRejectedException"/> when even that is refused (say, its sale does not exist).</summary>
     Task MarkFailedAsync(OrderIntent intent, string reason, CancellationToken cancellationToken);
 
+    /// <summary>Failed orders whose stock and quota are not yet recorded as back in the gate, by order id after
+    /// <paramref name="afterOrderId"/>, at most <paramref name="limit"/>: the compensation sweeper's work.</summary>
+    Task<IReadOnlyList<OrderIntent>> GetUnreturnedFailedOrdersAsync(long afterOrderId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Records that a failed order's stock and quota are back in the gate (idempotent; other orders are left alone).</summary>
+    Task MarkStockReturnedAsync(long orderId, CancellationToken cancellationToken);
+
     Task<Order?> FindOrderAsync(long orderId, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<Order>> GetUserOrdersAsync(long saleId, string userId, CancellationToken cancellationToken);

@@ -135,11 +135,12 @@ public static class HostingExtensions
         return builder;
     }
 
-    /// <summary>The worker role: ledger -> queue relay and the batched order writer.</summary>
+    /// <summary>The worker role: ledger -> queue relay, the batched order writer and the compensation sweeper.</summary>
     public static WebApplicationBuilder AddOrderPipeline(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<OrderWriter>();
         var options = ReadOptions(builder);
+        if (options.IsEmbedded || options.HasRole("worker")) builder.Services.AddHostedService<CompensationSweeper>();
         if (!options.IsEmbedded && options.HasRole("worker"))
         {
             builder.Services.AddHostedService<OrderRelay>();
