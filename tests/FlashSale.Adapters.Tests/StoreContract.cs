@@ -57,6 +57,21 @@ public abstract class StoreContract
     }
 
     [Fact]
+    public async Task A_second_order_for_the_same_request_is_refused()
+    {
+        var sale = await NewSaleAsync(stock: 10, perUserLimit: 5);
+        var first = Intent(sale, "a", 1);
+        var second = first with { OrderId = TestEnvironment.NewId() };
+        await Store.WriteOrdersAsync([first], default);
+
+        var act = () => Store.WriteOrdersAsync([second], default);
+
+        await act.Should().ThrowAsync<OrderBatchRejectedException>("one (sale, user, requestId) is one purchase");
+        (await Store.GetUserOrdersAsync(sale.Id, "a", default)).Should().ContainSingle().Which.OrderId.Should().Be(first.OrderId);
+        (await Store.GetCountersAsync(sale.Id, default)).AvailableStock.Should().Be(9);
+    }
+
+    [Fact]
     public async Task A_batch_that_would_oversell_is_refused_whole()
     {
         var sale = await NewSaleAsync(stock: 3, perUserLimit: 5);
