@@ -77,8 +77,21 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
         {
             bind.Set(intent);
             if (cmd.ExecuteNonQuery() == 1) inserted.Add(intent);
+            else ThrowOnCollision(connection, tx, intent);
         }
         return inserted;
+    }
+
+    /// <summary>An idempotent insert that inserted nothing is a redelivery only when the stored order matches.</summary>
+    private static void ThrowOnCollision(SqliteConnection connection, SqliteTransaction tx, OrderIntent intent)
+    {
+        using var cmd = Command(connection, tx, "order_collision.sql");
+        cmd.Parameters.AddWithValue("@order_id", intent.OrderId);
+        cmd.Parameters.AddWithValue("@sale_id", intent.SaleId);
+        cmd.Parameters.AddWithValue("@user_id", intent.UserId);
+        cmd.Parameters.AddWithValue("@quantity", intent.Quantity);
+        cmd.Parameters.AddWithValue("@request_id", intent.RequestId);
+        if (cmd.ExecuteScalar() is not null) throw OrderBatchRejectedException.Collision(intent.OrderId);
     }
 
     private static void DeductStock(SqliteConnection connection, SqliteTransaction tx, List<OrderIntent> inserted)
@@ -131,7 +144,9 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
             IntentParameters.AddTo(cmd).Set(intent);
             cmd.Parameters.AddWithValue("@now_ms", time.GetUtcNow().ToUnixTimeMilliseconds());
             cmd.Parameters.AddWithValue("@failure", reason.Length > 500 ? reason[..500] : reason);
-            return cmd.ExecuteNonQuery();
+            var inserted = cmd.ExecuteNonQuery();
+            if (inserted == 0) ThrowOnCollision(connection, tx, intent);
+            return inserted;
         }, cancellationToken);
 
     public Task<IReadOnlyList<OrderIntent>> GetUnreturnedFailedOrdersAsync(long afterOrderId, int limit, CancellationToken cancellationToken)

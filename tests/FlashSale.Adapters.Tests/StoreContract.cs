@@ -72,6 +72,39 @@ public abstract class StoreContract
     }
 
     [Fact]
+    public async Task An_order_id_that_stands_for_another_order_is_refused_and_the_first_order_kept()
+    {
+        var sale = await NewSaleAsync(stock: 10, perUserLimit: 5);
+        var other = await NewSaleAsync(stock: 10, perUserLimit: 5);
+        var first = Intent(sale, "a", 2);
+        await Store.WriteOrdersAsync([first], default);
+        await Store.WriteOrdersAsync([first], default); // the same intent again: a redelivery, one order
+
+        var collisions = new[]
+        {
+            first with { UserId = "b", RequestId = "other" },
+            first with { Quantity = 1 },
+            first with { RequestId = "other" },
+            Intent(other, "a", 1) with { OrderId = first.OrderId }, // the same id in another sale
+        };
+        foreach (var collision in collisions)
+        {
+            var write = () => Store.WriteOrdersAsync([Intent(sale, "c", 1), collision], default);
+            var fail = () => Store.MarkFailedAsync(collision, "refused", default);
+            (await write.Should().ThrowAsync<OrderBatchRejectedException>()).Which.IsOrderIdCollision.Should().BeTrue();
+            (await fail.Should().ThrowAsync<OrderBatchRejectedException>("a failed row cannot take the id either")).Which.IsOrderIdCollision.Should().BeTrue();
+        }
+
+        (await Store.FindOrderAsync(first.OrderId, default)).Should().Match<Order>(o =>
+            o.SaleId == sale.Id && o.UserId == "a" && o.Quantity == 2 && o.RequestId == first.RequestId && o.Status == OrderStatus.PendingPayment);
+        (await Store.GetCountersAsync(sale.Id, default)).AvailableStock.Should().Be(8, "nothing of the refused batches was written");
+        (await Store.GetCountersAsync(other.Id, default)).AvailableStock.Should().Be(10);
+        (await Store.GetUserOrdersAsync(sale.Id, "c", default)).Should().BeEmpty();
+        await Store.MarkFailedAsync(first, "late", default); // its own id: no collision, and the order stays as it is
+        (await Store.FindOrderAsync(first.OrderId, default))!.Status.Should().Be(OrderStatus.PendingPayment);
+    }
+
+    [Fact]
     public async Task A_batch_that_would_oversell_is_refused_whole()
     {
         var sale = await NewSaleAsync(stock: 3, perUserLimit: 5);

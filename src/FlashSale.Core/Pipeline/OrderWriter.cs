@@ -68,7 +68,8 @@ public sealed class OrderWriter(
         var intent = delivered.Intent;
         if (delivered.PreviousDeliveries + 1 < options.Value.MaxDeliveryAttempts)
         {
-            logger.LogWarning("Order {OrderId} refused on delivery {Attempt}: {Reason}", intent.OrderId, delivered.PreviousDeliveries + 1, reason.Message);
+            logger.Log(reason.IsOrderIdCollision ? LogLevel.Error : LogLevel.Warning,
+                "Order {OrderId} refused on delivery {Attempt}: {Reason}", intent.OrderId, delivered.PreviousDeliveries + 1, reason.Message);
             return WriteOutcome.Retry;
         }
 
