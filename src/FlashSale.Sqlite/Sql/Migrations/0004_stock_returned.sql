@@ -1,5 +1,5 @@
 -- When a failed order's stock and quota were confirmed back in the gate, as in PostgreSQL's
--- 0004_stock_returned.sql. Null on a failed order = the return is still owed and the compensation
+-- 0005_stock_returned.sql. Null on a failed order = the return is still owed and the compensation
 -- sweeper retries it. Failed orders the journal already marks as returned are confirmed here.
 ALTER TABLE orders ADD COLUMN stock_returned_at_ms INTEGER;
 UPDATE orders SET stock_returned_at_ms = persisted_at_ms
