@@ -147,6 +147,7 @@ public static class HostingExtensions
         if (!options.IsEmbedded && options.HasRole("worker"))
         {
             builder.Services.AddHostedService<OrderRelay>();
+            builder.Services.AddHostedService<LedgerTrimmer>();
             builder.Services.AddHostedService<RabbitMqOrderConsumer>();
         }
         return builder;
