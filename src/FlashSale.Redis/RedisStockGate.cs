@@ -30,7 +30,7 @@ public sealed class RedisStockGate(IConnectionMultiplexer redis) : IStockGate
             args[4 + i * 4] = r.CandidateOrderId;
         }
 
-        var result = await GuardAsync(() => RedisScript.Decide.EvaluateAsync(redis.GetDatabase(), KeysOf(saleId).DecideKeys, args)).ConfigureAwait(false);
+        var result = await GuardAsync(redis, () => RedisScript.Decide.EvaluateAsync(redis.GetDatabase(), KeysOf(saleId).DecideKeys, args)).ConfigureAwait(false);
         var reply = (RedisResult[])result!;
         var remaining = (long)reply[2 * n];
         var outSpan = decisions.Span;
@@ -55,13 +55,13 @@ public sealed class RedisStockGate(IConnectionMultiplexer redis) : IStockGate
             args.Add(units);
         }
         var db = redis.GetDatabase();
-        await GuardAsync(() => RedisScript.Preheat.EvaluateAsync(db, [keys.Meta, keys.Users, keys.Ledger], [.. args])).ConfigureAwait(false);
-        await GuardAsync(() => db.SetAddAsync(RedisKeys.WatchedSales, sale.Id)).ConfigureAwait(false);
+        await GuardAsync(redis, () => RedisScript.Preheat.EvaluateAsync(db, [keys.Meta, keys.Users, keys.Ledger], [.. args])).ConfigureAwait(false);
+        await GuardAsync(redis, () => db.SetAddAsync(RedisKeys.WatchedSales, sale.Id)).ConfigureAwait(false);
     }
 
     public async Task<GateSaleCounters?> GetCountersAsync(long saleId, CancellationToken cancellationToken)
     {
-        var values = await GuardAsync(() => redis.GetDatabase().HashGetAsync(KeysOf(saleId).Meta, ["remaining", "accepted", "failed"])).ConfigureAwait(false);
+        var values = await GuardAsync(redis, () => redis.GetDatabase().HashGetAsync(KeysOf(saleId).Meta, ["remaining", "accepted", "failed"])).ConfigureAwait(false);
         if (values[0].IsNull) return null;
         return new GateSaleCounters((long)values[0], (long)values[1], (long)values[2]);
     }
@@ -69,10 +69,10 @@ public sealed class RedisStockGate(IConnectionMultiplexer redis) : IStockGate
     public async Task<OrderIntent?> FindIntentAsync(long orderId, CancellationToken cancellationToken)
     {
         var db = redis.GetDatabase();
-        var sales = await GuardAsync(() => db.SetMembersAsync(RedisKeys.WatchedSales)).ConfigureAwait(false);
+        var sales = await GuardAsync(redis, () => db.SetMembersAsync(RedisKeys.WatchedSales)).ConfigureAwait(false);
         // Few sales run at once: ask each in one pipelined round.
         var lookups = sales.Select(s => (SaleId: (long)s, Json: db.HashGetAsync(KeysOf((long)s).Orders, orderId))).ToArray();
-        await GuardAsync(async () => { await Task.WhenAll(lookups.Select(l => l.Json)).ConfigureAwait(false); return true; }).ConfigureAwait(false);
+        await GuardAsync(redis, async () => { await Task.WhenAll(lookups.Select(l => l.Json)).ConfigureAwait(false); return true; }).ConfigureAwait(false);
         foreach (var (saleId, json) in lookups)
         {
             var value = await json.ConfigureAwait(false);
@@ -85,7 +85,7 @@ public sealed class RedisStockGate(IConnectionMultiplexer redis) : IStockGate
 
     public async Task<IReadOnlyDictionary<(string UserId, string RequestId), long>> GetAcceptedRequestsAsync(long saleId, CancellationToken cancellationToken)
     {
-        var entries = await GuardAsync(() => redis.GetDatabase().HashGetAllAsync(KeysOf(saleId).Requests)).ConfigureAwait(false);
+        var entries = await GuardAsync(redis, () => redis.GetDatabase().HashGetAllAsync(KeysOf(saleId).Requests)).ConfigureAwait(false);
         var accepted = new Dictionary<(string, string), long>(entries.Length);
         foreach (var entry in entries)
         {
@@ -101,17 +101,21 @@ public sealed class RedisStockGate(IConnectionMultiplexer redis) : IStockGate
     public async Task<bool> ReturnFailedAsync(OrderIntent intent, CancellationToken cancellationToken)
     {
         var keys = KeysOf(intent.SaleId);
-        var result = await GuardAsync(() => RedisScript.ReturnFailed.EvaluateAsync(redis.GetDatabase(), [keys.Meta, keys.Users, keys.Failed],
+        var result = await GuardAsync(redis, () => RedisScript.ReturnFailed.EvaluateAsync(redis.GetDatabase(), [keys.Meta, keys.Users, keys.Failed],
             [intent.OrderId, intent.UserId, intent.Quantity])).ConfigureAwait(false);
         return (int)result == 1;
     }
 
-    /// <summary>Any failure to reach Redis becomes <see cref="GateUnavailableException"/>: fail closed, never guess.</summary>
-    internal static async Task<T> GuardAsync<T>(Func<Task<T>> call)
+    /// <summary>
+    /// Any failure to reach Redis becomes <see cref="GateUnavailableException"/>: fail closed, never guess.
+    /// StackExchange.Redis 1.x puts no deadline on asynchronous calls (a half-open connection or a stalled
+    /// server would hold the await forever), so every call gets the client's own timeout (SyncTimeout).
+    /// </summary>
+    internal static async Task<T> GuardAsync<T>(IConnectionMultiplexer redis, Func<Task<T>> call)
     {
         try
         {
-            return await call().ConfigureAwait(false);
+            return await call().WaitAsync(TimeSpan.FromMilliseconds(redis.TimeoutMilliseconds)).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or TimeoutException
                                        || (ex is RedisServerException s && (s.Message.StartsWith("LOADING", StringComparison.Ordinal) || s.Message.StartsWith("BUSY", StringComparison.Ordinal))))

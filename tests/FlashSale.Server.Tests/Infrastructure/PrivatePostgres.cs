@@ -19,8 +19,8 @@ public sealed class PrivatePostgres : IAsyncDisposable
     private string DataDir => Path.Combine(_dir, "data");
     private string SocketDir => Path.Combine(_dir, "run");
 
-    /// <summary>Direct access for the audit; it reconnects by itself after a restart.</summary>
-    public NpgsqlDataSource Source => _source ??= NpgsqlDataSource.Create(ConnectionString);
+    /// <summary>Direct access for the audit; unpooled, so no connection from before a restart is reused.</summary>
+    public NpgsqlDataSource Source => _source ??= NpgsqlDataSource.Create(ConnectionString.Replace("Pooling=true", "Pooling=false", StringComparison.Ordinal));
 
     public async Task StartAsync()
     {

@@ -89,31 +89,36 @@ public static class SaleAudit
         var byId = orders.ToDictionary(o => o.OrderId.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         var accepted = attempts.Where(a => a.Accepted).ToList();
-        foreach (var a in accepted)
+        // Every broken promise is collected, so that a failing run says how much broke, not just the first case.
+        var violations = new List<string>();
+        void Check(IEnumerable<string> found, string rule)
         {
-            byId.Should().ContainKey(a.Final.OrderId!, $"the 202 of {a.UserId}/{a.RequestId} has its order in PostgreSQL");
-            var order = byId[a.Final.OrderId!];
-            order.UserId.Should().Be(a.UserId);
-            order.Quantity.Should().Be(a.Quantity);
-            order.RequestId.Should().Be(a.RequestId);
-            order.Status.Should().Be("pending_payment", $"order {order.OrderId} was answered 202");
+            var list = found.ToList();
+            if (list.Count > 0) violations.Add($"{rule}: {list.Count} (e.g. {string.Join("; ", list.Take(5))})");
         }
-        accepted.Select(a => a.Final.OrderId).Should().OnlyHaveUniqueItems("one order per accepted attempt");
-        live.Sum(o => o.Quantity).Should().BeLessThanOrEqualTo(stock, "never oversold");
-        live.GroupBy(o => o.UserId).Should().OnlyContain(g => g.Sum(o => o.Quantity) <= limit, "no user above the limit in the database");
-        live.GroupBy(o => (o.UserId, o.RequestId)).Should().OnlyContain(g => g.Count() == 1, "one order per (user, requestId)");
+        Check(accepted.Where(a => !byId.ContainsKey(a.Final.OrderId!)).Select(a => $"{a.UserId}/{a.RequestId} -> {a.Final.OrderId}"),
+            "202s without their order in the database");
+        Check(accepted.Where(a => byId.TryGetValue(a.Final.OrderId!, out var o) && (o.UserId != a.UserId || o.Quantity != a.Quantity || o.RequestId != a.RequestId || o.Status != "pending_payment"))
+                .Select(a => $"{a.UserId}/{a.RequestId} x{a.Quantity} -> {byId[a.Final.OrderId!]}"),
+            "202s whose order differs (user, quantity, requestId, status)");
+        Check(accepted.GroupBy(a => a.Final.OrderId).Where(g => g.Count() > 1).Select(g => $"{g.Key} x{g.Count()}"), "order ids answered twice");
+        var sold = live.Sum(o => o.Quantity);
+        if (sold > stock) violations.Add($"oversold: {sold} units in orders for a stock of {stock}");
+        Check(live.GroupBy(o => o.UserId).Where(g => g.Sum(o => o.Quantity) > limit).Select(g => $"{g.Key}: {g.Sum(o => o.Quantity)}"), "users above the limit in the database");
+        Check(accepted.GroupBy(a => a.UserId).Where(g => g.Sum(a => a.Quantity) > limit).Select(g => $"{g.Key}: {g.Sum(a => a.Quantity)}"), "users answered 202 for more than the limit");
+        Check(live.GroupBy(o => (o.UserId, o.RequestId)).Where(g => g.Count() > 1).Select(g => $"{g.Key}: {g.Count()} orders"), "several orders for one (user, requestId)");
+        Check(orders.Where(o => o.Status == "failed").Select(o => $"{o.OrderId} {o.UserId}"), "failed orders (refused by the database)");
 
         var told = accepted.Select(a => (a.UserId, a.RequestId)).ToHashSet();
         var mayBeLost = attempts.Where(a => a.AnswerMayBeLost).Select(a => (a.UserId, a.RequestId)).ToHashSet();
-        live.Where(o => !told.Contains((o.UserId, o.RequestId)) && !mayBeLost.Contains((o.UserId, o.RequestId)))
-            .Should().BeEmpty("an order nobody was told about belongs to an attempt whose answer was lost");
+        Check(live.Where(o => !told.Contains((o.UserId, o.RequestId)) && !mayBeLost.Contains((o.UserId, o.RequestId))).Select(o => $"{o.UserId}/{o.RequestId}"),
+            "orders nobody was told about whose answer was not lost");
 
-        var sold = live.Sum(o => o.Quantity);
-        record.AvailableStock.Should().Be(stock - sold, "the database's stock agrees with its orders");
-        record.UserTotals.Should().Be(sold, "the users' totals agree with the orders");
-        stats.Long("accepted").Should().Be(sold, "the gate's accepted units == the database's sold units");
-        stats.Long("persisted").Should().Be(sold);
-        stats.Long("remainingInGate").Should().Be(stats.Long("remainingInDb"), "the gate's stock == the database's stock");
+        if (record.AvailableStock != stock - sold) violations.Add($"database stock {record.AvailableStock} != stock - sold = {stock - sold}");
+        if (record.UserTotals != sold) violations.Add($"database user totals {record.UserTotals} != sold {sold}");
+        if (stats.Long("accepted") != sold) violations.Add($"gate accepted {stats.Long("accepted")} != database sold {sold}");
+        if (stats.Long("remainingInGate") != stats.Long("remainingInDb")) violations.Add($"gate stock {stats.Long("remainingInGate")} != database stock {stats.Long("remainingInDb")}");
+        violations.Should().BeEmpty($"the sale must keep its promises ({accepted.Count} answered 202, {sold} units in the database, stats {stats.ToJsonString()})");
         return stats;
     }
 }
