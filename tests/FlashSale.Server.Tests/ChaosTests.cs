@@ -126,9 +126,13 @@ public sealed class ChaosTests(PrivateServices services, ITestOutputHelper outpu
         Task? sleeping = null;
         await RunWithRedisFaultAsync(server, "stall",
             () => { },
-            () => sleeping = Task.Run(() => services.Redis.Cli("DEBUG", "SLEEP", "3")),
+            () =>
+            {
+                sleeping = Task.Run(() => services.Redis.Cli("DEBUG", "SLEEP", "3"));
+                Thread.Sleep(200); // redis-cli starting
+            },
             () => sleeping!.Wait(TimeSpan.FromSeconds(10)).Should().BeTrue(),
-            hold: TimeSpan.FromSeconds(2.5));
+            hold: TimeSpan.FromSeconds(2));
     }
 
     /// <summary>
@@ -146,8 +150,8 @@ public sealed class ChaosTests(PrivateServices services, ITestOutputHelper outpu
         {
             attempts = await RunAsync(server, name, async (_, _) =>
             {
-                faultFrom = DateTime.UtcNow;
                 inject();
+                faultFrom = DateTime.UtcNow;
                 await Task.Delay(hold ?? TimeSpan.FromSeconds(2));
                 restore();
                 faultUntil = DateTime.UtcNow;
@@ -160,7 +164,8 @@ public sealed class ChaosTests(PrivateServices services, ITestOutputHelper outpu
             services.Redis.Cli("REPLICAOF", "NO", "ONE");
         }
         var tries = attempts.SelectMany(a => a.Tries).ToList();
-        var during = tries.Where(t => t.StartedAt >= faultFrom.AddMilliseconds(200) && t.StartedAt + t.Took <= faultUntil).ToList();
+        // Tries answered while the fault held (margins for the fault to take hold and for the answers of its end).
+        var during = tries.Where(t => t.StartedAt + t.Took >= faultFrom.AddMilliseconds(200) && t.StartedAt + t.Took <= faultUntil.AddMilliseconds(-300)).ToList();
         output.WriteLine($"{name}: {during.Count} tries inside the fault: {string.Join(", ", during.GroupBy(t => $"{t.Answer.Status} {t.Answer.Code}").Select(g => $"{g.Key} x{g.Count()}"))}; " +
                          $"slowest try {tries.Max(t => t.Took).TotalMilliseconds:F0} ms");
         tries.Should().NotContain(t => t.Answer.Status == -1, "no purchase call may hang until the client gives up");

@@ -72,6 +72,32 @@ public static class SaleAudit
         throw new TimeoutException($"{what} not reached within {timeout}: {last?.ToJsonString()}");
     }
 
+    /// <summary>
+    /// Waits (at most 90 s) until the gate's accepted units are all persisted, or until nothing has moved
+    /// for 10 s (a gate and a database that disagree for good): the audit then says how.
+    /// </summary>
+    public static async Task<JsonObject> DrainedAsync(FlashSaleClient client, string saleId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        string? last = null;
+        var since = DateTime.UtcNow;
+        while (true)
+        {
+            if (await TryStatsAsync(client, saleId) is { } stats)
+            {
+                if (stats.Long("accepted") == stats.Long("persisted")) return stats;
+                var now = $"{stats.Long("accepted")}/{stats.Long("persisted")}/{stats.Long("failed")}/{stats.Long("remainingInGate")}/{stats.Long("remainingInDb")}";
+                if (now != last) (last, since) = (now, DateTime.UtcNow);
+                else if (DateTime.UtcNow - since > TimeSpan.FromSeconds(10) || DateTime.UtcNow > deadline) return stats;
+            }
+            else if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("the sale's stats stayed unavailable");
+            }
+            await Task.Delay(200);
+        }
+    }
+
     public static long Long(this JsonObject stats, string name) => stats[name]!.GetValue<long>();
 
     /// <summary>
@@ -81,8 +107,7 @@ public static class SaleAudit
     /// </summary>
     public static async Task<JsonObject> VerifyAsync(FlashSaleClient client, Func<Task<Record>> records, string saleId, int stock, int limit, IReadOnlyList<PurchaseAttempt> attempts)
     {
-        var stats = await UntilAsync(client, saleId, s => s.Long("accepted") == s.Long("persisted") && s.Long("remainingInGate") >= 0, TimeSpan.FromSeconds(90),
-            "the pipeline drained (gate accepted == persisted)");
+        var stats = await DrainedAsync(client, saleId);
         var record = await records();
         var orders = record.Orders;
         var live = orders.Where(o => o.Status != "failed").ToList();
