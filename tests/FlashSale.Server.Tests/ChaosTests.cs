@@ -67,7 +67,8 @@ public sealed class ChaosTests(PrivateServices services, ITestOutputHelper outpu
             await SaleAudit.UntilAsync(client, saleId, s => s.Long("accepted") - s.Long("persisted") >= 100, TimeSpan.FromSeconds(30), "100 unrelayed units");
             // Everything of the sale but its ledger: stock, user totals, seen requests, stored intents.
             var key = $"fs:{{sale:{saleId}}}";
-            services.Redis.Cli("DEL", key + ":meta", key + ":users", key + ":requests", key + ":orders");
+            services.Redis.Cli("DEL", key + ":meta", key + ":users", key + ":requests", key + ":orders").Should().Be("4", "the four keys existed");
+            services.Redis.Cli("EXISTS", key + ":ledger").Should().Be("1", "the ledger stays");
             await worker.StartAsync();
         });
     }
