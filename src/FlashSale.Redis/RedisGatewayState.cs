@@ -16,7 +16,7 @@ public sealed class RedisRateWindow(IConnectionMultiplexer redis) : IRateWindow
     public async ValueTask<RateDecision> TryHitAsync(string key, int limit, TimeSpan window, CancellationToken cancellationToken)
     {
         var member = _processTag + Interlocked.Increment(ref _hits).ToString(CultureInfo.InvariantCulture);
-        var result = await RedisStockGate.GuardAsync(redis, () => RedisScript.SlidingWindow.EvaluateAsync(redis.GetDatabase(),
+        var result = await RedisStockGate.GuardAsync(() => RedisScript.SlidingWindow.EvaluateAsync(redis.GetDatabase(),
             ["fs:rate:" + key], [limit, (long)window.TotalMilliseconds, member])).ConfigureAwait(false);
         var reply = (RedisResult[])result!;
         return new RateDecision((int)reply[0] == 1, (long)reply[1], TimeSpan.FromMilliseconds((long)reply[2]));
@@ -27,7 +27,7 @@ public sealed class RedisOnceStore(IConnectionMultiplexer redis) : IOnceStore
 {
     public async ValueTask<bool> TryUseAsync(string key, string owner, TimeSpan lifetime, CancellationToken cancellationToken)
     {
-        var result = await RedisStockGate.GuardAsync(redis, () => RedisScript.Once.EvaluateAsync(redis.GetDatabase(),
+        var result = await RedisStockGate.GuardAsync(() => RedisScript.Once.EvaluateAsync(redis.GetDatabase(),
             ["fs:once:" + key], [owner, (long)lifetime.TotalMilliseconds])).ConfigureAwait(false);
         return (int)result == 1;
     }
@@ -41,7 +41,7 @@ public sealed class RedisRiskSignals(IConnectionMultiplexer redis) : IRiskSignal
         var ms = (long)window.TotalMilliseconds;
         var devices = RedisScript.DistinctRecent.EvaluateAsync(db, ["fs:risk:devices:" + userId], [deviceId ?? "", ms]);
         var users = RedisScript.DistinctRecent.EvaluateAsync(db, ["fs:risk:users:" + ip], [userId, ms]);
-        await RedisStockGate.GuardAsync(redis, async () => { await Task.WhenAll(devices, users).ConfigureAwait(false); return true; }).ConfigureAwait(false);
+        await RedisStockGate.GuardAsync(async () => { await Task.WhenAll(devices, users).ConfigureAwait(false); return true; }).ConfigureAwait(false);
         return ((long)await devices.ConfigureAwait(false), (long)await users.ConfigureAwait(false));
     }
 }
@@ -60,16 +60,16 @@ public sealed class RedisBlacklist(IConnectionMultiplexer redis, TimeProvider ti
     {
         var db = redis.GetDatabase();
         var json = JsonSerializer.Serialize(new StoredEntry(entry.ExpiresAt?.ToUnixTimeMilliseconds(), entry.Reason), RedisJsonContext.Default.StoredEntry);
-        await RedisStockGate.GuardAsync(redis, () => db.HashSetAsync(Entries, Field(entry.Kind, entry.Value), json)).ConfigureAwait(false);
-        await RedisStockGate.GuardAsync(redis, () => db.StringIncrementAsync(Version)).ConfigureAwait(false);
+        await RedisStockGate.GuardAsync(() => db.HashSetAsync(Entries, Field(entry.Kind, entry.Value), json)).ConfigureAwait(false);
+        await RedisStockGate.GuardAsync(() => db.StringIncrementAsync(Version)).ConfigureAwait(false);
         await RefreshAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<bool> RemoveAsync(BlacklistKind kind, string value, CancellationToken cancellationToken)
     {
         var db = redis.GetDatabase();
-        var removed = await RedisStockGate.GuardAsync(redis, () => db.HashDeleteAsync(Entries, Field(kind, value))).ConfigureAwait(false);
-        await RedisStockGate.GuardAsync(redis, () => db.StringIncrementAsync(Version)).ConfigureAwait(false);
+        var removed = await RedisStockGate.GuardAsync(() => db.HashDeleteAsync(Entries, Field(kind, value))).ConfigureAwait(false);
+        await RedisStockGate.GuardAsync(() => db.StringIncrementAsync(Version)).ConfigureAwait(false);
         await RefreshAsync(cancellationToken).ConfigureAwait(false);
         return removed;
     }
@@ -84,9 +84,9 @@ public sealed class RedisBlacklist(IConnectionMultiplexer redis, TimeProvider ti
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
         var db = redis.GetDatabase();
-        var version = (long?)await RedisStockGate.GuardAsync(redis, () => db.StringGetAsync(Version)).ConfigureAwait(false) ?? 0;
+        var version = (long?)await RedisStockGate.GuardAsync(() => db.StringGetAsync(Version)).ConfigureAwait(false) ?? 0;
         if (version == Interlocked.Read(ref _seenVersion)) return;
-        var all = await RedisStockGate.GuardAsync(redis, () => db.HashGetAllAsync(Entries)).ConfigureAwait(false);
+        var all = await RedisStockGate.GuardAsync(() => db.HashGetAllAsync(Entries)).ConfigureAwait(false);
         Replace(all.Select(Parse).OfType<BlacklistEntry>());
         Interlocked.Exchange(ref _seenVersion, version);
     }
@@ -139,12 +139,12 @@ public sealed class RedisFunnelStore(IConnectionMultiplexer redis) : IFunnelStor
             if (delta.Passed[(int)layer] != 0) increments.Add(db.HashIncrementAsync(key, "passed:" + FunnelNames.Of(layer), delta.Passed[(int)layer]));
         }
         foreach (var ((layer, code), count) in delta.Stopped) increments.Add(db.HashIncrementAsync(key, $"stopped:{FunnelNames.Of(layer)}:{code}", count));
-        await RedisStockGate.GuardAsync(redis, async () => { await Task.WhenAll(increments).ConfigureAwait(false); return true; }).ConfigureAwait(false);
+        await RedisStockGate.GuardAsync(async () => { await Task.WhenAll(increments).ConfigureAwait(false); return true; }).ConfigureAwait(false);
     }
 
     public async Task<FunnelSnapshot> ReadAsync(long saleId, CancellationToken cancellationToken)
     {
-        var all = await RedisStockGate.GuardAsync(redis, () => redis.GetDatabase().HashGetAllAsync(Key(saleId))).ConfigureAwait(false);
+        var all = await RedisStockGate.GuardAsync(() => redis.GetDatabase().HashGetAllAsync(Key(saleId))).ConfigureAwait(false);
         var snapshot = FunnelSnapshot.Empty;
         var stopped = new Dictionary<(FunnelLayer, string), long>();
         var byName = FunnelCounters.Layers.ToDictionary(FunnelNames.Of);

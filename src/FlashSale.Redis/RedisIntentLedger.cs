@@ -16,7 +16,7 @@ public sealed class RedisIntentLedger(IConnectionMultiplexer redis) : IIntentLed
 
     public async Task<IReadOnlyList<long>> GetWatchedSalesAsync(CancellationToken cancellationToken)
     {
-        var members = await RedisStockGate.GuardAsync(redis, () => redis.GetDatabase().SetMembersAsync(RedisKeys.WatchedSales)).ConfigureAwait(false);
+        var members = await RedisStockGate.GuardAsync(() => redis.GetDatabase().SetMembersAsync(RedisKeys.WatchedSales)).ConfigureAwait(false);
         return members.Select(m => (long)m).ToArray();
     }
 
@@ -24,13 +24,13 @@ public sealed class RedisIntentLedger(IConnectionMultiplexer redis) : IIntentLed
     {
         var keys = RedisKeys.For(saleId);
         var db = redis.GetDatabase();
-        var result = await RedisStockGate.GuardAsync(redis, () => RedisScript.LedgerRead.EvaluateAsync(db, [keys.Ledger, keys.Meta],
+        var result = await RedisStockGate.GuardAsync(() => RedisScript.LedgerRead.EvaluateAsync(db, [keys.Ledger, keys.Meta],
             [RedisKeys.RelayGroup, readerName, maxCount, (long)TakeOverAfter.TotalMilliseconds, (long)WatchAfterEnd.TotalMilliseconds])).ConfigureAwait(false);
         var reply = (RedisResult[])result!;
         if ((int)reply[1] == 1)
         {
             // Ended and fully relayed: nothing can be added any more, so stop polling it.
-            await RedisStockGate.GuardAsync(redis, () => db.SetRemoveAsync(RedisKeys.WatchedSales, saleId)).ConfigureAwait(false);
+            await RedisStockGate.GuardAsync(() => db.SetRemoveAsync(RedisKeys.WatchedSales, saleId)).ConfigureAwait(false);
         }
         return ParseEntries(saleId, (RedisResult[])reply[0]!);
     }
@@ -43,7 +43,7 @@ public sealed class RedisIntentLedger(IConnectionMultiplexer redis) : IIntentLed
         var from = "-";
         while (true)
         {
-            var page = ParseEntries(saleId, (RedisResult[])(await RedisStockGate.GuardAsync(db.Multiplexer, () => db.ExecuteAsync("XRANGE", ledger, from, "+", "COUNT", 10_000)).ConfigureAwait(false))!);
+            var page = ParseEntries(saleId, (RedisResult[])(await RedisStockGate.GuardAsync(() => db.ExecuteAsync("XRANGE", ledger, from, "+", "COUNT", 10_000)).ConfigureAwait(false))!);
             all.AddRange(page);
             if (page.Count < 10_000) return all;
             from = "(" + page[^1].EntryId;
@@ -83,6 +83,6 @@ public sealed class RedisIntentLedger(IConnectionMultiplexer redis) : IIntentLed
         args[0] = (string)RedisKeys.For(saleId).Ledger!;
         args[1] = RedisKeys.RelayGroup;
         for (var i = 0; i < entries.Count; i++) args[2 + i] = entries[i].EntryId;
-        await RedisStockGate.GuardAsync(redis, () => redis.GetDatabase().ExecuteAsync("XACK", args)).ConfigureAwait(false);
+        await RedisStockGate.GuardAsync(() => redis.GetDatabase().ExecuteAsync("XACK", args)).ConfigureAwait(false);
     }
 }

@@ -28,6 +28,8 @@ internal sealed class RedisScript
     public static readonly RedisScript SlidingWindow = new("sliding_window");
     public static readonly RedisScript Once = new("once");
     public static readonly RedisScript DistinctRecent = new("distinct_recent");
+    public static readonly RedisScript WorkerRenew = new("worker_renew");
+    public static readonly RedisScript WorkerRelease = new("worker_release");
 
     public async Task<RedisResult> EvaluateAsync(IDatabaseAsync db, RedisKey[] keys, RedisValue[] args)
     {

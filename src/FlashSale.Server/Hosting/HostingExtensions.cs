@@ -75,12 +75,13 @@ public static class HostingExtensions
         var rabbit = Required(config, "RabbitMq");
         var postgres = Required(config, "Postgres");
 
-        builder.Services.AddSingleton<IConnectionMultiplexer>(_ =>
+        builder.Services.AddSingleton<IConnectionMultiplexer>(sp =>
         {
+            RedisStockGate.CallTimeout = sp.GetRequiredService<IOptions<RedisGateOptions>>().Value.CallTimeout;
             var options = ConfigurationOptions.Parse(redis);
             options.AbortOnConnectFail = false; // start while Redis is down; the gate answers 503 until it is back
             options.ConnectTimeout = 2_000;
-            options.SyncTimeout = 2_000; // also the deadline of every asynchronous call (RedisStockGate.GuardAsync)
+            options.SyncTimeout = 2_000; // asynchronous calls: FlashSale:Redis:CallTimeout (RedisStockGate.GuardAsync)
             options.ResponseTimeout = 2_000; // a connection with a reply this late is unhealthy and is replaced
             options.ConnectRetry = 1;
             options.KeepAlive = 5;
@@ -104,6 +105,7 @@ public static class HostingExtensions
         builder.Services.AddSingleton<IFunnelStore, RedisFunnelStore>();
         builder.Services.AddHostedService<RedisBlacklistSync>();
         builder.Services.AddHostedService<FunnelFlusher>();
+        builder.Services.AddHostedService<WorkerIdLeaseKeeper>();
 
         builder.Services.AddSingleton(_ => WithDeadlines(new NpgsqlDataSourceBuilder(postgres)).Build());
         builder.Services.AddSingleton<IFlashSaleStore, PostgresFlashSaleStore>();
@@ -151,11 +153,12 @@ public static class HostingExtensions
         return builder;
     }
 
-    /// <summary>The worker role: ledger -> queue relay and the batched order writer.</summary>
+    /// <summary>The worker role: ledger -> queue relay, the batched order writer and the compensation sweeper.</summary>
     public static WebApplicationBuilder AddOrderPipeline(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<OrderWriter>();
         var options = ReadOptions(builder);
+        if (options.IsEmbedded || options.HasRole("worker")) builder.Services.AddHostedService<CompensationSweeper>();
         if (!options.IsEmbedded && options.HasRole("worker"))
         {
             builder.Services.AddHostedService<OrderRelay>();
@@ -182,7 +185,7 @@ public static class HostingExtensions
 
     /// <summary>
     /// Before serving: validate settings, migrate the schema (several processes may race here; one wins
-    /// the lock) and draw this process's Snowflake worker id. Waits for the servers rather than failing,
+    /// the lock) and lease this process's Snowflake worker id. Waits for the servers rather than failing,
     /// so processes may start before their dependencies.
     /// </summary>
     public static async Task InitializeFlashSaleAsync(this WebApplication app)
@@ -202,7 +205,7 @@ public static class HostingExtensions
         {
             await RetryAsync(logger, "PostgreSQL migration", () => store.MigrateAsync(stopping), stopping);
             var redis = app.Services.GetRequiredService<IConnectionMultiplexer>();
-            await RetryAsync(logger, "worker id from Redis", async () => identity.Assign(await RedisWorkerIds.NextAsync(redis)), stopping);
+            await RetryAsync(logger, "worker id lease from Redis", async () => identity.Assign(await RedisWorkerIdLease.AcquireAsync(redis)), stopping);
         }
         logger.LogInformation("FlashSale ready: mode {Mode}, roles {Roles}, worker id {WorkerId}, dev tokens {DevTokens}",
             settings.Embedded ? "Embedded" : "Distributed",
