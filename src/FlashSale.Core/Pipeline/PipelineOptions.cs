@@ -24,6 +24,12 @@ public sealed class PipelineOptions
     /// <summary>First retry delay of a refused message; doubles per attempt.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")] public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// Deadline of one remote call outside the purchase path (relay read, publish and its confirms, ack;
+    /// order lookup): a stalled server or a half-open connection fails the call instead of holding it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")] public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How often the compensation sweeper looks for failed orders whose stock and quota are not back in the gate yet.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")] public TimeSpan CompensationInterval { get; set; } = TimeSpan.FromSeconds(5);
 
