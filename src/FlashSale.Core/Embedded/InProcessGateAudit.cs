@@ -24,9 +24,12 @@ public sealed class InProcessGateAudit(InProcessStockGate gate, IIntentJournal j
         gate.ReturnOrphanedAsync(saleId, deduction, cancellationToken);
 }
 
-/// <summary>The in-process queue's depth; it has no dead letters (a failed order is in the database).</summary>
+/// <summary>
+/// The in-process queue's depth where the channel can count it (its single-reader form cannot: then only the
+/// in-flight grace tells a queued intent from a lost one); it has no dead letters (a failed order is in the database).
+/// </summary>
 public sealed class InProcessQueueAudit(InProcessOrderQueue queue) : IQueueAudit
 {
     public Task<QueueAuditSnapshot> ReadAsync(CancellationToken cancellationToken) =>
-        Task.FromResult(new QueueAuditSnapshot(queue.Reader.Count, 0));
+        Task.FromResult(new QueueAuditSnapshot(queue.Reader.CanCount ? queue.Reader.Count : 0, 0));
 }
