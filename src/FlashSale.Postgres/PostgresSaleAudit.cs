@@ -32,7 +32,7 @@ public sealed class PostgresSaleAudit(NpgsqlDataSource dataSource) : IStoreAudit
             }
         }
         var users = new Dictionary<string, long>(StringComparer.Ordinal);
-        await using (var cmd = Command(connection, tx, "user_totals.sql", saleId))
+        await using (var cmd = Command(connection, tx, "Reconciliation/user_totals.sql", saleId))
         await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) users[reader.GetString(0)] = reader.GetInt32(1);

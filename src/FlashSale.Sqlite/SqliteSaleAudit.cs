@@ -30,7 +30,7 @@ public sealed class SqliteSaleAudit(SqliteDatabase database) : IStoreAudit, IRec
             }
         }
         var users = new Dictionary<string, long>(StringComparer.Ordinal);
-        using (var cmd = Command(connection, tx, "user_totals.sql", saleId))
+        using (var cmd = Command(connection, tx, "Reconciliation/user_totals.sql", saleId))
         using (var reader = cmd.ExecuteReader())
         {
             while (reader.Read()) users[reader.GetString(0)] = reader.GetInt64(1);
