@@ -123,7 +123,9 @@ public sealed class PostgresDatabaseGate(NpgsqlDataSource dataSource, DatabaseGa
         return cmd;
     }
 
-    public Task PreheatAsync(SaleStockSnapshot snapshot, CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>The database is this gate's only state: there is nothing to load.</summary>
+    public Task<GateLoad> LoadSaleAsync(long saleId, Func<CancellationToken, Task<SaleStockSnapshot?>> readStore, GateLoadMode mode, CancellationToken cancellationToken) =>
+        Task.FromResult(GateLoad.Held);
 
     public async Task<GateSaleCounters?> GetCountersAsync(long saleId, CancellationToken cancellationToken)
     {

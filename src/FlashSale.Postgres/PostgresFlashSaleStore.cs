@@ -60,12 +60,22 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
     {
         var row = await FindSaleRowAsync(saleId, cancellationToken).ConfigureAwait(false);
         if (row is null) return null;
-        var totals = new Dictionary<string, int>(StringComparer.Ordinal);
-        await using var cmd = dataSource.CreateCommand(SqlResources.Get("user_totals.sql"));
+        var orders = new List<StoredOrder>();
+        await using var cmd = dataSource.CreateCommand(SqlResources.Get("sale_orders.sql"));
         cmd.Parameters.AddWithValue("sale_id", saleId);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) totals[reader.GetString(0)] = reader.GetInt32(1);
-        return new SaleStockSnapshot(row.Value.Sale, row.Value.Available, totals);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            orders.Add(new StoredOrder(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3), reader.GetInt64(4), reader.GetBoolean(5)));
+        }
+        return new SaleStockSnapshot(row.Value.Sale, orders, row.Value.GateLoaded);
+    }
+
+    public async Task MarkGateLoadedAsync(long saleId, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand(SqlResources.Get("mark_gate_loaded.sql"));
+        cmd.Parameters.AddWithValue("sale_id", saleId);
+        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task WriteOrdersAsync(IReadOnlyList<OrderIntent> intents, CancellationToken cancellationToken)
@@ -225,7 +235,7 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
         }
     }
 
-    private async Task<(Sale Sale, int Available)?> FindSaleRowAsync(long saleId, CancellationToken cancellationToken)
+    private async Task<(Sale Sale, int Available, bool GateLoaded)?> FindSaleRowAsync(long saleId, CancellationToken cancellationToken)
     {
         await using var cmd = dataSource.CreateCommand(SqlResources.Get("find_sale.sql"));
         cmd.Parameters.AddWithValue("id", saleId);
@@ -235,7 +245,7 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
             reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetDecimal(3), reader.GetInt32(4), reader.GetInt32(5),
             new DateTimeOffset(reader.GetDateTime(6), TimeSpan.Zero), new DateTimeOffset(reader.GetDateTime(7), TimeSpan.Zero), reader.GetInt32(8),
             reader.IsDBNull(10) ? null : SaleProtectionJson.Deserialize(reader.GetString(10)));
-        return (sale, reader.GetInt32(9));
+        return (sale, reader.GetInt32(9), reader.GetBoolean(11));
     }
 
     private static Order ReadOrder(NpgsqlDataReader r) => new(

@@ -32,7 +32,27 @@ public sealed class RedisIntentLedger(IConnectionMultiplexer redis) : IIntentLed
             // Ended and fully relayed: nothing can be added any more, so stop polling it.
             await RedisStockGate.GuardAsync(() => db.SetRemoveAsync(RedisKeys.WatchedSales, saleId)).ConfigureAwait(false);
         }
-        var entries = (RedisResult[])reply[0]!;
+        return ParseEntries(saleId, (RedisResult[])reply[0]!);
+    }
+
+    /// <summary>Every entry still in the sale's ledger (relayed or not), oldest first, read in pages.</summary>
+    internal static async Task<List<LedgerEntry>> ReadAllAsync(IDatabase db, long saleId)
+    {
+        var ledger = (string)RedisKeys.For(saleId).Ledger!;
+        var all = new List<LedgerEntry>();
+        var from = "-";
+        while (true)
+        {
+            var page = ParseEntries(saleId, (RedisResult[])(await RedisStockGate.GuardAsync(() => db.ExecuteAsync("XRANGE", ledger, from, "+", "COUNT", 10_000)).ConfigureAwait(false))!);
+            all.AddRange(page);
+            if (page.Count < 10_000) return all;
+            from = "(" + page[^1].EntryId;
+        }
+    }
+
+    /// <summary>Stream entries (id, [field, value, ...]) as written by decide.lua.</summary>
+    internal static List<LedgerEntry> ParseEntries(long saleId, RedisResult[] entries)
+    {
         var list = new List<LedgerEntry>(entries.Length);
         foreach (var entry in entries)
         {

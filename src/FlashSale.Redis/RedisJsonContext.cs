@@ -7,5 +7,5 @@ internal sealed record StoredIntent(string U, int Q, string R, long T);
 
 [JsonSerializable(typeof(StoredIntent))]
 [JsonSerializable(typeof(StoredEntry))]
-[JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true)]
+[JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 internal sealed partial class RedisJsonContext : JsonSerializerContext;

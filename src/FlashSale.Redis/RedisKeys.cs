@@ -26,6 +26,7 @@ internal static class RedisKeys
             Orders = tag + "orders";
             Ledger = tag + "ledger";
             Failed = tag + "failed";
+            Rebuild = tag + "rebuild";
             DecideKeys = [Meta, Users, Requests, Orders, Ledger];
         }
 
@@ -35,6 +36,8 @@ internal static class RedisKeys
         public RedisKey Orders { get; }
         public RedisKey Ledger { get; }
         public RedisKey Failed { get; }
+        /// <summary>Held (SET NX, expiring) by the one process that (re)builds the sale's gate state.</summary>
+        public RedisKey Rebuild { get; }
         public RedisKey[] DecideKeys { get; }
     }
 }

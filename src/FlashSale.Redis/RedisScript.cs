@@ -22,6 +22,7 @@ internal sealed class RedisScript
 
     public static readonly RedisScript Decide = new("decide");
     public static readonly RedisScript Preheat = new("preheat");
+    public static readonly RedisScript Restore = new("restore");
     public static readonly RedisScript ReturnFailed = new("return_failed");
     public static readonly RedisScript LedgerRead = new("ledger_read");
     public static readonly RedisScript SlidingWindow = new("sliding_window");

@@ -9,9 +9,11 @@ using StackExchange.Redis;
 namespace FlashSale.Redis;
 
 /// <summary>The stock gate on Redis: decide.lua makes every decision of a batch in one atomic step.</summary>
-public sealed class RedisStockGate(IConnectionMultiplexer redis) : IStockGate
+public sealed class RedisStockGate(IConnectionMultiplexer redis, RedisGateOptions? options = null, TimeProvider? time = null) : IStockGate
 {
     private readonly ConcurrentDictionary<long, RedisKeys.SaleKeys> _keys = new();
+    private readonly RedisGateOptions _options = options ?? new RedisGateOptions();
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     private RedisKeys.SaleKeys KeysOf(long saleId) => _keys.GetOrAdd(saleId, RedisKeys.For);
 
@@ -30,34 +32,109 @@ public sealed class RedisStockGate(IConnectionMultiplexer redis) : IStockGate
             args[4 + i * 4] = r.CandidateOrderId;
         }
 
-        var result = await GuardAsync(() => RedisScript.Decide.EvaluateAsync(redis.GetDatabase(), KeysOf(saleId).DecideKeys, args)).ConfigureAwait(false);
+        var db = redis.GetDatabase();
+        var result = await GuardAsync(() => RedisScript.Decide.EvaluateAsync(db, KeysOf(saleId).DecideKeys, args)).ConfigureAwait(false);
         var reply = (RedisResult[])result!;
         var remaining = (long)reply[2 * n];
         var outSpan = decisions.Span;
+        var accepted = false;
         for (var i = 0; i < n; i++)
         {
-            outSpan[i] = new GateDecision((GateOutcome)(int)reply[2 * i], long.Parse((string)reply[2 * i + 1]!, CultureInfo.InvariantCulture), remaining);
+            var outcome = (GateOutcome)(int)reply[2 * i];
+            accepted |= outcome == GateOutcome.Accepted;
+            outSpan[i] = new GateDecision(outcome, long.Parse((string)reply[2 * i + 1]!, CultureInfo.InvariantCulture), remaining);
+        }
+        if (accepted && _options.WaitForReplicas > 0)
+        {
+            // The 202s leave only once the replicas hold the acceptances: a failover then keeps them.
+            var acked = (long)await GuardAsync(() => db.ExecuteAsync("WAIT", _options.WaitForReplicas, (long)_options.ReplicaTimeout.TotalMilliseconds)).ConfigureAwait(false);
+            if (acked < _options.WaitForReplicas)
+            {
+                throw new GateUnavailableException($"{acked} of {_options.WaitForReplicas} Redis replicas confirmed the batch in time");
+            }
         }
     }
 
-    public async Task PreheatAsync(SaleStockSnapshot snapshot, CancellationToken cancellationToken)
+    public async Task<GateLoad> LoadSaleAsync(long saleId, Func<CancellationToken, Task<SaleStockSnapshot?>> readStore, GateLoadMode mode, CancellationToken cancellationToken)
+    {
+        var keys = KeysOf(saleId);
+        var db = redis.GetDatabase();
+        if (await GuardAsync(() => db.KeyExistsAsync(keys.Meta)).ConfigureAwait(false)) return GateLoad.Held;
+
+        // One rebuilder per sale: the others answer 503 meanwhile, and their clients retry.
+        var token = Guid.NewGuid().ToString("N");
+        if (!await GuardAsync(() => db.LockTakeAsync(keys.Rebuild, token, _options.RebuildLease)).ConfigureAwait(false))
+        {
+            throw new GateUnavailableException($"the gate of sale {saleId} is being loaded by another process");
+        }
+        try
+        {
+            // The ledger first, the store second: an intent persisted (and trimmed from the ledger) in between is
+            // in the store's snapshot, so no accepted intent is missed and none is counted twice.
+            var ledgerKept = await GuardAsync(() => db.KeyExistsAsync(keys.Ledger)).ConfigureAwait(false);
+            var unpersisted = ledgerKept ? await RedisIntentLedger.ReadAllAsync(db, saleId).ConfigureAwait(false) : [];
+            var snapshot = await readStore(cancellationToken).ConfigureAwait(false);
+            if (snapshot is null) return GateLoad.UnknownSale;
+            var ended = _time.GetUtcNow() >= snapshot.Sale.EndsAt;
+            if (!ledgerKept && snapshot.GateLoaded && !ended && mode != GateLoadMode.AfterStateLoss)
+            {
+                // Intents accepted but not yet persisted went with the ledger: the database alone would re-sell them.
+                return GateLoad.StateLost;
+            }
+            await RestoreAsync(db, keys, token, snapshot.WithUnpersisted(unpersisted.Select(e => e.Intent))).ConfigureAwait(false);
+            await GuardAsync(() => db.SetAddAsync(RedisKeys.WatchedSales, saleId)).ConfigureAwait(false);
+            return GateLoad.Loaded;
+        }
+        finally
+        {
+            try
+            {
+                await db.LockReleaseAsync(keys.Rebuild, token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                // The lease expires by itself.
+            }
+        }
+    }
+
+    private const int RestoreChunk = 1_000;
+
+    /// <summary>Writes the sale's users, requests, orders and returned orders in chunks, then makes it live (meta).</summary>
+    private async Task RestoreAsync(IDatabase db, RedisKeys.SaleKeys keys, string token, SaleStockSnapshot snapshot)
     {
         var sale = snapshot.Sale;
-        var keys = KeysOf(sale.Id);
-        var args = new List<RedisValue>(7 + snapshot.UserTotals.Count * 2)
+        RedisKey[] guard = [keys.Meta, keys.Rebuild];
+        await StepAsync([keys.Users, keys.Requests, keys.Orders, keys.Failed], "reset", []).ConfigureAwait(false);
+        await ChunksAsync(keys.Users, "hset", snapshot.UserTotals.Select(u => ((RedisValue)u.Key, (RedisValue)u.Value))).ConfigureAwait(false);
+        await ChunksAsync(keys.Requests, "hset", snapshot.Orders.Select(o => ((RedisValue)RequestField(o.UserId, o.RequestId), (RedisValue)o.OrderId))).ConfigureAwait(false);
+        await ChunksAsync(keys.Orders, "hset", snapshot.Orders.Select(o => ((RedisValue)o.OrderId,
+            (RedisValue)JsonSerializer.Serialize(new StoredIntent(o.UserId, o.Quantity, o.RequestId, o.AcceptedAtMs), RedisJsonContext.Default.StoredIntent)))).ConfigureAwait(false);
+        await ChunksAsync(keys.Failed, "sadd", snapshot.Orders.Where(o => !o.TakesStock).Select(o => ((RedisValue)o.OrderId, RedisValue.Null))).ConfigureAwait(false);
+
+        var expires = (sale.EndsAt + _options.RetentionAfterEnd).ToUnixTimeMilliseconds();
+        var failedUnits = snapshot.Orders.Where(o => !o.TakesStock).Sum(o => (long)o.Quantity);
+        var acceptedUnits = snapshot.Orders.Sum(o => (long)o.Quantity);
+        await GuardAsync(() => RedisScript.Preheat.EvaluateAsync(db, [keys.Meta, keys.Ledger, keys.Rebuild, keys.Users, keys.Requests, keys.Orders, keys.Failed],
+            [snapshot.AvailableStock, sale.PerUserLimit, sale.StartsAt.ToUnixTimeMilliseconds(), sale.EndsAt.ToUnixTimeMilliseconds(),
+             sale.Stock, acceptedUnits, failedUnits, RedisKeys.RelayGroup, expires, token])).ConfigureAwait(false);
+
+        Task StepAsync(RedisKey[] targets, string step, IEnumerable<RedisValue> values) =>
+            GuardAsync(() => RedisScript.Restore.EvaluateAsync(db, [.. guard, .. targets], [token, step, .. values]));
+
+        async Task ChunksAsync(RedisKey target, string step, IEnumerable<(RedisValue, RedisValue)> items)
         {
-            snapshot.AvailableStock, sale.PerUserLimit, sale.StartsAt.ToUnixTimeMilliseconds(), sale.EndsAt.ToUnixTimeMilliseconds(),
-            sale.Stock, sale.Stock - snapshot.AvailableStock, RedisKeys.RelayGroup,
-        };
-        foreach (var (user, units) in snapshot.UserTotals)
-        {
-            args.Add(user);
-            args.Add(units);
+            foreach (var chunk in items.Chunk(RestoreChunk))
+            {
+                var values = step == "sadd" ? chunk.Select(c => c.Item1) : chunk.SelectMany(c => new[] { c.Item1, c.Item2 });
+                await StepAsync([target], step, values).ConfigureAwait(false);
+            }
         }
-        var db = redis.GetDatabase();
-        await GuardAsync(() => RedisScript.Preheat.EvaluateAsync(db, [keys.Meta, keys.Users, keys.Ledger], [.. args])).ConfigureAwait(false);
-        await GuardAsync(() => db.SetAddAsync(RedisKeys.WatchedSales, sale.Id)).ConfigureAwait(false);
     }
+
+    /// <summary>decide.lua's requests field for (user, requestId); see <see cref="ParseRequestField"/>.</summary>
+    internal static string RequestField(string userId, string requestId) =>
+        System.Text.Encoding.UTF8.GetByteCount(userId).ToString(CultureInfo.InvariantCulture) + ":" + userId + requestId;
 
     public async Task<GateSaleCounters?> GetCountersAsync(long saleId, CancellationToken cancellationToken)
     {
@@ -89,11 +166,7 @@ public sealed class RedisStockGate(IConnectionMultiplexer redis) : IStockGate
         var accepted = new Dictionary<(string, string), long>(entries.Length);
         foreach (var entry in entries)
         {
-            // decide.lua's field: "<length of user id>:<user id><request id>".
-            var field = (string)entry.Name!;
-            var colon = field.IndexOf(':', StringComparison.Ordinal);
-            var length = int.Parse(field.AsSpan(0, colon), CultureInfo.InvariantCulture);
-            accepted[(field.Substring(colon + 1, length), field[(colon + 1 + length)..])] = long.Parse((string)entry.Value!, CultureInfo.InvariantCulture);
+            accepted[ParseRequestField(entry.Name!)] = long.Parse((string)entry.Value!, CultureInfo.InvariantCulture);
         }
         return accepted;
     }
@@ -106,16 +179,29 @@ public sealed class RedisStockGate(IConnectionMultiplexer redis) : IStockGate
         return (int)result == 1;
     }
 
-    /// <summary>Any failure to reach Redis becomes <see cref="GateUnavailableException"/>: fail closed, never guess.</summary>
+    /// <summary>
+    /// decide.lua's requests field, "&lt;length of user id in bytes&gt;:&lt;user id&gt;&lt;request id&gt;": Lua's
+    /// <c>#</c> counts UTF-8 bytes, so the split is made on the bytes before either part is decoded.
+    /// </summary>
+    internal static (string UserId, string RequestId) ParseRequestField(byte[] field)
+    {
+        var colon = Array.IndexOf(field, (byte)':');
+        var length = int.Parse(field.AsSpan(0, colon), CultureInfo.InvariantCulture);
+        var utf8 = System.Text.Encoding.UTF8;
+        return (utf8.GetString(field, colon + 1, length), utf8.GetString(field, colon + 1 + length, field.Length - colon - 1 - length));
+    }
+
+    /// <summary>Any failure of a Redis call becomes <see cref="GateUnavailableException"/>: fail closed, never guess.</summary>
     internal static async Task<T> GuardAsync<T>(Func<Task<T>> call)
     {
         try
         {
             return await call().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or TimeoutException
-                                       || (ex is RedisServerException s && (s.Message.StartsWith("LOADING", StringComparison.Ordinal) || s.Message.StartsWith("BUSY", StringComparison.Ordinal))))
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
+            // Not only a lost connection: OOM (maxmemory, noeviction), READONLY (a failover), TRYAGAIN,
+            // CLUSTERDOWN, LOADING, BUSY and a script's runtime error all mean "no decision was made".
             throw new GateUnavailableException($"Redis unavailable: {ex.Message}", ex);
         }
     }

@@ -40,13 +40,22 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
     {
         if (FindSaleRow(saleId) is not { } row) return Task.FromResult<SaleStockSnapshot?>(null);
         using var connection = database.Connect();
-        using var cmd = Command(connection, null, "user_totals.sql");
+        using var cmd = Command(connection, null, "sale_orders.sql");
         cmd.Parameters.AddWithValue("@sale_id", saleId);
-        var totals = new Dictionary<string, int>(StringComparer.Ordinal);
+        var orders = new List<StoredOrder>();
         using var reader = cmd.ExecuteReader();
-        while (reader.Read()) totals[reader.GetString(0)] = reader.GetInt32(1);
-        return Task.FromResult<SaleStockSnapshot?>(new SaleStockSnapshot(row.Sale, row.Available, totals));
+        while (reader.Read()) orders.Add(new StoredOrder(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3), reader.GetInt64(4), reader.GetInt64(5) != 0));
+        return Task.FromResult<SaleStockSnapshot?>(new SaleStockSnapshot(row.Sale, orders, row.GateLoaded));
     }
+
+    public Task MarkGateLoadedAsync(long saleId, CancellationToken cancellationToken) =>
+        database.WriteAsync((connection, tx) =>
+        {
+            using var cmd = Command(connection, tx, "mark_gate_loaded.sql");
+            cmd.Parameters.AddWithValue("@sale_id", saleId);
+            cmd.Parameters.AddWithValue("@now_ms", time.GetUtcNow().ToUnixTimeMilliseconds());
+            return cmd.ExecuteNonQuery();
+        }, cancellationToken);
 
     public async Task WriteOrdersAsync(IReadOnlyList<OrderIntent> intents, CancellationToken cancellationToken)
     {
@@ -200,7 +209,7 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
         return cmd.ExecuteScalar() is long id ? id : null;
     }
 
-    private (Sale Sale, int Available)? FindSaleRow(long saleId)
+    private (Sale Sale, int Available, bool GateLoaded)? FindSaleRow(long saleId)
     {
         using var connection = database.Connect();
         using var cmd = Command(connection, null, "find_sale.sql");
@@ -210,7 +219,7 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
         var sale = new Sale(r.GetInt64(0), r.GetString(1), r.GetString(2), decimal.Parse(r.GetString(3), CultureInfo.InvariantCulture),
             r.GetInt32(4), r.GetInt32(5), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7)), r.GetInt32(8),
             r.IsDBNull(10) ? null : SaleProtectionJson.Deserialize(r.GetString(10)));
-        return (sale, r.GetInt32(9));
+        return (sale, r.GetInt32(9), r.GetInt64(11) != 0);
     }
 
     private static Order ReadOrder(SqliteDataReader r) => new(

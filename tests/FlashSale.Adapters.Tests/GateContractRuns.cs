@@ -27,7 +27,7 @@ public sealed class InProcessGateContract : GateContract, IDisposable
     protected override async Task<IStockGate> GateWithAsync(Sale sale)
     {
         await _store.CreateSaleAsync(sale, default);
-        await _gate.PreheatAsync((await _store.GetStockSnapshotAsync(sale.Id, default))!, default);
+        await _gate.LoadSaleAsync(sale.Id, ct => _store.GetStockSnapshotAsync(sale.Id, ct), GateLoadMode.Normal, default);
         return _gate;
     }
 
@@ -49,7 +49,7 @@ public sealed class RedisGateContract : GateContract, IDisposable
     protected override async Task<IStockGate> GateWithAsync(Sale sale)
     {
         var gate = new RedisStockGate(_redis);
-        await gate.PreheatAsync(new SaleStockSnapshot(sale, sale.Stock, new Dictionary<string, int>()), default);
+        await gate.LoadSaleAsync(sale.Id, _ => Task.FromResult<SaleStockSnapshot?>(SaleStockSnapshot.Empty(sale)), GateLoadMode.Normal, default);
         return gate;
     }
 
@@ -114,7 +114,8 @@ public sealed class GateContractCatchesBrokenGates
         public Task<GateSaleCounters?> GetCountersAsync(long saleId, CancellationToken cancellationToken) =>
             Task.FromResult<GateSaleCounters?>(new GateSaleCounters(_remaining, _accepted, 0));
 
-        public Task PreheatAsync(SaleStockSnapshot snapshot, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task<GateLoad> LoadSaleAsync(long saleId, Func<CancellationToken, Task<SaleStockSnapshot?>> readStore, GateLoadMode mode, CancellationToken cancellationToken) =>
+            Task.FromResult(GateLoad.Held);
         public Task<OrderIntent?> FindIntentAsync(long orderId, CancellationToken cancellationToken) => Task.FromResult<OrderIntent?>(null);
         public Task<bool> ReturnFailedAsync(OrderIntent intent, CancellationToken cancellationToken) => Task.FromResult(false);
         public Task<IReadOnlyDictionary<(string UserId, string RequestId), long>> GetAcceptedRequestsAsync(long saleId, CancellationToken cancellationToken) =>

@@ -90,6 +90,7 @@ public sealed class OrderWriterTests
         public Task CreateSaleAsync(Sale sale, CancellationToken cancellationToken) => Task.CompletedTask;
         public Task<Sale?> FindSaleAsync(long saleId, CancellationToken cancellationToken) => Task.FromResult<Sale?>(null);
         public Task<SaleStockSnapshot?> GetStockSnapshotAsync(long saleId, CancellationToken cancellationToken) => Task.FromResult<SaleStockSnapshot?>(null);
+        public Task MarkGateLoadedAsync(long saleId, CancellationToken cancellationToken) => Task.CompletedTask;
         public Task<Order?> FindOrderAsync(long orderId, CancellationToken cancellationToken) => Task.FromResult<Order?>(null);
         public Task<IReadOnlyList<Order>> GetUserOrdersAsync(long saleId, string userId, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<Order>>([]);
         public Task<StoreSaleCounters> GetCountersAsync(long saleId, CancellationToken cancellationToken) => throw new NotSupportedException();
@@ -105,7 +106,8 @@ public sealed class OrderWriterTests
         }
 
         public Task DecideAsync(long saleId, ReadOnlyMemory<PurchaseRequest> requests, Memory<GateDecision> decisions, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task PreheatAsync(SaleStockSnapshot snapshot, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<GateLoad> LoadSaleAsync(long saleId, Func<CancellationToken, Task<SaleStockSnapshot?>> readStore, GateLoadMode mode, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
         public Task<GateSaleCounters?> GetCountersAsync(long saleId, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<OrderIntent?> FindIntentAsync(long orderId, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<IReadOnlyDictionary<(string UserId, string RequestId), long>> GetAcceptedRequestsAsync(long saleId, CancellationToken cancellationToken) => throw new NotSupportedException();

@@ -52,8 +52,9 @@ public sealed class InProcessStockGate(
         }
     }
 
-    /// <summary>The in-process gate loads itself from the store and journal on first use.</summary>
-    public Task PreheatAsync(SaleStockSnapshot snapshot, CancellationToken cancellationToken) => LoadAsync(snapshot.Sale.Id, cancellationToken);
+    /// <summary>The in-process gate loads itself from the store and its journal (which keeps every intent) on first use.</summary>
+    public async Task<GateLoad> LoadSaleAsync(long saleId, Func<CancellationToken, Task<SaleStockSnapshot?>> readStore, GateLoadMode mode, CancellationToken cancellationToken) =>
+        await LoadAsync(saleId, cancellationToken).ConfigureAwait(false) is null ? GateLoad.UnknownSale : GateLoad.Loaded;
 
     public async Task<GateSaleCounters?> GetCountersAsync(long saleId, CancellationToken cancellationToken) =>
         (await LoadAsync(saleId, cancellationToken).ConfigureAwait(false))?.Counters();

@@ -11,8 +11,11 @@ public interface IFlashSaleStore
 
     Task<Sale?> FindSaleAsync(long saleId, CancellationToken cancellationToken);
 
-    /// <summary>What the gate is rebuilt from: persisted available stock and per-user totals.</summary>
+    /// <summary>What the gate is rebuilt from: the sale, every order of it, and whether a gate has held it before.</summary>
     Task<SaleStockSnapshot?> GetStockSnapshotAsync(long saleId, CancellationToken cancellationToken);
+
+    /// <summary>Records that the gate holds the sale (see <see cref="SaleStockSnapshot.GateLoaded"/>); idempotent.</summary>
+    Task MarkGateLoadedAsync(long saleId, CancellationToken cancellationToken);
 
     /// <summary>
     /// Writes a batch of intents in one transaction: orders inserted idempotently (by order id), stock

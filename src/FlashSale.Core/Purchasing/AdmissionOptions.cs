@@ -20,4 +20,7 @@ public sealed class AdmissionOptions
 
     /// <summary>How long a process trusts its sold-out flag before asking the gate again (stock can come back).</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")] public TimeSpan SoldOutFlagTtl { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A sale's lane (queue, batchers, copy of its winners) is dropped after this long without a purchase.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")] public TimeSpan LaneIdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
 }

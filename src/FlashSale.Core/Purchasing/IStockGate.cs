@@ -14,8 +14,13 @@ public interface IStockGate
     /// Throws <see cref="GateUnavailableException"/> when no decision could be made.</summary>
     Task DecideAsync(long saleId, ReadOnlyMemory<PurchaseRequest> requests, Memory<GateDecision> decisions, CancellationToken cancellationToken);
 
-    /// <summary>Loads a sale into the gate unless the gate already holds it (never resets live state).</summary>
-    Task PreheatAsync(SaleStockSnapshot snapshot, CancellationToken cancellationToken);
+    /// <summary>
+    /// Loads a sale into the gate unless the gate holds it already (never resets live state). A gate that keeps
+    /// intents of its own (Redis: the ledger) reads them first and the store's snapshot after, through
+    /// <paramref name="readStore"/>, so an intent persisted (and trimmed from the ledger) in between is in the
+    /// snapshot: the rebuilt gate counts every accepted intent once, persisted or not.
+    /// </summary>
+    Task<GateLoad> LoadSaleAsync(long saleId, Func<CancellationToken, Task<SaleStockSnapshot?>> readStore, GateLoadMode mode, CancellationToken cancellationToken);
 
     /// <summary>Stock left and units accepted, or null when the gate does not hold the sale.</summary>
     Task<GateSaleCounters?> GetCountersAsync(long saleId, CancellationToken cancellationToken);
@@ -29,6 +34,26 @@ public interface IStockGate
 
     /// <summary>Gives a failed order's stock and quota back, once: returns false when it was already given back.</summary>
     Task<bool> ReturnFailedAsync(OrderIntent intent, CancellationToken cancellationToken);
+}
+
+public enum GateLoad
+{
+    /// <summary>The gate already held the sale; nothing was changed.</summary>
+    Held,
+    /// <summary>The gate was (re)built from the store plus the intents it kept.</summary>
+    Loaded,
+    /// <summary>The store does not know the sale.</summary>
+    UnknownSale,
+    /// <summary>The gate held the sale before and lost its state together with its intents not yet persisted: it
+    /// stays closed (503) until an operator rebuilds it once the pipeline has drained (reconcile with repair).</summary>
+    StateLost,
+}
+
+public enum GateLoadMode
+{
+    Normal,
+    /// <summary>Rebuild from the store even though the gate's own intents are gone: only once the pipeline has drained.</summary>
+    AfterStateLoss,
 }
 
 public sealed record GateSaleCounters(long Remaining, long Accepted, long Failed);

@@ -34,8 +34,31 @@ public sealed record NewSale(
     int PaymentTimeoutSeconds,
     SaleProtection? Protection = null);
 
-/// <summary>Persisted stock and per-user totals: what the gate is rebuilt from.</summary>
-public sealed record SaleStockSnapshot(Sale Sale, int AvailableStock, IReadOnlyDictionary<string, int> UserTotals);
+/// <summary>
+/// What the gate is (re)built from: the sale and every order the database holds for it (plus, where a gate
+/// kept them, the intents not yet persisted). Stock left and user totals follow from the live orders.
+/// </summary>
+/// <param name="GateLoaded">The gate has held this sale before: should its state be gone, so may intents not yet persisted.</param>
+public sealed record SaleStockSnapshot(Sale Sale, IReadOnlyList<StoredOrder> Orders, bool GateLoaded = false)
+{
+    public static SaleStockSnapshot Empty(Sale sale) => new(sale, []);
+
+    public int AvailableStock => Sale.Stock - Orders.Where(o => o.TakesStock).Sum(o => o.Quantity);
+
+    public IReadOnlyDictionary<string, int> UserTotals =>
+        Orders.Where(o => o.TakesStock).GroupBy(o => o.UserId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(o => o.Quantity), StringComparer.Ordinal);
+
+    /// <summary>This snapshot plus the intents not in it (accepted, not yet persisted), which take stock too.</summary>
+    public SaleStockSnapshot WithUnpersisted(IEnumerable<Orders.OrderIntent> intents)
+    {
+        var known = Orders.Select(o => o.OrderId).ToHashSet();
+        var added = intents.Where(i => known.Add(i.OrderId)).Select(i => new StoredOrder(i.OrderId, i.UserId, i.Quantity, i.RequestId, i.AcceptedAtMs, TakesStock: true));
+        return this with { Orders = [.. Orders, .. added] };
+    }
+}
+
+/// <summary>An order as the gate needs it. <paramref name="TakesStock"/> is false for a failed order (its units went back).</summary>
+public readonly record struct StoredOrder(long OrderId, string UserId, int Quantity, string RequestId, long AcceptedAtMs, bool TakesStock);
 
 /// <summary>Per-sale gateway settings (issue: gateway protection). Null fields fall back to FlashSale:Gateway.</summary>
 /// <param name="RequireToken">Purchases need a captcha-backed purchase token.</param>

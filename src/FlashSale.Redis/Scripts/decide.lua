@@ -1,5 +1,5 @@
 -- The stock gate (design §3): decides a batch of purchases for one sale, atomically.
--- KEYS: 1 meta (hash: remaining, limit, starts, ends, accepted, failed), 2 users (hash user -> units),
+-- KEYS: 1 meta (hash: remaining, limit, starts, ends, accepted, failed, expires), 2 users (hash user -> units),
 --       3 requests (hash user+requestId -> orderId), 4 orders (hash orderId -> intent json), 5 ledger (stream)
 -- ARGV: 1 n, then n groups of: userId, requestId, quantity, candidateOrderId
 -- Returns: n pairs {outcome, orderId}, then the stock left. Outcome codes mirror GateOutcome in C#.
@@ -10,7 +10,7 @@ local meta, users, requests, orders, ledger = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local n = tonumber(ARGV[1])
 local out = {}
 
-local m = redis.call('HMGET', meta, 'remaining', 'limit', 'starts', 'ends')
+local m = redis.call('HMGET', meta, 'remaining', 'limit', 'starts', 'ends', 'expires')
 if not m[1] then
   for i = 1, n do out[#out + 1] = UNKNOWN_SALE; out[#out + 1] = '0' end
   out[#out + 1] = -1
@@ -48,12 +48,22 @@ for i = 0, n - 1 do
       -- Two processes drew the same order id (worker id reused): refuse rather than merge two orders.
       code = UNAVAILABLE
     else
-      remaining = remaining - quantity
+      -- Each acceptance is written whole before the next request is looked at: Redis does not roll a
+      -- script back, so an error later in the batch must not leave an accepted intent with stock not deducted.
+      remaining = redis.call('HINCRBY', meta, 'remaining', -quantity)
+      redis.call('HINCRBY', meta, 'accepted', quantity)
       accepted = accepted + quantity
       redis.call('HINCRBY', users, user, quantity)
       redis.call('HSET', requests, requestKey, orderId)
       redis.call('HSET', orders, orderId, cjson.encode({ u = user, q = quantity, r = request, t = now }))
       redis.call('XADD', ledger, '*', 'o', orderId, 'u', user, 'q', quantity, 'r', request, 't', now)
+      if accepted == quantity and m[5] then
+        -- The sale's keys live until a retention period after its end (preheat put the deadline on meta);
+        -- the hashes an acceptance creates get the same one. Orders stay readable from the database.
+        redis.call('PEXPIREAT', users, m[5])
+        redis.call('PEXPIREAT', requests, m[5])
+        redis.call('PEXPIREAT', orders, m[5])
+      end
       code = ACCEPTED
     end
   end
@@ -62,9 +72,5 @@ for i = 0, n - 1 do
   out[#out + 1] = orderId
 end
 
-if accepted > 0 then
-  redis.call('HSET', meta, 'remaining', remaining)
-  redis.call('HINCRBY', meta, 'accepted', accepted)
-end
 out[#out + 1] = remaining
 return out

@@ -7,4 +7,6 @@ local quantity = tonumber(ARGV[3])
 redis.call('HINCRBY', KEYS[1], 'remaining', quantity)
 redis.call('HINCRBY', KEYS[1], 'failed', quantity)
 if redis.call('HINCRBY', KEYS[2], ARGV[2], -quantity) <= 0 then redis.call('HDEL', KEYS[2], ARGV[2]) end
+local expires = redis.call('HGET', KEYS[1], 'expires')
+if expires then redis.call('PEXPIREAT', KEYS[3], expires) end
 return 1

@@ -58,7 +58,7 @@ public static class AdminApi
         try
         {
             // The gate is preheated before the sale is announced; should Redis be down, the first purchase preheats it.
-            await funnel.PreheatAsync(sale.Id, context.RequestAborted);
+            await funnel.LoadGateAsync(sale.Id, GateLoadMode.Normal, context.RequestAborted);
         }
         catch (GateUnavailableException)
         {

@@ -26,6 +26,7 @@ public static class HostingExtensions
         builder.Services.AddOptions<AdmissionOptions>().BindConfiguration(AdmissionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<PipelineOptions>().BindConfiguration(PipelineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<RedisGateOptions>().BindConfiguration(RedisGateOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<FlashSaleSettings>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, AppJsonContext.Default));
@@ -87,7 +88,7 @@ public static class HostingExtensions
         });
         builder.Services.AddSingleton<IStockGate>(sp => ReadOptions(builder).Gate.ToLowerInvariant() switch
         {
-            "redis" => new RedisStockGate(sp.GetRequiredService<IConnectionMultiplexer>()),
+            "redis" => new RedisStockGate(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IOptions<RedisGateOptions>>().Value, sp.GetRequiredService<TimeProvider>()),
             "database-pessimistic" => new PostgresDatabaseGate(sp.GetRequiredService<NpgsqlDataSource>(), DatabaseGateStrategy.Pessimistic, sp.GetRequiredService<TimeProvider>()),
             "database-optimistic" => new PostgresDatabaseGate(sp.GetRequiredService<NpgsqlDataSource>(), DatabaseGateStrategy.Optimistic, sp.GetRequiredService<TimeProvider>()),
             "database-naive" => new PostgresDatabaseGate(sp.GetRequiredService<NpgsqlDataSource>(), DatabaseGateStrategy.Naive, sp.GetRequiredService<TimeProvider>()),

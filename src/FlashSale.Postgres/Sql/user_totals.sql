@@ -1,1 +1,0 @@
-SELECT user_id, purchased FROM user_purchases WHERE sale_id = @sale_id AND purchased > 0;
