@@ -6,6 +6,9 @@ public sealed class ReconciliationOptions
 {
     public const string Section = "FlashSale:Reconciliation";
 
+    /// <summary>Whether the worker role reconciles on its own (off for a benchmark that must not be disturbed).</summary>
+    public bool Periodic { get; set; } = true;
+
     /// <summary>How often the worker reconciles each sale (read-only while it runs, with repair once ended and drained).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")] public TimeSpan Interval { get; set; } = TimeSpan.FromMinutes(1);
 

@@ -36,7 +36,9 @@ public static class ReconciliationHosting
             builder.Services.AddSingleton<IQueueAudit, RabbitMqQueueAudit>();
         }
         builder.Services.AddSingleton<SaleReconciler>();
-        if (periodic && (options.IsEmbedded || options.HasRole("worker"))) builder.Services.AddHostedService<ReconciliationWorker>();
+        var reconciliation = new ReconciliationOptions();
+        builder.Configuration.GetSection(ReconciliationOptions.Section).Bind(reconciliation);
+        if (periodic && reconciliation.Periodic && (options.IsEmbedded || options.HasRole("worker"))) builder.Services.AddHostedService<ReconciliationWorker>();
         return builder;
     }
 }
