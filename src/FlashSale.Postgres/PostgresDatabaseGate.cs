@@ -24,6 +24,8 @@ public sealed class PostgresDatabaseGate(NpgsqlDataSource dataSource, DatabaseGa
 {
     private const int OptimisticAttempts = 10;
     private const string CheckViolation = "23514";
+    private const string UniqueViolation = "23505";
+    private const string RequestIndex = "orders_sale_user_request";
 
     public async Task DecideAsync(long saleId, ReadOnlyMemory<PurchaseRequest> requests, Memory<GateDecision> decisions, CancellationToken cancellationToken)
     {
@@ -50,17 +52,11 @@ public sealed class PostgresDatabaseGate(NpgsqlDataSource dataSource, DatabaseGa
         }
     }
 
-    /// <summary>One transaction; null when an optimistic update lost the race and should be tried again.</summary>
+    /// <summary>One transaction; null when it lost a race (an optimistic update, a retry's insert) and should be tried again.</summary>
     private async Task<GateDecision?> TryOnceAsync(long saleId, PurchaseRequest r, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var earlier = Command(connection, tx, "earlier_order.sql", saleId, r))
-        {
-            if (await earlier.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long orderId)
-                return new GateDecision(GateOutcome.Replayed, orderId, -1);
-        }
-
         long available, version;
         int limit;
         DateTime starts, ends;
@@ -69,6 +65,14 @@ public sealed class PostgresDatabaseGate(NpgsqlDataSource dataSource, DatabaseGa
         {
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) return new GateDecision(GateOutcome.UnknownSale, 0, -1);
             (available, version, limit, starts, ends) = (reader.GetInt32(0), reader.GetInt64(1), reader.GetInt32(2), reader.GetDateTime(3), reader.GetDateTime(4));
+        }
+        // The earlier order is looked up after the sale's row is read: under its lock (pessimistic), or
+        // before a version check that fails if a retry's order was committed since (optimistic). Should two
+        // retries still race to the insert, orders_sale_user_request refuses the second one, which tries again.
+        await using (var earlier = Command(connection, tx, "earlier_order.sql", saleId, r))
+        {
+            if (await earlier.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long orderId)
+                return new GateDecision(GateOutcome.Replayed, orderId, -1);
         }
         long userTotal;
         await using (var total = Command(connection, tx, "user_total.sql", saleId, r))
@@ -108,6 +112,11 @@ public sealed class PostgresDatabaseGate(NpgsqlDataSource dataSource, DatabaseGa
         {
             // Two purchases of one user raced past the read; the database's CHECK refused the second.
             return new GateDecision(GateOutcome.LimitExceeded, 0, available);
+        }
+        catch (PostgresException ex) when (ex.SqlState == UniqueViolation && ex.ConstraintName == RequestIndex)
+        {
+            // A retry of this request was committed meanwhile: the next attempt answers with its order.
+            return null;
         }
         return new GateDecision(GateOutcome.Accepted, r.CandidateOrderId, available - r.Quantity);
     }

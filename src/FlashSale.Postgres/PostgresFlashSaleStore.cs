@@ -86,6 +86,11 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
         try
         {
             var inserted = await InsertOrdersAsync(connection, tx, intents, cancellationToken).ConfigureAwait(false);
+            if (inserted.Count < intents.Count && await FindCollisionAsync(connection, tx, intents, cancellationToken).ConfigureAwait(false) is { } collision)
+            {
+                await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+                throw Collision(collision);
+            }
             if (inserted.Count > 0)
             {
                 await DeductStockAsync(connection, tx, inserted, cancellationToken).ConfigureAwait(false);
@@ -105,7 +110,23 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
 
     private static OrderBatchRejectedException Refused(PostgresException ex) => new($"{ex.ConstraintName ?? ex.SqlState}: {ex.MessageText}", ex);
 
-    private static async Task<List<OrderIntent>> InsertOrdersAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<OrderIntent> intents, CancellationToken cancellationToken)
+    private OrderBatchRejectedException Collision(long orderId)
+    {
+        var refused = OrderBatchRejectedException.Collision(orderId);
+        logger.LogError("{Reason}", refused.Message);
+        return refused;
+    }
+
+    /// <summary>An order id of <paramref name="intents"/> that is stored with other content, or null: rows an
+    /// idempotent insert skipped are redeliveries only when they match what is stored.</summary>
+    private static async Task<long?> FindCollisionAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, IReadOnlyList<OrderIntent> intents, CancellationToken cancellationToken)
+    {
+        await using var cmd = new NpgsqlCommand(SqlResources.Get("order_collisions.sql"), connection, tx);
+        AddIntentArrays(cmd, intents, withAcceptedAt: false);
+        return await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long orderId ? orderId : null;
+    }
+
+    private static void AddIntentArrays(NpgsqlCommand cmd, IReadOnlyList<OrderIntent> intents, bool withAcceptedAt)
     {
         var n = intents.Count;
         var orderIds = new long[n]; var saleIds = new long[n]; var userIds = new string[n];
@@ -117,13 +138,19 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
             quantities[i] = o.Quantity; requestIds[i] = o.RequestId;
             acceptedAts[i] = DateTimeOffset.FromUnixTimeMilliseconds(o.AcceptedAtMs).UtcDateTime;
         }
-        await using var cmd = new NpgsqlCommand(SqlResources.Get("insert_orders.sql"), connection, tx);
         cmd.Parameters.AddWithValue("order_ids", orderIds);
         cmd.Parameters.AddWithValue("sale_ids", saleIds);
         cmd.Parameters.AddWithValue("user_ids", userIds);
         cmd.Parameters.AddWithValue("quantities", quantities);
         cmd.Parameters.AddWithValue("request_ids", requestIds);
-        cmd.Parameters.AddWithValue("accepted_ats", acceptedAts);
+        if (withAcceptedAt) cmd.Parameters.AddWithValue("accepted_ats", acceptedAts);
+    }
+
+    private static async Task<List<OrderIntent>> InsertOrdersAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<OrderIntent> intents, CancellationToken cancellationToken)
+    {
+        var n = intents.Count;
+        await using var cmd = new NpgsqlCommand(SqlResources.Get("insert_orders.sql"), connection, tx);
+        AddIntentArrays(cmd, intents, withAcceptedAt: true);
         var inserted = new List<OrderIntent>(n);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -163,7 +190,8 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
 
     public async Task MarkFailedAsync(OrderIntent intent, string reason, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand(SqlResources.Get("mark_failed.sql"));
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand(SqlResources.Get("mark_failed.sql"), connection);
         cmd.Parameters.AddWithValue("order_id", intent.OrderId);
         cmd.Parameters.AddWithValue("sale_id", intent.SaleId);
         cmd.Parameters.AddWithValue("user_id", intent.UserId);
@@ -173,12 +201,36 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
         cmd.Parameters.AddWithValue("failure", reason.Length > 500 ? reason[..500] : reason);
         try
         {
-            await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            if (await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long) return;
         }
         catch (PostgresException ex) when (IsRefusal(ex))
         {
             throw Refused(ex);
         }
+        // The id was taken: by this very order (written or failed before), or by another one.
+        if (await FindCollisionAsync(connection, null, [intent], cancellationToken).ConfigureAwait(false) is { } collision) throw Collision(collision);
+    }
+
+    public async Task<IReadOnlyList<OrderIntent>> GetUnreturnedFailedOrdersAsync(long afterOrderId, int limit, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand(SqlResources.Get("unreturned_failed_orders.sql"));
+        cmd.Parameters.AddWithValue("after_order_id", afterOrderId);
+        cmd.Parameters.AddWithValue("limit", limit);
+        var intents = new List<OrderIntent>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            intents.Add(new OrderIntent(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt32(3), reader.GetString(4),
+                new DateTimeOffset(reader.GetDateTime(5), TimeSpan.Zero).ToUnixTimeMilliseconds()));
+        }
+        return intents;
+    }
+
+    public async Task MarkStockReturnedAsync(long orderId, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand(SqlResources.Get("mark_stock_returned.sql"));
+        cmd.Parameters.AddWithValue("order_id", orderId);
+        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<Order?> FindOrderAsync(long orderId, CancellationToken cancellationToken)

@@ -12,6 +12,7 @@ internal static class RedisKeys
     public const string RelayGroup = "relay";
     public static readonly RedisKey WatchedSales = "fs:sales";
     public static readonly RedisKey WorkerSequence = "fs:worker-seq";
+    public const string WorkerLeasePrefix = "fs:worker:";
 
     public static SaleKeys For(long saleId) => new(saleId);
 

@@ -191,12 +191,17 @@ public sealed class RedisStockGate(IConnectionMultiplexer redis, RedisGateOption
         return (utf8.GetString(field, colon + 1, length), utf8.GetString(field, colon + 1 + length, field.Length - colon - 1 - length));
     }
 
+    /// <summary>The longest any one Redis call is waited for (<see cref="RedisGateOptions.CallTimeout"/>; set once at start-up).</summary>
+    public static TimeSpan CallTimeout { get; set; } = new RedisGateOptions().CallTimeout;
+
     /// <summary>Any failure of a Redis call becomes <see cref="GateUnavailableException"/>: fail closed, never guess.</summary>
     internal static async Task<T> GuardAsync<T>(Func<Task<T>> call)
     {
         try
         {
-            return await call().ConfigureAwait(false);
+            // StackExchange.Redis 1.2 gives an async call no deadline of its own: a stalled server or a half-open
+            // connection would hold the caller until the connection dies. Every call here gets one.
+            return await call().WaitAsync(CallTimeout).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {

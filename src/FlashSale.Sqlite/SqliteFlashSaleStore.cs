@@ -86,8 +86,21 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
         {
             bind.Set(intent);
             if (cmd.ExecuteNonQuery() == 1) inserted.Add(intent);
+            else ThrowOnCollision(connection, tx, intent);
         }
         return inserted;
+    }
+
+    /// <summary>An idempotent insert that inserted nothing is a redelivery only when the stored order matches.</summary>
+    private static void ThrowOnCollision(SqliteConnection connection, SqliteTransaction tx, OrderIntent intent)
+    {
+        using var cmd = Command(connection, tx, "order_collision.sql");
+        cmd.Parameters.AddWithValue("@order_id", intent.OrderId);
+        cmd.Parameters.AddWithValue("@sale_id", intent.SaleId);
+        cmd.Parameters.AddWithValue("@user_id", intent.UserId);
+        cmd.Parameters.AddWithValue("@quantity", intent.Quantity);
+        cmd.Parameters.AddWithValue("@request_id", intent.RequestId);
+        if (cmd.ExecuteScalar() is not null) throw OrderBatchRejectedException.Collision(intent.OrderId);
     }
 
     private static void DeductStock(SqliteConnection connection, SqliteTransaction tx, List<OrderIntent> inserted)
@@ -140,6 +153,29 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
             IntentParameters.AddTo(cmd).Set(intent);
             cmd.Parameters.AddWithValue("@now_ms", time.GetUtcNow().ToUnixTimeMilliseconds());
             cmd.Parameters.AddWithValue("@failure", reason.Length > 500 ? reason[..500] : reason);
+            var inserted = cmd.ExecuteNonQuery();
+            if (inserted == 0) ThrowOnCollision(connection, tx, intent);
+            return inserted;
+        }, cancellationToken);
+
+    public Task<IReadOnlyList<OrderIntent>> GetUnreturnedFailedOrdersAsync(long afterOrderId, int limit, CancellationToken cancellationToken)
+    {
+        using var connection = database.Connect();
+        using var cmd = Command(connection, null, "unreturned_failed_orders.sql");
+        cmd.Parameters.AddWithValue("@after_order_id", afterOrderId);
+        cmd.Parameters.AddWithValue("@limit", limit);
+        var intents = new List<OrderIntent>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) intents.Add(new OrderIntent(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetInt32(3), r.GetString(4), r.GetInt64(5)));
+        return Task.FromResult<IReadOnlyList<OrderIntent>>(intents);
+    }
+
+    public Task MarkStockReturnedAsync(long orderId, CancellationToken cancellationToken) =>
+        database.WriteAsync((connection, tx) =>
+        {
+            using var cmd = Command(connection, tx, "mark_stock_returned.sql");
+            cmd.Parameters.AddWithValue("@order_id", orderId);
+            cmd.Parameters.AddWithValue("@now_ms", time.GetUtcNow().ToUnixTimeMilliseconds());
             return cmd.ExecuteNonQuery();
         }, cancellationToken);
 

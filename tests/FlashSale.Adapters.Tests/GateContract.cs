@@ -148,6 +148,21 @@ public abstract class GateContract
     }
 
     [Fact]
+    public async Task Lists_the_accepted_requests_of_users_with_non_ascii_ids()
+    {
+        var sale = TestEnvironment.NewSale(stock: 5, perUserLimit: 2);
+        var gate = await GateWithAsync(sale);
+        var d = await DecideAsync(gate, sale.Id, Request("张三", 1, "r-1"), Request("Zoë", 2, "r.2"), Request("😀x", 1, "r:3"));
+
+        var accepted = await gate.GetAcceptedRequestsAsync(sale.Id, default);
+
+        accepted.Should().BeEquivalentTo(new Dictionary<(string, string), long>
+        {
+            [("张三", "r-1")] = d[0].OrderId, [("Zoë", "r.2")] = d[1].OrderId, [("😀x", "r:3")] = d[2].OrderId,
+        }, "a user id's length in the gate is counted in the same unit it is read back in");
+    }
+
+    [Fact]
     public async Task Concurrent_batches_never_sell_more_than_the_stock()
     {
         var sale = TestEnvironment.NewSale(stock: 100, perUserLimit: 1);

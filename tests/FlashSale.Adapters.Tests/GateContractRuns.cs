@@ -58,6 +58,124 @@ public sealed class RedisGateContract : GateContract, IDisposable
     public void Dispose() => _redis.Dispose();
 }
 
+/// <summary>What only the Redis gate can get wrong: Lua's partial failures, lost keys, replicas and expiry.</summary>
+public sealed class RedisGateFaults : IDisposable
+{
+    private readonly ConnectionMultiplexer _redis = ConnectionMultiplexer.Connect(TestEnvironment.Redis + ",defaultDatabase=1,allowAdmin=true");
+    private long _orderIds = TestEnvironment.NewId() * 1_000;
+
+    public void Dispose() => _redis.Dispose();
+
+    private IDatabase Db => _redis.GetDatabase(1);
+
+    private static string Key(Sale sale, string name) => $"fs:{{sale:{sale.Id}}}:{name}";
+
+    private PurchaseRequest Request(string user, int quantity, string? requestId = null) =>
+        new(user, requestId ?? Guid.NewGuid().ToString("N"), quantity, Interlocked.Increment(ref _orderIds));
+
+    private static async Task<GateDecision[]> DecideAsync(IStockGate gate, long saleId, params PurchaseRequest[] requests)
+    {
+        var decisions = new GateDecision[requests.Length];
+        await gate.DecideAsync(saleId, requests, decisions, CancellationToken.None);
+        return decisions;
+    }
+
+    private static Func<CancellationToken, Task<SaleStockSnapshot?>> Store(SaleStockSnapshot snapshot) => _ => Task.FromResult<SaleStockSnapshot?>(snapshot);
+
+    private async Task<RedisStockGate> GateWithAsync(Sale sale, RedisGateOptions? options = null)
+    {
+        var gate = new RedisStockGate(_redis, options);
+        (await gate.LoadSaleAsync(sale.Id, Store(SaleStockSnapshot.Empty(sale)), GateLoadMode.Normal, default)).Should().Be(GateLoad.Loaded);
+        return gate;
+    }
+
+    private static StoredOrder Persisted(PurchaseRequest r, GateDecision d) => new(d.OrderId, r.UserId, r.Quantity, r.RequestId, 0, TakesStock: true);
+
+    [Fact]
+    public async Task An_error_in_the_middle_of_a_batch_leaves_every_earlier_acceptance_with_its_stock_deducted()
+    {
+        var sale = TestEnvironment.NewSale(stock: 10, perUserLimit: 2);
+        var gate = await GateWithAsync(sale);
+        await Db.HashSetAsync(Key(sale, "users"), "broken", "not a number"); // makes the script fail on this user's request
+        var alice = Request("alice", 2);
+
+        var act = () => DecideAsync(gate, sale.Id, alice, Request("broken", 1));
+
+        await act.Should().ThrowAsync<GateUnavailableException>("a script error is no decision: fail closed");
+        var counters = await gate.GetCountersAsync(sale.Id, default);
+        counters!.Accepted.Should().Be(2, "alice's intent went into the ledger before the error");
+        counters.Remaining.Should().Be(8, "and so did her deduction: Redis does not roll a script back");
+        (await DecideAsync(gate, sale.Id, alice))[0].Outcome.Should().Be(GateOutcome.Replayed, "her retry learns the truth");
+    }
+
+    [Fact]
+    public async Task A_gate_that_lost_its_keys_is_rebuilt_from_the_database_plus_the_ledger_intents_not_yet_persisted()
+    {
+        var sale = TestEnvironment.NewSale(stock: 10, perUserLimit: 2);
+        var gate = await GateWithAsync(sale);
+        PurchaseRequest a = Request("a", 2), b = Request("b", 1), c = Request("c", 1);
+        var d = await DecideAsync(gate, sale.Id, a, b, c);
+        // a and b reached the database; c is still on its way (in the ledger, or the queue).
+        var database = new SaleStockSnapshot(sale, [Persisted(a, d[0]), Persisted(b, d[1])], GateLoaded: true);
+        await Db.KeyDeleteAsync([Key(sale, "meta"), Key(sale, "users"), Key(sale, "requests"), Key(sale, "orders")]);
+
+        (await DecideAsync(gate, sale.Id, Request("x", 1)))[0].Outcome.Should().Be(GateOutcome.UnknownSale);
+        (await gate.LoadSaleAsync(sale.Id, Store(database), GateLoadMode.Normal, default)).Should().Be(GateLoad.Loaded);
+
+        (await gate.GetCountersAsync(sale.Id, default))!.Remaining.Should().Be(6, "c's unit is still sold: 10 - 2 - 1 - 1");
+        var again = await DecideAsync(gate, sale.Id, c, Request("c", 2), a);
+        again.Select(x => (x.Outcome, x.OrderId)).Should().Equal((GateOutcome.Replayed, d[2].OrderId), (GateOutcome.LimitExceeded, 0), (GateOutcome.Replayed, d[0].OrderId));
+        (await gate.LoadSaleAsync(sale.Id, Store(database), GateLoadMode.Normal, default)).Should().Be(GateLoad.Held, "a live gate is never reset");
+    }
+
+    [Fact]
+    public async Task A_gate_that_lost_its_ledger_too_stays_closed_until_rebuilt_on_purpose()
+    {
+        var sale = TestEnvironment.NewSale(stock: 10, perUserLimit: 2);
+        var gate = await GateWithAsync(sale);
+        var a = Request("a", 1);
+        var d = await DecideAsync(gate, sale.Id, a);
+        await Db.KeyDeleteAsync([Key(sale, "meta"), Key(sale, "users"), Key(sale, "requests"), Key(sale, "orders"), Key(sale, "ledger")]);
+        var database = new SaleStockSnapshot(sale, [], GateLoaded: true); // a's order may still be in the queue
+
+        (await gate.LoadSaleAsync(sale.Id, Store(database), GateLoadMode.Normal, default)).Should().Be(GateLoad.StateLost);
+        (await DecideAsync(gate, sale.Id, Request("x", 1)))[0].Outcome.Should().Be(GateOutcome.UnknownSale, "nothing was rebuilt");
+
+        var drained = database with { Orders = [Persisted(a, d[0])] };
+        (await gate.LoadSaleAsync(sale.Id, Store(drained), GateLoadMode.AfterStateLoss, default)).Should().Be(GateLoad.Loaded);
+        (await gate.GetCountersAsync(sale.Id, default))!.Remaining.Should().Be(9);
+    }
+
+    [Fact]
+    public async Task With_replicas_required_a_batch_no_replica_confirmed_is_unavailable_and_its_retry_tells_the_truth()
+    {
+        var sale = TestEnvironment.NewSale(stock: 10, perUserLimit: 2);
+        var waiting = await GateWithAsync(sale, new RedisGateOptions { WaitForReplicas = 1, ReplicaTimeout = TimeSpan.FromMilliseconds(50) });
+        var a = Request("a", 1);
+
+        var act = () => DecideAsync(waiting, sale.Id, a);
+
+        await act.Should().ThrowAsync<GateUnavailableException>("the test Redis has no replica to confirm the acceptance");
+        (await DecideAsync(new RedisStockGate(_redis), sale.Id, a))[0].Outcome.Should().Be(GateOutcome.Replayed);
+    }
+
+    [Fact]
+    public async Task A_sale_s_keys_expire_a_retention_period_after_its_end()
+    {
+        var sale = TestEnvironment.NewSale(stock: 10, perUserLimit: 2);
+        var gate = await GateWithAsync(sale, new RedisGateOptions { RetentionAfterEnd = TimeSpan.FromHours(2) });
+        await DecideAsync(gate, sale.Id, Request("a", 1));
+        var deadline = sale.EndsAt + TimeSpan.FromHours(2);
+
+        foreach (var name in new[] { "meta", "users", "requests", "orders" })
+        {
+            var ttl = await Db.KeyTimeToLiveAsync(Key(sale, name));
+            ttl.Should().NotBeNull($"{name} must not outlive the sale forever");
+            (DateTimeOffset.UtcNow + ttl!.Value).Should().BeCloseTo(deadline, TimeSpan.FromSeconds(30), name);
+        }
+    }
+}
+
 /// <summary>
 /// Proof that the contract has teeth: a gate that deducts the stock before it checks the user (the bug
 /// design §3 warns of) must fail it.

@@ -57,6 +57,54 @@ public abstract class StoreContract
     }
 
     [Fact]
+    public async Task A_second_order_for_the_same_request_is_refused()
+    {
+        var sale = await NewSaleAsync(stock: 10, perUserLimit: 5);
+        var first = Intent(sale, "a", 1);
+        var second = first with { OrderId = TestEnvironment.NewId() };
+        await Store.WriteOrdersAsync([first], default);
+
+        var act = () => Store.WriteOrdersAsync([second], default);
+
+        await act.Should().ThrowAsync<OrderBatchRejectedException>("one (sale, user, requestId) is one purchase");
+        (await Store.GetUserOrdersAsync(sale.Id, "a", default)).Should().ContainSingle().Which.OrderId.Should().Be(first.OrderId);
+        (await Store.GetCountersAsync(sale.Id, default)).AvailableStock.Should().Be(9);
+    }
+
+    [Fact]
+    public async Task An_order_id_that_stands_for_another_order_is_refused_and_the_first_order_kept()
+    {
+        var sale = await NewSaleAsync(stock: 10, perUserLimit: 5);
+        var other = await NewSaleAsync(stock: 10, perUserLimit: 5);
+        var first = Intent(sale, "a", 2);
+        await Store.WriteOrdersAsync([first], default);
+        await Store.WriteOrdersAsync([first], default); // the same intent again: a redelivery, one order
+
+        var collisions = new[]
+        {
+            first with { UserId = "b", RequestId = "other" },
+            first with { Quantity = 1 },
+            first with { RequestId = "other" },
+            Intent(other, "a", 1) with { OrderId = first.OrderId }, // the same id in another sale
+        };
+        foreach (var collision in collisions)
+        {
+            var write = () => Store.WriteOrdersAsync([Intent(sale, "c", 1), collision], default);
+            var fail = () => Store.MarkFailedAsync(collision, "refused", default);
+            (await write.Should().ThrowAsync<OrderBatchRejectedException>()).Which.IsOrderIdCollision.Should().BeTrue();
+            (await fail.Should().ThrowAsync<OrderBatchRejectedException>("a failed row cannot take the id either")).Which.IsOrderIdCollision.Should().BeTrue();
+        }
+
+        (await Store.FindOrderAsync(first.OrderId, default)).Should().Match<Order>(o =>
+            o.SaleId == sale.Id && o.UserId == "a" && o.Quantity == 2 && o.RequestId == first.RequestId && o.Status == OrderStatus.PendingPayment);
+        (await Store.GetCountersAsync(sale.Id, default)).AvailableStock.Should().Be(8, "nothing of the refused batches was written");
+        (await Store.GetCountersAsync(other.Id, default)).AvailableStock.Should().Be(10);
+        (await Store.GetUserOrdersAsync(sale.Id, "c", default)).Should().BeEmpty();
+        await Store.MarkFailedAsync(first, "late", default); // its own id: no collision, and the order stays as it is
+        (await Store.FindOrderAsync(first.OrderId, default))!.Status.Should().Be(OrderStatus.PendingPayment);
+    }
+
+    [Fact]
     public async Task A_batch_that_would_oversell_is_refused_whole()
     {
         var sale = await NewSaleAsync(stock: 3, perUserLimit: 5);
@@ -99,6 +147,30 @@ public abstract class StoreContract
         counters.AvailableStock.Should().Be(5);
         counters.PersistedUnits.Should().Be(0);
         counters.OrdersByStatus.Should().BeEquivalentTo(new Dictionary<string, long> { ["failed"] = 1 });
+    }
+
+    [Fact]
+    public async Task A_failed_order_owes_its_return_to_the_gate_until_it_is_marked_done()
+    {
+        var sale = await NewSaleAsync(stock: 5, perUserLimit: 2);
+        var failed = Intent(sale, "a", 2);
+        var written = Intent(sale, "b", 1);
+        await Store.WriteOrdersAsync([written], default);
+        await Store.MarkFailedAsync(failed, "refused", default);
+        await Store.MarkFailedAsync(written, "refused", default); // written after all: stays as it is, owes nothing
+
+        var owed = await Store.GetUnreturnedFailedOrdersAsync(Math.Min(failed.OrderId, written.OrderId) - 1, 10, default);
+        owed.Should().ContainSingle(o => o.OrderId == failed.OrderId).Which.Should().Be(failed);
+        owed.Should().NotContain(o => o.OrderId == written.OrderId);
+        (await Store.GetUnreturnedFailedOrdersAsync(failed.OrderId, 10, default)).Should().NotContain(o => o.OrderId == failed.OrderId, "the page starts after the id given");
+
+        await Store.MarkStockReturnedAsync(failed.OrderId, default);
+        await Store.MarkStockReturnedAsync(failed.OrderId, default);
+        await Store.MarkStockReturnedAsync(written.OrderId, default);
+
+        (await Store.GetUnreturnedFailedOrdersAsync(failed.OrderId - 1, 10, default)).Should().NotContain(o => o.OrderId == failed.OrderId);
+        (await Store.FindOrderAsync(failed.OrderId, default))!.Status.Should().Be(OrderStatus.Failed);
+        (await Store.FindOrderAsync(written.OrderId, default))!.Status.Should().Be(OrderStatus.PendingPayment);
     }
 
     [Fact]

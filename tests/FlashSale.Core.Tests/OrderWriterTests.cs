@@ -60,6 +60,41 @@ public sealed class OrderWriterTests
         store.Log.Should().BeEmpty("an outage must neither fail the order nor return its stock");
     }
 
+    [Fact]
+    public async Task A_return_the_gate_fails_is_finished_later_by_the_sweeper_exactly_once()
+    {
+        var store = new RefusingStore(refuse: 2);
+        var gate = new RecordingGate(store.Log) { Outages = 1 };
+        var writer = NewWriter(store, gate);
+        var sweeper = new CompensationSweeper(store, gate, Options.Create(new PipelineOptions { CompensationBatchSize = 1 }), NullLogger<CompensationSweeper>.Instance);
+
+        var outcomes = await writer.WriteAsync([new(Intent(2), PreviousDeliveries: 4)], default);
+
+        outcomes.Should().Equal(WriteOutcome.DeadLetter);
+        store.Log.Should().Equal("failed 2");
+        store.Unreturned.Should().Equal(2L);
+
+        (await sweeper.SweepAsync(default)).Should().Be(new CompensationSweep(Returned: 1, Pending: 0));
+        (await sweeper.SweepAsync(default)).Should().Be(new CompensationSweep(Returned: 0, Pending: 0));
+        store.Log.Should().Equal("failed 2", "returned 2");
+        store.Unreturned.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task The_sweeper_keeps_what_the_gate_cannot_take_yet_and_pages_through_the_rest()
+    {
+        var store = new RefusingStore(refuse: 0);
+        foreach (var id in new long[] { 5, 6, 7 }) await store.MarkFailedAsync(Intent(id), "refused", default);
+        var gate = new RecordingGate(store.Log) { Outages = 1 };
+        var sweeper = new CompensationSweeper(store, gate, Options.Create(new PipelineOptions { CompensationBatchSize = 2 }), NullLogger<CompensationSweeper>.Instance);
+
+        (await sweeper.SweepAsync(default)).Should().Be(new CompensationSweep(Returned: 0, Pending: 2));
+        store.Unreturned.Should().Equal(5L, 6L, 7L);
+        (await sweeper.SweepAsync(default)).Should().Be(new CompensationSweep(Returned: 3, Pending: 0));
+        store.Unreturned.Should().BeEmpty();
+        store.Log.Should().Equal("failed 5", "failed 6", "failed 7", "returned 5", "returned 6", "returned 7");
+    }
+
     private static OrderWriter NewWriter(IFlashSaleStore store, IStockGate gate) =>
         new(store, gate, Options.Create(new PipelineOptions { MaxDeliveryAttempts = 5 }), NullLogger<OrderWriter>.Instance);
 
@@ -83,6 +118,20 @@ public sealed class OrderWriterTests
         {
             if (RefuseFailedRows) throw new OrderBatchRejectedException("no such sale");
             Log.Add($"failed {intent.OrderId}");
+            _failed.TryAdd(intent.OrderId, (intent, false));
+            return Task.CompletedTask;
+        }
+
+        private readonly SortedDictionary<long, (OrderIntent Intent, bool Returned)> _failed = [];
+
+        public IEnumerable<long> Unreturned => _failed.Where(f => !f.Value.Returned).Select(f => f.Key);
+
+        public Task<IReadOnlyList<OrderIntent>> GetUnreturnedFailedOrdersAsync(long afterOrderId, int limit, CancellationToken cancellationToken) =>
+            Task.FromResult<IReadOnlyList<OrderIntent>>(_failed.Where(f => f.Key > afterOrderId && !f.Value.Returned).Take(limit).Select(f => f.Value.Intent).ToArray());
+
+        public Task MarkStockReturnedAsync(long orderId, CancellationToken cancellationToken)
+        {
+            if (_failed.TryGetValue(orderId, out var f)) _failed[orderId] = (f.Intent, true);
             return Task.CompletedTask;
         }
 
@@ -97,10 +146,21 @@ public sealed class OrderWriterTests
         public Task<bool> IsReadyAsync(CancellationToken cancellationToken) => Task.FromResult(true);
     }
 
+    /// <summary>Records returns, once per order like the real gates; the first <see cref="Outages"/> calls throw as an unreachable gate does.</summary>
     private sealed class RecordingGate(List<string> log) : IStockGate
     {
+        private readonly HashSet<long> _returned = [];
+
+        public int Outages { get; set; }
+
         public Task<bool> ReturnFailedAsync(OrderIntent intent, CancellationToken cancellationToken)
         {
+            if (Outages > 0)
+            {
+                Outages--;
+                throw new GateUnavailableException("Redis unavailable");
+            }
+            if (!_returned.Add(intent.OrderId)) return Task.FromResult(false);
             log.Add($"returned {intent.OrderId}");
             return Task.FromResult(true);
         }

@@ -35,6 +35,11 @@ public sealed class BadInputTests : IAsyncLifetime
             ("missing requestId", "{\"quantity\":1}", token, saleId, 400, "invalid_request"),
             ("empty requestId", "{\"quantity\":1,\"requestId\":\"\"}", token, saleId, 400, "invalid_request"),
             ("requestId too long", $"{{\"quantity\":1,\"requestId\":\"{new string('x', 65)}\"}}", token, saleId, 400, "invalid_request"),
+            // Whatever the gate accepts every store must write: a NUL once made a 202 PostgreSQL could not store.
+            ("requestId with a NUL", "{\"quantity\":1,\"requestId\":\"r\\u0000x\"}", token, saleId, 400, "invalid_request"),
+            ("requestId with a space", "{\"quantity\":1,\"requestId\":\"r 1\"}", token, saleId, 400, "invalid_request"),
+            ("requestId with a lone surrogate", "{\"quantity\":1,\"requestId\":\"r\\ud800\"}", token, saleId, 400, "invalid_request"),
+            ("requestId not ASCII", "{\"quantity\":1,\"requestId\":\"请求一\"}", token, saleId, 400, "invalid_request"),
             ("quantity 0", "{\"quantity\":0,\"requestId\":\"r2\"}", token, saleId, 400, "invalid_request"),
             ("quantity negative", "{\"quantity\":-1,\"requestId\":\"r3\"}", token, saleId, 400, "invalid_request"),
             ("quantity above limit", "{\"quantity\":3,\"requestId\":\"r4\"}", token, saleId, 400, "invalid_request"),
@@ -60,6 +65,12 @@ public sealed class BadInputTests : IAsyncLifetime
             response.Content.Headers.ContentType?.MediaType.Should().Be("application/problem+json", c.Name);
             body.Should().Contain($"\"code\":\"{c.Code}\"", c.Name);
         }
+
+        var badDevice = await _client.PurchaseAsync(saleId, token, 1, "device-check", deviceId: "my device!");
+        (badDevice.Status, badDevice.Code).Should().Be((400, "invalid_request"), "X-Device-Id follows the same alphabet");
+        // Raw JSON: a serializer would replace the lone surrogate before it left.
+        using var loneSurrogate = await _client.Http.PostAsync("api/dev/token", new StringContent("{\"userId\":\"a\\ud800\"}", Encoding.UTF8, "application/json"));
+        ((int)loneSurrogate.StatusCode).Should().Be(400, "a user id must be storable everywhere too");
 
         var stats = await _client.StatsAsync(saleId);
         stats["accepted"]!.GetValue<long>().Should().Be(0);

@@ -64,7 +64,8 @@ public sealed class EmbeddedReconciliationTests : EmbeddedServerTest
         var sale = long.Parse(saleId);
         var order = await _client.BuyAsync(saleId, "alice", 2);
         await _client.WaitForDrainAsync(saleId);
-        await ExecuteAsync("UPDATE orders SET status = 'failed' WHERE order_id = @o", ("@o", long.Parse(order)));
+        // Recorded as given back (so the compensation sweeper leaves it), but the gate never got it.
+        await ExecuteAsync("UPDATE orders SET status = 'failed', stock_returned_at_ms = persisted_at_ms WHERE order_id = @o", ("@o", long.Parse(order)));
         await ExecuteAsync("UPDATE sales SET available_stock = available_stock + 2 WHERE id = @s", ("@s", sale));
         await ExecuteAsync("DELETE FROM user_purchases WHERE sale_id = @s", ("@s", sale));
 

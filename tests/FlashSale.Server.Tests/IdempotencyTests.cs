@@ -65,4 +65,45 @@ public sealed class IdempotencyTests : IAsyncLifetime
             retry.OrderId.Should().Be(bought.OrderId);
         }
     }
+
+    [Fact]
+    public async Task A_user_with_a_non_ascii_id_gets_the_same_order_after_the_sale_sold_out()
+    {
+        var clients = _servers.Select(s => FlashSaleClient.For(s)).ToArray();
+        var saleId = await clients[0].CreateSaleAsync(stock: 2, perUserLimit: 1);
+        var zhang = await clients[0].TokenAsync("张三");
+        var zoe = await clients[0].TokenAsync("Zoë");
+        var bought = new[] { await clients[0].PurchaseAsync(saleId, zhang, 1, "r-1"), await clients[1].PurchaseAsync(saleId, zoe, 1, "r-2") };
+        bought.Should().OnlyContain(b => b.Status == 202);
+
+        var loser = await clients[0].TokenAsync("too-late");
+        for (var i = 0; i < 2; i++) (await clients[i].PurchaseAsync(saleId, loser, 1, $"late-{i}")).Code.Should().Be("sold_out");
+        await Task.Delay(300); // time for both processes to raise their sold-out flags
+
+        foreach (var client in clients)
+        {
+            (await client.PurchaseAsync(saleId, zhang, 1, "r-1")).Should().Match<PurchaseAnswer>(a => a.Status == 202 && a.OrderId == bought[0].OrderId);
+            (await client.PurchaseAsync(saleId, zoe, 1, "r-2")).Should().Match<PurchaseAnswer>(a => a.Status == 202 && a.OrderId == bought[1].OrderId);
+            (await client.PurchaseAsync(saleId, loser, 1, "late-again")).Code.Should().Be("sold_out");
+        }
+    }
+
+    [Fact]
+    public async Task A_retry_after_the_end_of_a_request_accepted_before_it_gets_its_order()
+    {
+        var clients = _servers.Select(s => FlashSaleClient.For(s)).ToArray();
+        var saleId = await clients[0].CreateSaleAsync(stock: 10, perUserLimit: 1, lasts: TimeSpan.FromSeconds(4));
+        var alice = await clients[0].TokenAsync("alice");
+        var bought = await clients[0].PurchaseAsync(saleId, alice, 1, "before-the-end");
+        bought.Status.Should().Be(202);
+
+        await Task.Delay(TimeSpan.FromSeconds(4.5));
+
+        foreach (var client in clients)
+        {
+            var retry = await client.PurchaseAsync(saleId, alice, 1, "before-the-end");
+            (retry.Status, retry.OrderId).Should().Be((202, bought.OrderId), "the order exists: the end of the sale does not hide it");
+            (await client.PurchaseAsync(saleId, alice, 1, "after-the-end")).Code.Should().Be("ended");
+        }
+    }
 }

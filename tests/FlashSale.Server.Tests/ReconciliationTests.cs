@@ -139,8 +139,9 @@ public sealed class ReconciliationTests : IAsyncLifetime
         var sale = long.Parse(saleId);
         var order = await _client.BuyAsync(saleId, "alice", 2);
         await _client.WaitForDrainAsync(saleId);
-        // Failed in the database (as the writer leaves it: no stock, no quota), but the gate never got it back.
-        await Database.ExecuteAsync("UPDATE orders SET status = 'failed' WHERE order_id = @o", ("o", long.Parse(order)));
+        // Failed in the database (as the writer leaves it: no stock, no quota) and recorded as given back, but the
+        // gate never got it: what the compensation sweeper trusts the database for, reconciliation checks in the gate.
+        await Database.ExecuteAsync("UPDATE orders SET status = 'failed', stock_returned_at = now() WHERE order_id = @o", ("o", long.Parse(order)));
         await Database.ExecuteAsync("UPDATE sales SET available_stock = available_stock + 2 WHERE id = @s", ("s", sale));
         await Database.ExecuteAsync("DELETE FROM user_purchases WHERE sale_id = @s", ("s", sale));
 

@@ -12,7 +12,12 @@ public sealed class RedisOutageTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await _redis.StartAsync();
-        _server = new ServerProcess("api,worker", new Dictionary<string, string> { ["ConnectionStrings__Redis"] = _redis.ConnectionString });
+        _server = new ServerProcess("api,worker", new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Redis"] = _redis.ConnectionString,
+            ["FlashSale__Admission__GateTimeout"] = "00:00:00.500",
+            ["FlashSale__Redis__CallTimeout"] = "00:00:00.500",
+        });
         await _server.StartAsync();
     }
 
@@ -53,5 +58,40 @@ public sealed class RedisOutageTests : IAsyncLifetime
         var stats = await client.WaitForDrainAsync(saleId);
         stats["accepted"]!.GetValue<long>().Should().Be(10);
         stats["remainingInDb"]!.GetValue<long>().Should().Be(0);
+    }
+
+    [Fact]
+    public async Task A_stalled_redis_is_answered_503_within_the_gate_timeout_and_the_retry_tells_what_the_gate_decided()
+    {
+        var client = FlashSaleClient.For(_server);
+        var saleId = await client.CreateSaleAsync(stock: 10, perUserLimit: 1);
+        var tokens = await Crowd.SignInAsync(client, 2, "stall");
+        (await client.PurchaseAsync(saleId, tokens[0], 1, "warm-up")).Status.Should().Be(202);
+
+        // Redis holds every write for 3 s: the gate call is sent, the batcher stops waiting after 0.5 s.
+        RedisCli("CLIENT", "PAUSE", "3000", "WRITE");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var stalled = await client.PurchaseAsync(saleId, tokens[1], 1, "during-the-stall");
+        clock.Stop();
+        (stalled.Status, stalled.Code).Should().Be((503, "unavailable"), $"took {clock.Elapsed}, answered {stalled.Status} {stalled.Code}");
+        clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(2.5), "the answer came before the stall ended: fail closed, never hang");
+
+        // The call went on inside Redis once the pause was over: the outcome was unknown, the retry knows it.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var retry = await client.PurchaseAsync(saleId, tokens[1], 1, "during-the-stall");
+        retry.Status.Should().Be(202);
+        (await client.PurchaseAsync(saleId, tokens[1], 1, "during-the-stall")).OrderId.Should().Be(retry.OrderId);
+        var stats = await client.WaitForDrainAsync(saleId);
+        stats["accepted"]!.GetValue<long>().Should().Be(2, "one purchase each: the retry did not buy twice");
+        (await Database.OrdersAsync(long.Parse(saleId))).Should().HaveCount(2);
+    }
+
+    private void RedisCli(params string[] args)
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { "-p", _redis.Port.ToString(), "-h", "127.0.0.1" }.Concat(args)) info.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(info)!;
+        p.WaitForExit(10_000).Should().BeTrue();
+        p.StandardOutput.ReadToEnd().Should().Contain("OK");
     }
 }

@@ -20,13 +20,21 @@ public interface IFlashSaleStore
     /// <summary>
     /// Writes a batch of intents in one transaction: orders inserted idempotently (by order id), stock
     /// deducted only where enough is available, per-user totals checked against the limit again.
-    /// Throws <see cref="OrderBatchRejectedException"/> when the database refuses the batch (nothing written).
+    /// Throws <see cref="OrderBatchRejectedException"/> when the database refuses the batch (nothing written),
+    /// also when an order id already stands for an order with other content (an id collision, never a redelivery).
     /// </summary>
     Task WriteOrdersAsync(IReadOnlyList<OrderIntent> intents, CancellationToken cancellationToken);
 
     /// <summary>Records an intent that could not be written as a failed order (no stock, no quota).
-    /// Throws <see cref="OrderBatchRejectedException"/> when even that is refused (say, its sale does not exist).</summary>
+    /// Throws <see cref="OrderBatchRejectedException"/> when even that is refused (say, its sale does not exist, or its id is another order's).</summary>
     Task MarkFailedAsync(OrderIntent intent, string reason, CancellationToken cancellationToken);
+
+    /// <summary>Failed orders whose stock and quota are not yet recorded as back in the gate, by order id after
+    /// <paramref name="afterOrderId"/>, at most <paramref name="limit"/>: the compensation sweeper's work.</summary>
+    Task<IReadOnlyList<OrderIntent>> GetUnreturnedFailedOrdersAsync(long afterOrderId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Records that a failed order's stock and quota are back in the gate (idempotent; other orders are left alone).</summary>
+    Task MarkStockReturnedAsync(long orderId, CancellationToken cancellationToken);
 
     Task<Order?> FindOrderAsync(long orderId, CancellationToken cancellationToken);
 
@@ -42,4 +50,13 @@ public sealed record StoreSaleCounters(long AvailableStock, long PersistedUnits,
     DateTimeOffset? FirstAcceptedAt = null, DateTimeOffset? LastPersistedAt = null);
 
 /// <summary>The database refused a batch (guard or constraint): the batch wrote nothing.</summary>
-public sealed class OrderBatchRejectedException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class OrderBatchRejectedException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>An order id of the batch already stands for a different order (sale, user, quantity or requestId):
+    /// two processes minted the same id. Never merged, never dropped silently: refused and logged as an error.</summary>
+    public bool IsOrderIdCollision { get; init; }
+
+    public static OrderBatchRejectedException Collision(long orderId) =>
+        new($"order id collision: order {orderId} already exists with a different sale, user, quantity or requestId " +
+            "(two processes shared a worker id?); the intent is refused, the stored order is left as it is") { IsOrderIdCollision = true };
+}

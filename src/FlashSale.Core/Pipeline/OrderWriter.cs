@@ -21,7 +21,8 @@ public enum WriteOutcome : byte
 /// <summary>
 /// Turns queued intents into orders, a batch per transaction. When the database refuses a batch, each
 /// intent is tried alone so one bad message cannot hold back the others; an intent refused on its last
-/// allowed delivery is recorded as a failed order and its stock and quota go back to the gate.
+/// allowed delivery is recorded as a failed order and its stock and quota go back to the gate (now, or
+/// by <see cref="CompensationSweeper"/> when that fails).
 /// Failures to reach the database are thrown, so the caller keeps the messages and tries again.
 /// </summary>
 public sealed class OrderWriter(
@@ -67,24 +68,45 @@ public sealed class OrderWriter(
         var intent = delivered.Intent;
         if (delivered.PreviousDeliveries + 1 < options.Value.MaxDeliveryAttempts)
         {
-            logger.LogWarning("Order {OrderId} refused on delivery {Attempt}: {Reason}", intent.OrderId, delivered.PreviousDeliveries + 1, reason.Message);
+            logger.Log(reason.IsOrderIdCollision ? LogLevel.Error : LogLevel.Warning,
+                "Order {OrderId} refused on delivery {Attempt}: {Reason}", intent.OrderId, delivered.PreviousDeliveries + 1, reason.Message);
             return WriteOutcome.Retry;
         }
 
         // The failed row goes in first: should this message come back, its insert finds the row and
-        // deducts nothing, so the stock handed back below can never be counted twice.
+        // deducts nothing, so the stock handed back below can never be counted twice. The row also says
+        // the return is not done yet, so CompensationSweeper finishes it should anything below fail.
+        var recorded = true;
         try
         {
             await store.MarkFailedAsync(intent, reason.Message, cancellationToken).ConfigureAwait(false);
         }
         catch (OrderBatchRejectedException ex)
         {
-            // Not even a failed row fits (its sale is unknown here): the dead-letter queue is its only record.
+            // Not even a failed row fits (its sale is unknown here, its id is taken): the dead-letter queue is its only record.
+            recorded = false;
             logger.LogError("Order {OrderId} cannot be recorded as failed either: {Reason}", intent.OrderId, ex.Message);
         }
-        var returned = await gate.ReturnFailedAsync(intent, cancellationToken).ConfigureAwait(false);
-        logger.LogError("Order {OrderId} of sale {SaleId} dead-lettered after {Attempts} deliveries ({Reason}); {Returned} units returned to the gate",
-            intent.OrderId, intent.SaleId, delivered.PreviousDeliveries + 1, reason.Message, returned ? intent.Quantity : 0);
+        try
+        {
+            var returned = await gate.ReturnFailedAsync(intent, cancellationToken).ConfigureAwait(false);
+            if (recorded) await store.MarkStockReturnedAsync(intent.OrderId, cancellationToken).ConfigureAwait(false);
+            logger.LogError("Order {OrderId} of sale {SaleId} dead-lettered after {Attempts} deliveries ({Reason}); {Returned} units returned to the gate",
+                intent.OrderId, intent.SaleId, delivered.PreviousDeliveries + 1, reason.Message, returned ? intent.Quantity : 0);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            if (recorded)
+            {
+                logger.LogError("Order {OrderId} of sale {SaleId} dead-lettered after {Attempts} deliveries ({Reason}); its stock and quota go back to the gate later (compensation sweep): {Error}",
+                    intent.OrderId, intent.SaleId, delivered.PreviousDeliveries + 1, reason.Message, ex.Message);
+            }
+            else
+            {
+                logger.LogCritical("Order {OrderId} of sale {SaleId} dead-lettered after {Attempts} deliveries ({Reason}); its {Units} units could not be returned to the gate ({Error}) and no failed row records it: return them by hand",
+                    intent.OrderId, intent.SaleId, delivered.PreviousDeliveries + 1, reason.Message, intent.Quantity, ex.Message);
+            }
+        }
         return WriteOutcome.DeadLetter;
     }
 }

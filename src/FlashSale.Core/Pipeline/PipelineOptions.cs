@@ -24,6 +24,16 @@ public sealed class PipelineOptions
     /// <summary>First retry delay of a refused message; doubles per attempt.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")] public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>How often the compensation sweeper looks for failed orders whose stock and quota are not back in the gate yet.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")] public TimeSpan CompensationInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Failed orders read per page by the compensation sweeper.</summary>
+    [Range(1, 10_000)] public int CompensationBatchSize { get; set; } = 100;
+
     public TimeSpan RetryDelay(int attempt) =>
         TimeSpan.FromTicks(Math.Min(RetryBaseDelay.Ticks << Math.Min(attempt, 10), TimeSpan.FromSeconds(10).Ticks));
+
+    /// <summary>The sweeper's pause: <see cref="CompensationInterval"/>, doubled per sweep in a row that left work undone, at most a minute.</summary>
+    public TimeSpan CompensationDelay(int failedSweeps) =>
+        TimeSpan.FromTicks(Math.Max(CompensationInterval.Ticks, Math.Min(CompensationInterval.Ticks << Math.Min(failedSweeps, 10), TimeSpan.FromMinutes(1).Ticks)));
 }

@@ -1,3 +1,4 @@
+using FlashSale.Core.Purchasing;
 using FlashSale.Server.Auth;
 using FlashSale.Server.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -18,7 +19,7 @@ public static class DevApi
         var (body, problem) = await JsonBody.ReadAsync(context.Request, AppJsonContext.Default.DevTokenRequest);
         if (problem is not null) return problem;
         if (!UserTokens.IsValidUserId(body!.UserId))
-            return Problems.InvalidRequest($"userId is required, at most {UserTokens.MaxUserIdLength} characters, without control characters.");
+            return Problems.InvalidRequest(Identifiers.UserIdRule);
         var (token, expiresAt) = tokens.Issue(body.UserId!);
         return TypedResults.Ok(new DevTokenResponse(token, expiresAt));
     }

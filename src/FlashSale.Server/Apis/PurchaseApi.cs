@@ -8,8 +8,6 @@ namespace FlashSale.Server.Apis;
 
 public static class PurchaseApi
 {
-    public const int MaxRequestIdLength = 64;
-
     public static IEndpointRouteBuilder MapPurchaseApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/sales/{saleId}/purchase", PurchaseAsync).RequireAuthorization();
@@ -23,8 +21,8 @@ public static class PurchaseApi
         var (body, problem) = await JsonBody.ReadAsync(context.Request, AppJsonContext.Default.PurchaseRequestBody);
         if (problem is not null) return problem;
         if (body!.Quantity is not { } quantity) return Problems.InvalidRequest("quantity is required.");
-        if (string.IsNullOrWhiteSpace(body.RequestId) || body.RequestId.Length > MaxRequestIdLength)
-            return Problems.InvalidRequest($"requestId is required and at most {MaxRequestIdLength} characters.");
+        if (!Identifiers.IsValidRequestId(body.RequestId)) return Problems.InvalidRequest(Identifiers.RequestIdRule);
+        if (!context.HasValidDeviceId()) return Problems.InvalidRequest(Identifiers.DeviceIdRule);
 
         GateDecision decision;
         try

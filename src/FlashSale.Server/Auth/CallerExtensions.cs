@@ -1,5 +1,6 @@
 using System.Globalization;
 using FlashSale.Core.Gateway;
+using FlashSale.Core.Purchasing;
 
 namespace FlashSale.Server.Auth;
 
@@ -7,12 +8,15 @@ public static class CallerExtensions
 {
     public const string DeviceHeader = "X-Device-Id";
     public const string AccountCreatedClaim = "account_created";
-    private const int MaxDeviceIdLength = 128;
 
     /// <summary>
     /// The caller as the gateway layers see it: user (token), client IP (X-Forwarded-For is honoured
     /// from trusted proxies only, see UseForwardedHeaders), device id header, account age claim.
     /// </summary>
+    /// <summary>No X-Device-Id, or one every store can keep (<see cref="Identifiers.IsValidDeviceId"/>).</summary>
+    public static bool HasValidDeviceId(this HttpContext context) =>
+        context.Request.Headers[DeviceHeader] is { Count: 0 } || Identifiers.IsValidDeviceId(context.Request.Headers[DeviceHeader].ToString());
+
     public static PurchaseCaller Caller(this HttpContext context)
     {
         var device = context.Request.Headers[DeviceHeader].ToString();
@@ -20,7 +24,7 @@ public static class CallerExtensions
         return new PurchaseCaller(
             context.User.UserId(),
             context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-            device.Length is > 0 and <= MaxDeviceIdLength ? device : null,
+            Identifiers.IsValidDeviceId(device) ? device : null,
             long.TryParse(created, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds) ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null);
     }
 }

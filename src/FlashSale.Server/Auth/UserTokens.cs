@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using System.Text;
+using FlashSale.Core.Purchasing;
 using FlashSale.Server.Hosting;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -9,7 +10,7 @@ namespace FlashSale.Server.Auth;
 /// <summary>Issues and validates user tokens: JWT, HS256, sub = user id.</summary>
 public sealed class UserTokens
 {
-    public const int MaxUserIdLength = 64;
+    public const int MaxUserIdLength = Identifiers.MaxUserIdLength;
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
     private readonly SigningCredentials _credentials;
     private readonly TokenValidationParameters _validation;
@@ -36,8 +37,7 @@ public sealed class UserTokens
         };
     }
 
-    public static bool IsValidUserId(string? userId) =>
-        !string.IsNullOrWhiteSpace(userId) && userId.Length <= MaxUserIdLength && !userId.Any(char.IsControl);
+    public static bool IsValidUserId(string? userId) => Identifiers.IsValidUserId(userId);
 
     public (string Token, DateTimeOffset ExpiresAt) Issue(string userId)
     {

@@ -75,8 +75,9 @@ public static class HostingExtensions
         var rabbit = Required(config, "RabbitMq");
         var postgres = Required(config, "Postgres");
 
-        builder.Services.AddSingleton<IConnectionMultiplexer>(_ =>
+        builder.Services.AddSingleton<IConnectionMultiplexer>(sp =>
         {
+            RedisStockGate.CallTimeout = sp.GetRequiredService<IOptions<RedisGateOptions>>().Value.CallTimeout;
             var options = ConfigurationOptions.Parse(redis);
             options.AbortOnConnectFail = false; // start while Redis is down; the gate answers 503 until it is back
             options.ConnectTimeout = 2_000;
@@ -103,6 +104,7 @@ public static class HostingExtensions
         builder.Services.AddSingleton<IFunnelStore, RedisFunnelStore>();
         builder.Services.AddHostedService<RedisBlacklistSync>();
         builder.Services.AddHostedService<FunnelFlusher>();
+        builder.Services.AddHostedService<WorkerIdLeaseKeeper>();
 
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(postgres).Build());
         builder.Services.AddSingleton<IFlashSaleStore, PostgresFlashSaleStore>();
@@ -136,11 +138,12 @@ public static class HostingExtensions
         return builder;
     }
 
-    /// <summary>The worker role: ledger -> queue relay and the batched order writer.</summary>
+    /// <summary>The worker role: ledger -> queue relay, the batched order writer and the compensation sweeper.</summary>
     public static WebApplicationBuilder AddOrderPipeline(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<OrderWriter>();
         var options = ReadOptions(builder);
+        if (options.IsEmbedded || options.HasRole("worker")) builder.Services.AddHostedService<CompensationSweeper>();
         if (!options.IsEmbedded && options.HasRole("worker"))
         {
             builder.Services.AddHostedService<OrderRelay>();
@@ -167,7 +170,7 @@ public static class HostingExtensions
 
     /// <summary>
     /// Before serving: validate settings, migrate the schema (several processes may race here; one wins
-    /// the lock) and draw this process's Snowflake worker id. Waits for the servers rather than failing,
+    /// the lock) and lease this process's Snowflake worker id. Waits for the servers rather than failing,
     /// so processes may start before their dependencies.
     /// </summary>
     public static async Task InitializeFlashSaleAsync(this WebApplication app)
@@ -187,7 +190,7 @@ public static class HostingExtensions
         {
             await RetryAsync(logger, "PostgreSQL migration", () => store.MigrateAsync(stopping), stopping);
             var redis = app.Services.GetRequiredService<IConnectionMultiplexer>();
-            await RetryAsync(logger, "worker id from Redis", async () => identity.Assign(await RedisWorkerIds.NextAsync(redis)), stopping);
+            await RetryAsync(logger, "worker id lease from Redis", async () => identity.Assign(await RedisWorkerIdLease.AcquireAsync(redis)), stopping);
         }
         logger.LogInformation("FlashSale ready: mode {Mode}, roles {Roles}, worker id {WorkerId}, dev tokens {DevTokens}",
             settings.Embedded ? "Embedded" : "Distributed",

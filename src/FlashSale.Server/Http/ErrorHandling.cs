@@ -1,5 +1,6 @@
 using FlashSale.Core.Purchasing;
 using FlashSale.Core.Storage;
+using FlashSale.Redis;
 using FlashSale.Server.Hosting;
 using FlashSale.Sqlite;
 using Microsoft.Extensions.Options;
@@ -36,5 +37,5 @@ public static class StartupErrors
 {
     /// <summary>Failures whose message already tells the operator what is wrong and what to do.</summary>
     public static bool IsExplained(Exception ex) =>
-        ex is SqliteStartupException or OptionsValidationException or FlashSaleConfigurationException;
+        ex is SqliteStartupException or OptionsValidationException or FlashSaleConfigurationException or WorkerIdUnavailableException;
 }

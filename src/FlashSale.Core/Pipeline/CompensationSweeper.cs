@@ -1,0 +1,83 @@
+using FlashSale.Core.Orders;
+using FlashSale.Core.Purchasing;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace FlashSale.Core.Pipeline;
+
+/// <summary>What one sweep did: orders whose return is now recorded, and orders still waiting for it.</summary>
+public readonly record struct CompensationSweep(int Returned, int Pending);
+
+/// <summary>
+/// Finishes compensation: a failed order's stock and quota go back to the gate, and the store records
+/// that they did. <see cref="OrderWriter"/> tries this at once; whatever a crash, an outage of the gate
+/// or of the store left undone between the failed row and that record is found here and retried, every
+/// <see cref="PipelineOptions.CompensationInterval"/>, backing off while it keeps failing. Safe to repeat
+/// and to run in several workers: the gate gives each order back at most once.
+/// </summary>
+public sealed class CompensationSweeper(
+    IFlashSaleStore store,
+    IStockGate gate,
+    IOptions<PipelineOptions> options,
+    ILogger<CompensationSweeper> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var failedSweeps = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                var sweep = await SweepAsync(stoppingToken).ConfigureAwait(false);
+                failedSweeps = sweep.Pending == 0 ? 0 : failedSweeps + 1;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                failedSweeps++;
+                logger.LogWarning("Compensation sweep failed ({Failures} in a row): {Reason}", failedSweeps, ex.Message);
+            }
+            try
+            {
+                await Task.Delay(options.Value.CompensationDelay(failedSweeps), stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One pass over every failed order not yet recorded as returned. Store failures are thrown; a gate
+    /// that cannot be reached ends the pass early (the rest waits for the next one).</summary>
+    public async Task<CompensationSweep> SweepAsync(CancellationToken cancellationToken)
+    {
+        var opts = options.Value;
+        var returned = 0;
+        var after = 0L;
+        while (true)
+        {
+            var page = await store.GetUnreturnedFailedOrdersAsync(after, opts.CompensationBatchSize, cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < page.Count; i++)
+            {
+                var intent = page[i];
+                after = intent.OrderId;
+                bool given;
+                try
+                {
+                    given = await gate.ReturnFailedAsync(intent, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogWarning("Failed order {OrderId}: its stock and quota cannot go back to the gate yet ({Reason}); retrying later", intent.OrderId, ex.Message);
+                    return new CompensationSweep(returned, page.Count - i);
+                }
+                await store.MarkStockReturnedAsync(intent.OrderId, cancellationToken).ConfigureAwait(false);
+                returned++;
+                logger.LogInformation("Failed order {OrderId} of sale {SaleId}: compensation done, {Units} units and user {UserId}'s quota {How}",
+                    intent.OrderId, intent.SaleId, intent.Quantity, intent.UserId, given ? "returned to the gate now" : "already back (or the gate does not hold the sale)");
+            }
+            if (page.Count < opts.CompensationBatchSize) return new CompensationSweep(returned, 0);
+        }
+    }
+}
