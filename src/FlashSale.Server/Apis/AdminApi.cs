@@ -22,6 +22,7 @@ public static class AdminApi
         admin.MapGet("/sales/{saleId}/stats", GetStatsAsync);
         admin.MapGet("/sales/{saleId}/funnel", GetFunnelAsync);
         admin.MapBlacklistApi();
+        admin.MapReconciliationApi();
         return app;
     }
 

@@ -1,0 +1,1 @@
+SELECT stock, available_stock FROM sales WHERE id = @sale_id;

@@ -1,0 +1,1 @@
+SELECT order_id, user_id, quantity, request_id, status, accepted_at_ms FROM orders WHERE sale_id = @sale_id;
