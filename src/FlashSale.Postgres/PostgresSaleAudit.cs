@@ -15,12 +15,14 @@ public sealed class PostgresSaleAudit(NpgsqlDataSource dataSource) : IStoreAudit
         await using var tx = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken).ConfigureAwait(false);
         int stock;
         long available;
+        long endsAtMs;
         await using (var cmd = Command(connection, tx, "Reconciliation/sale.sql", saleId))
         await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) return null;
             stock = reader.GetInt32(0);
             available = reader.GetInt32(1);
+            endsAtMs = reader.GetInt64(2);
         }
         var orders = new List<AuditedOrder>();
         await using (var cmd = Command(connection, tx, "Reconciliation/orders.sql", saleId))
@@ -38,7 +40,7 @@ public sealed class PostgresSaleAudit(NpgsqlDataSource dataSource) : IStoreAudit
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) users[reader.GetString(0)] = reader.GetInt32(1);
         }
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return new StoreAuditSnapshot(stock, available, orders, users);
+        return new StoreAuditSnapshot(stock, available, orders, users, endsAtMs);
     }
 
     public async Task<IReadOnlyList<long>> SalesEndingAfterAsync(DateTimeOffset since, CancellationToken cancellationToken)

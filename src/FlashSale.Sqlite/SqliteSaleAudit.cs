@@ -13,12 +13,14 @@ public sealed class SqliteSaleAudit(SqliteDatabase database) : IStoreAudit, IRec
         using var tx = connection.BeginTransaction(deferred: true);
         int stock;
         long available;
+        long endsAtMs;
         using (var cmd = Command(connection, tx, "Reconciliation/sale.sql", saleId))
         using (var reader = cmd.ExecuteReader())
         {
             if (!reader.Read()) return Task.FromResult<StoreAuditSnapshot?>(null);
             stock = reader.GetInt32(0);
             available = reader.GetInt64(1);
+            endsAtMs = reader.GetInt64(2);
         }
         var orders = new List<AuditedOrder>();
         using (var cmd = Command(connection, tx, "Reconciliation/orders.sql", saleId))
@@ -36,7 +38,7 @@ public sealed class SqliteSaleAudit(SqliteDatabase database) : IStoreAudit, IRec
             while (reader.Read()) users[reader.GetString(0)] = reader.GetInt64(1);
         }
         tx.Commit();
-        return Task.FromResult<StoreAuditSnapshot?>(new StoreAuditSnapshot(stock, available, orders, users));
+        return Task.FromResult<StoreAuditSnapshot?>(new StoreAuditSnapshot(stock, available, orders, users, endsAtMs));
     }
 
     public Task<IReadOnlyList<long>> SalesEndingAfterAsync(DateTimeOffset since, CancellationToken cancellationToken)

@@ -48,6 +48,32 @@ public sealed class ReconciliationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_gate_that_lost_its_state_and_ledger_stays_closed_until_a_repair_rebuilds_it_from_the_drained_database()
+    {
+        var saleId = await _client.CreateSaleAsync(stock: 10, perUserLimit: 2);
+        var sale = long.Parse(saleId);
+        await _client.BuyAsync(saleId, "alice", 2);
+        await _client.BuyAsync(saleId, "bob", 1);
+        await _client.WaitForDrainAsync(saleId);
+        // Redis restarted without its data, as far as this sale goes: every key of it, the ledger too.
+        foreach (var name in new[] { "meta", "users", "requests", "orders", "ledger", "failed" }) await Reconciliation.Gate.KeyDeleteAsync(Reconciliation.GateKey(sale, name));
+
+        var token = await _client.TokenAsync("carol");
+        var closed = await _client.PurchaseAsync(saleId, token, 1, "while-lost");
+        (closed.Status, closed.Code).Should().Be((503, "unavailable"), "intents only the lost ledger held could be re-sold: fail closed");
+
+        var report = await _client.ReconcileUntilAsync(saleId, r => r.RepairedKinds().Contains("gate_missing"), repair: true);
+        report.Kinds().Should().Contain("gate_missing", report.ToJsonString());
+
+        var after = await _client.PurchaseAsync(saleId, token, 1, "after-rebuild");
+        after.Status.Should().Be(202, "rebuilt, the sale goes on");
+        (await _client.PurchaseAsync(saleId, await _client.TokenAsync("alice"), 1, "more")).Code.Should().Be("limit_exceeded", "alice's 2 units were counted again");
+        var stats = await _client.WaitForDrainAsync(saleId);
+        stats["remainingInGate"]!.GetValue<long>().Should().Be(6, "10 - 2 - 1 - 1");
+        stats["remainingInDb"]!.GetValue<long>().Should().Be(6);
+    }
+
+    [Fact]
     public async Task An_accepted_intent_that_never_reached_the_database_is_reported_then_published_again()
     {
         var saleId = await _client.CreateSaleAsync(stock: 10, perUserLimit: 2);

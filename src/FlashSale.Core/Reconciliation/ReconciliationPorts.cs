@@ -61,7 +61,8 @@ public sealed record LedgerAuditSnapshot(IReadOnlySet<long> Entries, IReadOnlySe
 
 public sealed record AuditedOrder(long OrderId, string UserId, int Quantity, string RequestId, string Status, long AcceptedAtMs);
 
-public sealed record StoreAuditSnapshot(int Stock, long AvailableStock, IReadOnlyList<AuditedOrder> Orders, IReadOnlyDictionary<string, long> UserTotals);
+/// <param name="EndsAtMs">The sale's end (Unix ms): a gate that does not hold a sale still on is a difference.</param>
+public sealed record StoreAuditSnapshot(int Stock, long AvailableStock, IReadOnlyList<AuditedOrder> Orders, IReadOnlyDictionary<string, long> UserTotals, long EndsAtMs = long.MaxValue);
 
 /// <param name="Depth">Messages waiting to be written (all sales).</param>
 /// <param name="DeadLetters">Messages in the dead-letter queue (all sales).</param>

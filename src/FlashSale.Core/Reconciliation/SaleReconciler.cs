@@ -19,6 +19,7 @@ public sealed class SaleReconciler(
     IStoreAudit store,
     IQueueAudit queue,
     IStockGate stockGate,
+    GateLoader gateLoader,
     IOrderQueuePublisher publisher,
     IReconciliationReports reports,
     TimeProvider time,
@@ -86,6 +87,12 @@ public sealed class SaleReconciler(
                 }
                 return new ReconciliationRepair(finding.Difference.Kind, ids,
                     $"gave back {orphaned.Deduction.Units} units of stock and {orphaned.Deduction.Users.Sum(u => u.Units)} units of quota to the gate");
+            case RebuildGate:
+                // The pipeline has drained: the database now holds every intent the lost gate state had accepted.
+                var load = await gateLoader.LoadAsync(saleId, GateLoadMode.AfterStateLoss, cancellationToken).ConfigureAwait(false);
+                return load is GateLoad.Loaded or GateLoad.Held
+                    ? new ReconciliationRepair(finding.Difference.Kind, ids, "rebuilt the gate from the database once the order queue had drained")
+                    : null;
             default:
                 return null;
         }
@@ -122,10 +129,15 @@ public sealed class SaleReconciler(
 
         if (gateState is null)
         {
-            if (db.Orders.Count > 0)
+            if (db.Orders.Count > 0 || nowMs < db.EndsAtMs)
             {
+                // Rebuilt from the database only once nothing is on its way to it: a purchase the lost gate state had
+                // accepted is then an order, and is counted.
+                var queueEmpty = queueState.Depth == 0;
                 findings.Add(new Finding(new ReconciliationDifference(DifferenceKind.GateMissing, [],
-                    $"the gate does not hold the sale, but the database has {db.Orders.Count} orders"), null));
+                    $"the gate does not hold the sale; the database has {db.Orders.Count} orders"
+                    + (queueEmpty ? "" : $"; {queueState.Depth} messages still wait in the order queue, so it is not rebuilt yet")),
+                    queueEmpty ? new RebuildGate() : null));
             }
             return new Comparison(findings, 0, Totals(db, null, LedgerAuditSnapshot.None, queueState, byStatus, 0));
         }
@@ -235,4 +247,6 @@ public sealed class SaleReconciler(
     private sealed record ReturnToGate(IReadOnlyList<OrderIntent> Intents) : RepairPlan;
 
     private sealed record ReturnOrphaned(OrphanedDeduction Deduction) : RepairPlan;
+
+    private sealed record RebuildGate : RepairPlan;
 }

@@ -5,6 +5,7 @@ using FlashSale.Postgres;
 using FlashSale.RabbitMq;
 using FlashSale.Redis;
 using FlashSale.Sqlite;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace FlashSale.Server.Hosting;
 
@@ -35,6 +36,7 @@ public static class ReconciliationHosting
             builder.Services.AddSingleton<IGateAudit, RedisSaleAudit>();
             builder.Services.AddSingleton<IQueueAudit, RabbitMqQueueAudit>();
         }
+        builder.Services.TryAddSingleton<GateLoader>();
         builder.Services.AddSingleton<SaleReconciler>();
         var reconciliation = new ReconciliationOptions();
         builder.Configuration.GetSection(ReconciliationOptions.Section).Bind(reconciliation);

@@ -1,1 +1,1 @@
-SELECT stock, available_stock FROM sales WHERE id = @sale_id;
+SELECT stock, available_stock, ends_at_ms FROM sales WHERE id = @sale_id;
