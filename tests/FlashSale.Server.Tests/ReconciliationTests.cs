@@ -62,8 +62,11 @@ public sealed class ReconciliationTests : IAsyncLifetime
         var closed = await _client.PurchaseAsync(saleId, token, 1, "while-lost");
         (closed.Status, closed.Code).Should().Be((503, "unavailable"), "intents only the lost ledger held could be re-sold: fail closed");
 
+        await Task.Delay(500); // the relay polls the sale meanwhile: it must not bring an empty ledger back
+        (await _client.PurchaseAsync(saleId, token, 1, "while-lost")).Status.Should().Be(503, "still closed: nothing but a repair reopens it");
+
         var report = await _client.ReconcileUntilAsync(saleId, r => r.RepairedKinds().Contains("gate_missing"), repair: true);
-        report.Kinds().Should().Contain("gate_missing", report.ToJsonString());
+        report.RepairedKinds().Should().Contain("gate_missing", report.ToJsonString());
 
         var after = await _client.PurchaseAsync(saleId, token, 1, "after-rebuild");
         after.Status.Should().Be(202, "rebuilt, the sale goes on");
