@@ -1,5 +1,4 @@
--- The last reconciliation report of each sale, as the JSON the admin API answers. Numbered apart from the
--- migrations other features add meanwhile, so that none of them is taken for this one.
+-- The last reconciliation report of each sale, as the JSON the admin API answers.
 CREATE TABLE IF NOT EXISTS reconciliation_reports (
     sale_id    bigint      PRIMARY KEY REFERENCES sales (id),
     status     text        NOT NULL,
