@@ -25,7 +25,7 @@ public sealed class PostgresSaleAudit(NpgsqlDataSource dataSource) : IStoreAudit
             endsAtMs = reader.GetInt64(2);
         }
         var orders = new List<AuditedOrder>();
-        await using (var cmd = Command(connection, tx, "Reconciliation/orders.sql", saleId))
+        await using (var cmd = Command(connection, tx, "sale_orders.sql", saleId))
         await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

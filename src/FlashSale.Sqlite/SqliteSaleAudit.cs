@@ -23,7 +23,7 @@ public sealed class SqliteSaleAudit(SqliteDatabase database) : IStoreAudit, IRec
             endsAtMs = reader.GetInt64(2);
         }
         var orders = new List<AuditedOrder>();
-        using (var cmd = Command(connection, tx, "Reconciliation/orders.sql", saleId))
+        using (var cmd = Command(connection, tx, "sale_orders.sql", saleId))
         using (var reader = cmd.ExecuteReader())
         {
             while (reader.Read())

@@ -1,1 +1,0 @@
-SELECT order_id, user_id, quantity, request_id, status, accepted_at_ms FROM orders WHERE sale_id = @sale_id;
