@@ -44,7 +44,13 @@ public sealed class PurchaseFunnel(
 
         funnel.Arrived(FunnelLayer.Admission);
         var decision = await DecideAsync(sale.Id, userId, quantity, requestId).ConfigureAwait(false);
-        if (decision.Outcome == GateOutcome.UnknownSale)
+        if (decision.Outcome == GateOutcome.UnknownSale && sale.WindowAt(time.GetUtcNow()) == SaleWindow.Ended)
+        {
+            // Past its retention the gate forgets an ended sale: nothing more can be sold, so nothing is rebuilt
+            // (that would read every order of the sale per late request); its orders stay in the database.
+            decision = new GateDecision(GateOutcome.Ended, 0, -1);
+        }
+        else if (decision.Outcome == GateOutcome.UnknownSale)
         {
             // The gate lost or never had this sale: rebuild it from the database plus the intents the gate
             // kept, then ask once more. A gate that lost those intents too stays closed.
