@@ -115,7 +115,11 @@ public sealed class ServerProcess : IAsyncDisposable
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
         while (DateTime.UtcNow < deadline)
         {
-            if (process.HasExited) throw new InvalidOperationException($"Server ({Roles}) exited with {process.ExitCode}:\n{Log}");
+            if (process.HasExited)
+            {
+                process.WaitForExit(); // with no timeout it also waits for the redirected output to be read to its end
+                throw new InvalidOperationException($"Server ({Roles}) exited with {process.ExitCode}:\n{Log}");
+            }
             try
             {
                 if ((await http.GetAsync("health/live")).IsSuccessStatusCode) return;
@@ -142,6 +146,7 @@ public sealed class ServerProcess : IAsyncDisposable
     public ValueTask DisposeAsync()
     {
         var died = _process is { HasExited: true } && !_exitExpected ? ExitCode : null;
+        if (died is not null) _process!.WaitForExit();
         Kill();
         _process?.Dispose();
         _process = null;
