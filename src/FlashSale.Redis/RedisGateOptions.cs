@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace FlashSale.Redis;
 
 /// <summary>How the Redis gate keeps a sale (FlashSale:Redis).</summary>
-public sealed class RedisGateOptions
+public sealed class RedisGateOptions : IValidatableObject
 {
     public const string Section = "FlashSale:Redis";
 
@@ -27,4 +27,14 @@ public sealed class RedisGateOptions
 
     /// <summary>How long one process may hold a sale's rebuild before another may take over.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")] public TimeSpan RebuildLease { get; set; } = TimeSpan.FromSeconds(60);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        // WAIT runs inside a Redis call: a replica timeout at or above the call's deadline would cut every wait short.
+        if (WaitForReplicas > 0 && ReplicaTimeout >= CallTimeout)
+        {
+            yield return new ValidationResult($"FlashSale:Redis:ReplicaTimeout ({ReplicaTimeout}) must be below FlashSale:Redis:CallTimeout ({CallTimeout}).",
+                [nameof(ReplicaTimeout), nameof(CallTimeout)]);
+        }
+    }
 }

@@ -160,6 +160,18 @@ public sealed class RedisGateFaults : IDisposable
     }
 
     [Fact]
+    public void A_replica_wait_longer_than_the_call_deadline_is_refused_at_start()
+    {
+        var options = new RedisGateOptions { WaitForReplicas = 1, ReplicaTimeout = TimeSpan.FromSeconds(2), CallTimeout = TimeSpan.FromSeconds(1) };
+        var results = new List<System.ComponentModel.DataAnnotations.ValidationResult>();
+
+        System.ComponentModel.DataAnnotations.Validator.TryValidateObject(options, new(options), results, validateAllProperties: true).Should().BeFalse();
+        results.Should().ContainSingle().Which.ErrorMessage.Should().Contain("ReplicaTimeout");
+        var defaults = new RedisGateOptions { WaitForReplicas = 1 };
+        System.ComponentModel.DataAnnotations.Validator.TryValidateObject(defaults, new(defaults), results = [], true).Should().BeTrue("the defaults fit");
+    }
+
+    [Fact]
     public async Task A_sale_s_keys_expire_a_retention_period_after_its_end()
     {
         var sale = TestEnvironment.NewSale(stock: 10, perUserLimit: 2);
