@@ -8,7 +8,7 @@ using FlashSale.Bench;
 //   burst    1,000,000 users on the redis gate
 //   soak     sales back to back for --minutes (10), Redis and server memory sampled (--mode distributed|embedded)
 // Options: --users N --stock N --attempts N --concurrency N --connections N --strategies a,b --out DIR --no-ceilings
-// Soak options: --minutes X --mode M --sale-seconds X --sample-seconds X --tail-seconds X --retention-seconds X (and --users --stock --attempts)
+// Soak options: --minutes X --mode M --sale-seconds X --sample-seconds X --tail-seconds X --retention-seconds X --redis-db N (and --users --stock --attempts)
 var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "compare";
 int Option(string name, int fallback)
 {
@@ -38,7 +38,7 @@ if (scenario == "soak")
     }
     var soak = new SoakSettings(Number("minutes", 10), mode, Option("users", 5_000), Option("stock", 2_000), Option("attempts", 5_000),
         Option("concurrency", 64), Option("connections", 64), Number("sale-seconds", 20), Number("sample-seconds", 10), Number("tail-seconds", 75),
-        Number("retention-seconds", 30), OutputFor("soak"));
+        Number("retention-seconds", 30), Option("redis-db", 9), OutputFor("soak"));
     Console.Error.WriteLine($"bench soak ({mode}): sales for {soak.Minutes} min, each {soak.SaleSeconds} s with stock {soak.Stock:N0} (limit 1) and {soak.Attempts:N0} attempts by {soak.Users:N0} users; a sample every {soak.SampleSeconds} s; {soak.TailSeconds} s tail");
     var soaked = await Soak.RunAsync(soak);
     var soakCommit = Git("rev-parse", "--short", "HEAD") + (Git("status", "--porcelain").Length > 0 ? "+dirty" : "");

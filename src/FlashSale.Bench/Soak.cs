@@ -10,12 +10,13 @@ namespace FlashSale.Bench;
 /// <summary>The soak scenario's knobs: sales back to back for <see cref="Minutes"/>, then a quiet tail.</summary>
 public sealed record SoakSettings(
     double Minutes, string Mode, int Users, int Stock, int Attempts, int Concurrency, int Connections,
-    double SaleSeconds, double SampleSeconds, double TailSeconds, double RetentionSeconds, string OutputDirectory);
+    double SaleSeconds, double SampleSeconds, double TailSeconds, double RetentionSeconds, int RedisDatabase, string OutputDirectory);
 
 /// <summary>One reading of memory. Redis figures are null in embedded mode; heap and lanes are null if the server did not answer.</summary>
 public sealed record SoakSample(
     double AtSeconds, string Phase, int SalesStarted, int SalesEnded, double? RedisUsedMiB, long? RedisKeys,
-    int? SoakKeys, double? SoakKeysMiB, int? SalesInRedis, int? SalesWatched, double ServerRssMiB, double? HeapMiB, int? Lanes);
+    int? SoakKeys, double? SoakKeysMiB, int? SalesInRedis, int? SalesWatched, double ServerRssMiB, double? HeapMiB, int? Lanes,
+    IReadOnlyDictionary<string, int>? SoakKeysByKind);
 
 /// <summary>One sale of the soak: its audit, and memory right after it (the heap after a full collection).</summary>
 public sealed record SoakSale(
@@ -59,9 +60,14 @@ public static class Soak
         {
             var services = BenchEnvironment.StartServices();
             foreach (var (k, v) in services) config[k] = v;
+            // A Redis database of its own: DBSIZE then counts only the soak's keys, and the relays of other
+            // deployments sharing the server (they watch their database's fs:sales) leave its ledgers alone.
+            var redisConnection = services["ConnectionStrings__Redis"];
+            if (!redisConnection.Contains("defaultDatabase", StringComparison.OrdinalIgnoreCase)) redisConnection += $",defaultDatabase={settings.RedisDatabase}";
+            config["ConnectionStrings__Redis"] = redisConnection;
             config["FlashSale__Mode"] = "Distributed";
             config["FlashSale__Gate"] = "redis";
-            redis = new RedisProbe(services["ConnectionStrings__Redis"]);
+            redis = new RedisProbe(redisConnection);
         }
 
         Console.Error.WriteLine($"Minting {settings.Users:N0} user tokens…");
@@ -87,7 +93,7 @@ public static class Soak
                 var keys = redis is null ? null : await redis.ReadAsync(ids);
                 return new SoakSample(Math.Round(clock.Elapsed.TotalSeconds, 1), phase, started, ended, keys?.UsedMiB, keys?.DbSize,
                     keys?.SoakKeys, keys?.SoakKeysMiB, keys?.SalesInRedis, keys?.SalesWatched, Math.Round(server.ResidentMiB(), 1),
-                    memory?.HeapMiB, memory?.Lanes);
+                    memory?.HeapMiB, memory?.Lanes, keys?.KeysByKind);
             }
 
             void Print(SoakSample s) => Console.Error.WriteLine(FormattableString.Invariant(
@@ -122,7 +128,7 @@ public static class Soak
                 var load = await LoadRun.RunAsync(http, $"api/sales/{saleId}/purchase", tokens, settings.Attempts, settings.Concurrency, $"sale {number}");
                 await DelayUntilAsync(endsAt.AddMilliseconds(200));
                 ended++;
-                var audit = await Auditor.RunAsync(http, saleId, settings.Stock, 1, load, tokens, TimeSpan.FromSeconds(Math.Max(10, settings.RetentionSeconds / 2)));
+                var audit = await Auditor.RunAsync(http, saleId, settings.Stock, 1, load, tokens, TimeSpan.FromSeconds(Math.Max(10, settings.RetentionSeconds - 5)));
                 var after = await SampleAsync(collect: true);
                 sales.Add(new SoakSale(number, saleId, after.AtSeconds, load.Attempts, new SortedDictionary<string, long>(load.ByCode), audit,
                     after.RedisUsedMiB, after.SoakKeys, after.ServerRssMiB, after.HeapMiB, after.Lanes));
@@ -236,6 +242,10 @@ public static class Soak
         {
             sb.AppendLine(CultureInfo.InvariantCulture, $"{t.Series + " (" + t.Unit + ")",-28} {t.Early,10:F2} {t.Late,10:F2} {t.SlopePerSale,11:F3} {Show(t.AfterTail, "F2"),10}");
         }
+        if (f.SoakKeysByKind is { } kinds)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"keys of the soak's {result.Sales.Count} sales left in Redis at the end: {(kinds.Count == 0 ? "none" : string.Join(", ", kinds.Select(k => $"{k.Key} {k.Value}")))} ({f.SoakKeysMiB:F2} MiB); DBSIZE {f.RedisKeys}");
+        }
         var failed = result.Sales.Where(s => !s.Audit.Passed).ToList();
         sb.AppendLine(CultureInfo.InvariantCulture, $"{result.Sales.Count} sales, {result.Samples.Count} samples, audit {(failed.Count == 0 ? "ok for every sale" : "FAILED for " + failed.Count + " sales")}");
         foreach (var s in failed)
@@ -293,14 +303,18 @@ public static class Soak
     }
 }
 
-/// <summary>Redis read through redis-cli: server-wide memory, and the keys of this soak's own sales (the server is shared).</summary>
+/// <summary>
+/// Redis read through redis-cli: used_memory (server-wide: other deployments' keys count too), DBSIZE of the soak's
+/// database, and the keys of this soak's own sales with their MEMORY USAGE.
+/// </summary>
 internal sealed class RedisProbe(string connection)
 {
-    private static readonly string[] SaleKeySuffixes = ["meta", "users", "requests", "orders", "ledger", "failed", "rebuild"];
+    private static readonly string[] SaleKeySuffixes = ["meta", "users", "requests", "orders", "ledger", "failed", "rebuild", "funnel"];
     private readonly string _host = connection.Split(',')[0].Split(':')[0];
     private readonly string _port = connection.Split(',')[0].Split(':') is { Length: > 1 } parts ? parts[1] : "6379";
+    private readonly string _database = connection.Split(',').Select(o => o.Trim()).FirstOrDefault(o => o.StartsWith("defaultDatabase=", StringComparison.OrdinalIgnoreCase))?.Split('=')[1] ?? "0";
 
-    public sealed record Reading(double UsedMiB, long DbSize, int SoakKeys, double SoakKeysMiB, int SalesInRedis, int SalesWatched);
+    public sealed record Reading(double UsedMiB, long DbSize, int SoakKeys, double SoakKeysMiB, int SalesInRedis, int SalesWatched, IReadOnlyDictionary<string, int> KeysByKind);
 
     public async Task<Reading?> ReadAsync(IReadOnlyList<long> saleIds)
     {
@@ -317,6 +331,7 @@ internal sealed class RedisProbe(string connection)
             }
             var lines = saleIds.Count == 0 ? [] : (await CliAsync(commands.ToString())).Split('\n');
             var (keys, bytes, salesInRedis, watched) = (0, 0L, 0, 0);
+            var byKind = new SortedDictionary<string, int>(StringComparer.Ordinal);
             for (var i = 0; i < saleIds.Count; i++)
             {
                 var meta = false;
@@ -326,12 +341,13 @@ internal sealed class RedisProbe(string connection)
                     if (!long.TryParse(line, CultureInfo.InvariantCulture, out var size)) continue;
                     keys++;
                     bytes += size;
+                    byKind[SaleKeySuffixes[k]] = byKind.GetValueOrDefault(SaleKeySuffixes[k]) + 1;
                     if (k == 0) meta = true;
                 }
                 if (meta) salesInRedis++;
                 if (Line(lines, i * (SaleKeySuffixes.Length + 1) + SaleKeySuffixes.Length) == "1") watched++;
             }
-            return new Reading(Math.Round(long.Parse(used, CultureInfo.InvariantCulture) / 1048576.0, 3), dbSize, keys, Math.Round(bytes / 1048576.0, 3), salesInRedis, watched);
+            return new Reading(Math.Round(long.Parse(used, CultureInfo.InvariantCulture) / 1048576.0, 3), dbSize, keys, Math.Round(bytes / 1048576.0, 3), salesInRedis, watched, byKind);
         }
         catch (Exception ex) when (ex is InvalidOperationException or FormatException or System.ComponentModel.Win32Exception)
         {
@@ -344,7 +360,7 @@ internal sealed class RedisProbe(string connection)
 
     private async Task<string> CliAsync(string? input, params string[] args)
     {
-        var info = new ProcessStartInfo("redis-cli", ["-h", _host, "-p", _port, .. args])
+        var info = new ProcessStartInfo("redis-cli", ["-h", _host, "-p", _port, "-n", _database, .. args])
         {
             RedirectStandardOutput = true,
             RedirectStandardInput = input is not null,
