@@ -241,6 +241,17 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadOrder(reader) : null;
     }
 
+    public async Task<IReadOnlySet<long>> FindPersistedAsync(IReadOnlyList<long> orderIds, CancellationToken cancellationToken)
+    {
+        var found = new HashSet<long>();
+        if (orderIds.Count == 0) return found;
+        await using var cmd = dataSource.CreateCommand(SqlResources.Get("persisted_orders.sql"));
+        cmd.Parameters.AddWithValue("order_ids", orderIds.ToArray());
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) found.Add(reader.GetInt64(0));
+        return found;
+    }
+
     public async Task<IReadOnlyList<Order>> GetUserOrdersAsync(long saleId, string userId, CancellationToken cancellationToken)
     {
         await using var cmd = dataSource.CreateCommand(SqlResources.Get("user_orders.sql"));

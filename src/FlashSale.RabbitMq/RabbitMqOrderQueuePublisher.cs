@@ -14,7 +14,9 @@ public sealed class RabbitMqOrderQueuePublisher(RabbitMqConnection connection) :
 
     public async Task PublishAsync(IReadOnlyList<OrderIntent> intents, CancellationToken cancellationToken)
     {
-        var channel = await GetChannelAsync(cancellationToken).ConfigureAwait(false);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(connection.CallTimeout);
+        var channel = await GetChannelAsync(deadline.Token).ConfigureAwait(false);
         var confirms = new Task[intents.Count];
         for (var i = 0; i < intents.Count; i++)
         {
@@ -27,9 +29,32 @@ public sealed class RabbitMqOrderQueuePublisher(RabbitMqConnection connection) :
                 MessageId = intent.OrderId.ToString(CultureInfo.InvariantCulture),
             };
             // Mandatory: an intent the broker cannot route is returned as an error, never dropped.
-            confirms[i] = channel.BasicPublishAsync(RabbitMqTopology.Exchange, RabbitMqTopology.RoutingKey, mandatory: true, properties, body, cancellationToken).AsTask();
+            confirms[i] = channel.BasicPublishAsync(RabbitMqTopology.Exchange, RabbitMqTopology.RoutingKey, mandatory: true, properties, body, deadline.Token).AsTask();
         }
-        await Task.WhenAll(confirms).ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(confirms).WaitAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // No confirm in time: the channel's state is unknown, so the next publish starts on a fresh one.
+            // The caller has not acknowledged these intents and publishes them again (at least once).
+            await DropChannelAsync(channel).ConfigureAwait(false);
+            throw new TimeoutException($"The broker did not confirm {intents.Count} intents within {connection.CallTimeout.TotalMilliseconds:F0} ms");
+        }
+    }
+
+    private async Task DropChannelAsync(IChannel channel)
+    {
+        if (!ReferenceEquals(Interlocked.CompareExchange(ref _channel, null, channel), channel)) return;
+        try
+        {
+            await channel.DisposeAsync().AsTask().WaitAsync(connection.CallTimeout).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Best effort: the channel is already given up.
+        }
     }
 
     private async Task<IChannel> GetChannelAsync(CancellationToken cancellationToken)

@@ -6,8 +6,10 @@ using StackExchange.Redis;
 namespace FlashSale.Redis;
 
 /// <summary>The ledger is a Redis stream per sale, read through one consumer group shared by every relay.</summary>
-public sealed class RedisIntentLedger(IConnectionMultiplexer redis) : IIntentLedger
+public sealed class RedisIntentLedger(IConnectionMultiplexer redis, TimeSpan? watchAfterEnd = null) : IIntentLedger
 {
+    private readonly TimeSpan _watchAfterEnd = watchAfterEnd ?? WatchAfterEnd;
+
     /// <summary>An entry unacknowledged this long belongs to a reader presumed dead and is taken over.</summary>
     public static readonly TimeSpan TakeOverAfter = TimeSpan.FromSeconds(5);
 
@@ -24,15 +26,34 @@ public sealed class RedisIntentLedger(IConnectionMultiplexer redis) : IIntentLed
     {
         var keys = RedisKeys.For(saleId);
         var db = redis.GetDatabase();
-        var result = await RedisStockGate.GuardAsync(() => RedisScript.LedgerRead.EvaluateAsync(db, [keys.Ledger, keys.Meta],
-            [RedisKeys.RelayGroup, readerName, maxCount, (long)TakeOverAfter.TotalMilliseconds, (long)WatchAfterEnd.TotalMilliseconds])).ConfigureAwait(false);
-        var reply = (RedisResult[])result!;
-        if ((int)reply[1] == 1)
-        {
-            // Ended and fully relayed: nothing can be added any more, so stop polling it.
-            await RedisStockGate.GuardAsync(() => db.SetRemoveAsync(RedisKeys.WatchedSales, saleId)).ConfigureAwait(false);
-        }
-        return ParseEntries(saleId, (RedisResult[])reply[0]!);
+        var result = await RedisStockGate.GuardAsync(() => RedisScript.LedgerRead.EvaluateAsync(db, [keys.Ledger],
+            [RedisKeys.RelayGroup, readerName, maxCount, (long)TakeOverAfter.TotalMilliseconds])).ConfigureAwait(false);
+        return ParseEntries(saleId, (RedisResult[])result!);
+    }
+
+    public async Task<IReadOnlyList<LedgerEntry>> PeekAsync(long saleId, string? afterEntryId, int maxCount, CancellationToken cancellationToken)
+    {
+        var ledger = (string)RedisKeys.For(saleId).Ledger!;
+        var from = afterEntryId is null ? "-" : "(" + afterEntryId;
+        var page = await RedisStockGate.GuardAsync(() => redis.GetDatabase().ExecuteAsync("XRANGE", ledger, from, "+", "COUNT", maxCount)).ConfigureAwait(false);
+        return ParseEntries(saleId, (RedisResult[])page!);
+    }
+
+    public async Task TrimAsync(long saleId, IReadOnlyList<LedgerEntry> persisted, CancellationToken cancellationToken)
+    {
+        if (persisted.Count == 0) return;
+        var args = new object[1 + persisted.Count];
+        args[0] = (string)RedisKeys.For(saleId).Ledger!;
+        for (var i = 0; i < persisted.Count; i++) args[1 + i] = persisted[i].EntryId;
+        await RedisStockGate.GuardAsync(() => redis.GetDatabase().ExecuteAsync("XDEL", args)).ConfigureAwait(false);
+    }
+
+    public async Task<bool> TryRetireAsync(long saleId, CancellationToken cancellationToken)
+    {
+        var keys = RedisKeys.For(saleId);
+        var retired = await RedisStockGate.GuardAsync(() => RedisScript.LedgerRetire.EvaluateAsync(redis.GetDatabase(), [keys.Ledger, keys.Meta, RedisKeys.WatchedSales],
+            [RedisKeys.RelayGroup, (long)_watchAfterEnd.TotalMilliseconds, saleId])).ConfigureAwait(false);
+        return (int)retired == 1;
     }
 
     /// <summary>Every entry still in the sale's ledger (relayed or not), oldest first, read in pages.</summary>

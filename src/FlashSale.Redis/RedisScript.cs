@@ -25,6 +25,7 @@ internal sealed class RedisScript
     public static readonly RedisScript Restore = new("restore");
     public static readonly RedisScript ReturnFailed = new("return_failed");
     public static readonly RedisScript LedgerRead = new("ledger_read");
+    public static readonly RedisScript LedgerRetire = new("ledger_retire");
     public static readonly RedisScript SlidingWindow = new("sliding_window");
     public static readonly RedisScript Once = new("once");
     public static readonly RedisScript DistinctRecent = new("distinct_recent");

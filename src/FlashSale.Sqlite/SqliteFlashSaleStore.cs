@@ -188,6 +188,20 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
         return Task.FromResult(reader.Read() ? ReadOrder(reader) : null);
     }
 
+    public Task<IReadOnlySet<long>> FindPersistedAsync(IReadOnlyList<long> orderIds, CancellationToken cancellationToken)
+    {
+        var found = new HashSet<long>();
+        using var connection = database.Connect();
+        using var cmd = Command(connection, null, "persisted_order.sql");
+        var id = cmd.Parameters.Add("@order_id", SqliteType.Integer);
+        foreach (var orderId in orderIds)
+        {
+            id.Value = orderId;
+            if (cmd.ExecuteScalar() is not null) found.Add(orderId);
+        }
+        return Task.FromResult<IReadOnlySet<long>>(found);
+    }
+
     public Task<IReadOnlyList<Order>> GetUserOrdersAsync(long saleId, string userId, CancellationToken cancellationToken)
     {
         using var connection = database.Connect();

@@ -140,6 +140,7 @@ public sealed class OrderWriterTests
         public Task<Sale?> FindSaleAsync(long saleId, CancellationToken cancellationToken) => Task.FromResult<Sale?>(null);
         public Task<SaleStockSnapshot?> GetStockSnapshotAsync(long saleId, CancellationToken cancellationToken) => Task.FromResult<SaleStockSnapshot?>(null);
         public Task MarkGateLoadedAsync(long saleId, CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task<IReadOnlySet<long>> FindPersistedAsync(IReadOnlyList<long> orderIds, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<Order?> FindOrderAsync(long orderId, CancellationToken cancellationToken) => Task.FromResult<Order?>(null);
         public Task<IReadOnlyList<Order>> GetUserOrdersAsync(long saleId, string userId, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<Order>>([]);
         public Task<StoreSaleCounters> GetCountersAsync(long saleId, CancellationToken cancellationToken) => throw new NotSupportedException();

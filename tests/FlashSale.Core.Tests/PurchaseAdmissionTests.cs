@@ -147,6 +147,27 @@ public sealed class PurchaseAdmissionTests
         gate.WinnerCopies.Should().Be(1, "nobody won since the first copy: a counter read per flag, not a copy of every winner");
     }
 
+    [Fact]
+    public async Task A_lane_nobody_used_for_a_while_is_dropped_and_made_again_on_demand()
+    {
+        var gate = new CountingGate(stock: 10);
+        var clock = new ManualClock();
+        await using var admission = new PurchaseAdmission(gate, Options.Create(new AdmissionOptions { LaneIdleTimeout = TimeSpan.FromMinutes(1) }),
+            clock, NullLogger<PurchaseAdmission>.Instance);
+        admission.TryEnqueue(1, new PurchaseRequest("a", "1", 1, 1), out var first).Should().BeTrue();
+        await first;
+
+        clock.Advance(TimeSpan.FromSeconds(30));
+        admission.EvictIdleLanes();
+        admission.LaneCount.Should().Be(1, "used half a minute ago");
+        clock.Advance(TimeSpan.FromMinutes(1));
+        admission.EvictIdleLanes();
+        admission.LaneCount.Should().Be(0, "a sale nobody asks for leaves no queue, batchers or copy of its winners behind");
+
+        admission.TryEnqueue(1, new PurchaseRequest("b", "1", 1, 2), out var second).Should().BeTrue();
+        (await second.AsTask().WaitAsync(TimeSpan.FromSeconds(10))).Outcome.Should().Be(GateOutcome.Accepted);
+    }
+
     private static async Task FlagRaisedAsync(PurchaseAdmission admission)
     {
         for (var i = 0; i < 500 && admission.AnswerFromClosedFlag(1, "nobody", "x") is null; i++) await Task.Delay(10);

@@ -12,13 +12,48 @@ namespace FlashSale.Core.Embedded;
 /// leaves, then handed to the order queue. Batches of one sale are decided one after another so that
 /// a failed append can be undone before the next batch sees its effects.
 /// </summary>
-public sealed class InProcessStockGate(
-    IFlashSaleStore store,
-    IIntentJournal journal,
-    IOrderQueuePublisher queue,
-    TimeProvider time) : IStockGate
+public sealed class InProcessStockGate : IStockGate, IDisposable
 {
+    /// <summary>An ended sale's state is dropped from memory this long after its end (its journal keeps it).</summary>
+    public static readonly TimeSpan KeepAfterEnd = TimeSpan.FromMinutes(1);
+
     private readonly ConcurrentDictionary<long, Lazy<Task<SaleState?>>> _sales = new();
+    private readonly IFlashSaleStore store;
+    private readonly IIntentJournal journal;
+    private readonly IOrderQueuePublisher queue;
+    private readonly TimeProvider time;
+    private readonly ITimer _evictor;
+
+    public InProcessStockGate(IFlashSaleStore store, IIntentJournal journal, IOrderQueuePublisher queue, TimeProvider time)
+    {
+        this.store = store;
+        this.journal = journal;
+        this.queue = queue;
+        this.time = time;
+        _evictor = time.CreateTimer(_ => EvictEndedSales(), null, KeepAfterEnd, KeepAfterEnd);
+    }
+
+    /// <summary>Sales held in memory now (diagnostics and tests).</summary>
+    public int SalesHeld => _sales.Count;
+
+    /// <summary>
+    /// Drops the state of sales that ended over <see cref="KeepAfterEnd"/> ago. Nothing is accepted after the end,
+    /// so the state rebuilt from the journal on the next call (a late retry, the stats) is the same.
+    /// </summary>
+    public void EvictEndedSales()
+    {
+        var now = time.GetUtcNow();
+        foreach (var (saleId, entry) in _sales)
+        {
+            if (entry.IsValueCreated && entry.Value.IsCompletedSuccessfully && entry.Value.Result is { } state
+                && state.EndsAt + KeepAfterEnd < now && state.Serial.CurrentCount == 1)
+            {
+                _sales.TryRemove(new KeyValuePair<long, Lazy<Task<SaleState?>>>(saleId, entry));
+            }
+        }
+    }
+
+    public void Dispose() => _evictor.Dispose();
 
     public async Task DecideAsync(long saleId, ReadOnlyMemory<PurchaseRequest> requests, Memory<GateDecision> decisions, CancellationToken cancellationToken)
     {
@@ -126,6 +161,8 @@ public sealed class InProcessStockGate(
         }
 
         public SemaphoreSlim Serial { get; } = new(1, 1);
+
+        public DateTimeOffset EndsAt => _sale.EndsAt;
 
         public List<OrderIntent> Decide(ReadOnlySpan<PurchaseRequest> requests, Span<GateDecision> decisions, long nowMs)
         {

@@ -6,11 +6,18 @@ namespace FlashSale.Core.Gateway;
 public sealed class InMemoryRateWindow(TimeProvider time) : IRateWindow
 {
     private readonly ConcurrentDictionary<string, Queue<long>> _logs = new();
+    private readonly SweepSchedule _sweeps = new(time, TimeSpan.FromSeconds(1));
+    private long _longestWindowMs;
+
+    /// <summary>Keys held now (diagnostics and tests).</summary>
+    public int Count => _logs.Count;
 
     public ValueTask<RateDecision> TryHitAsync(string key, int limit, TimeSpan window, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var windowMs = (long)window.TotalMilliseconds;
+        if (windowMs > Volatile.Read(ref _longestWindowMs)) Volatile.Write(ref _longestWindowMs, windowMs);
+        if (_sweeps.TryBegin()) Sweep(now - Volatile.Read(ref _longestWindowMs));
         var log = _logs.GetOrAdd(key, static _ => new Queue<long>());
         lock (log)
         {
@@ -20,20 +27,28 @@ public sealed class InMemoryRateWindow(TimeProvider time) : IRateWindow
                 return ValueTask.FromResult(new RateDecision(false, log.Count, TimeSpan.FromMilliseconds(log.Peek() + windowMs - now)));
             }
             log.Enqueue(now);
-            if (log.Count == 1 && _logs.Count > 100_000) Sweep(now - windowMs);
             return ValueTask.FromResult(new RateDecision(true, log.Count, TimeSpan.Zero));
         }
     }
 
-    /// <summary>Drops idle keys now and then, so a million one-time visitors do not stay in memory.</summary>
+    /// <summary>Drops the keys whose every hit is older than the longest window in use.</summary>
     private void Sweep(long before)
     {
-        foreach (var (key, log) in _logs)
+        try
         {
-            lock (log)
+            foreach (var (key, log) in _logs)
             {
-                if (log.Count == 0 || log.Peek() <= before) _logs.TryRemove(key, out _);
+                lock (log)
+                {
+                    // A log emptied here is removed while locked; a caller that still holds it re-adds its hit to a
+                    // queue nobody reads again: at worst one hit is forgotten, never one too many counted.
+                    if (log.Count == 0 || log.Last() <= before) _logs.TryRemove(key, out _);
+                }
             }
+        }
+        finally
+        {
+            _sweeps.End();
         }
     }
 }
@@ -41,12 +56,26 @@ public sealed class InMemoryRateWindow(TimeProvider time) : IRateWindow
 public sealed class InMemoryOnceStore(TimeProvider time) : IOnceStore
 {
     private readonly ConcurrentDictionary<string, (string Owner, DateTimeOffset Until)> _used = new();
+    private readonly SweepSchedule _sweeps = new(time, TimeSpan.FromSeconds(1));
+
+    /// <summary>Keys held now (diagnostics and tests).</summary>
+    public int Count => _used.Count;
 
     public ValueTask<bool> TryUseAsync(string key, string owner, TimeSpan lifetime, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var entry = _used.AddOrUpdate(key, (owner, now + lifetime), (_, old) => old.Until <= now ? (owner, now + lifetime) : old);
-        if (_used.Count > 100_000) foreach (var (k, v) in _used) if (v.Until <= now) _used.TryRemove(k, out _);
+        if (_sweeps.TryBegin())
+        {
+            try
+            {
+                foreach (var (k, v) in _used) if (v.Until <= now) _used.TryRemove(new KeyValuePair<string, (string, DateTimeOffset)>(k, v));
+            }
+            finally
+            {
+                _sweeps.End();
+            }
+        }
         return ValueTask.FromResult(entry.Owner == owner);
     }
 }
@@ -54,10 +83,17 @@ public sealed class InMemoryOnceStore(TimeProvider time) : IOnceStore
 public sealed class InMemoryRiskSignals(TimeProvider time) : IRiskSignals
 {
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, DateTimeOffset>> _sets = new();
+    private readonly SweepSchedule _sweeps = new(time, TimeSpan.FromSeconds(1));
+    private long _longestWindowTicks;
+
+    /// <summary>Users and IPs with signals held now (diagnostics and tests).</summary>
+    public int KeysHeld => _sets.Count;
 
     public ValueTask<(long DevicesForUser, long UsersForIp)> RecordAsync(string userId, string ip, string? deviceId, TimeSpan window, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        if (window.Ticks > Volatile.Read(ref _longestWindowTicks)) Volatile.Write(ref _longestWindowTicks, window.Ticks);
+        if (_sweeps.TryBegin()) Sweep(now - TimeSpan.FromTicks(Volatile.Read(ref _longestWindowTicks)));
         var devices = deviceId is null ? Count("u:" + userId, now, window) : Add("u:" + userId, deviceId, now, window);
         var users = Add("ip:" + ip, userId, now, window);
         return ValueTask.FromResult((devices, users));
@@ -75,6 +111,24 @@ public sealed class InMemoryRiskSignals(TimeProvider time) : IRiskSignals
         if (!_sets.TryGetValue(key, out var set)) return 0;
         foreach (var (member, seen) in set) if (seen <= now - window) set.TryRemove(member, out _);
         return set.Count;
+    }
+
+    /// <summary>Drops members older than the longest window, and the users and IPs left with none.</summary>
+    private void Sweep(DateTimeOffset before)
+    {
+        try
+        {
+            foreach (var (key, set) in _sets)
+            {
+                foreach (var (member, seen) in set) if (seen <= before) set.TryRemove(member, out _);
+                // A member added between the check and the removal is lost: the signal undercounts by one, briefly.
+                if (set.IsEmpty) _sets.TryRemove(new KeyValuePair<string, ConcurrentDictionary<string, DateTimeOffset>>(key, set));
+            }
+        }
+        finally
+        {
+            _sweeps.End();
+        }
     }
 }
 

@@ -38,6 +38,9 @@ public interface IFlashSaleStore
 
     Task<Order?> FindOrderAsync(long orderId, CancellationToken cancellationToken);
 
+    /// <summary>Which of these order ids have a row (any status): what the ledger may forget.</summary>
+    Task<IReadOnlySet<long>> FindPersistedAsync(IReadOnlyList<long> orderIds, CancellationToken cancellationToken);
+
     Task<IReadOnlyList<Order>> GetUserOrdersAsync(long saleId, string userId, CancellationToken cancellationToken);
 
     Task<StoreSaleCounters> GetCountersAsync(long saleId, CancellationToken cancellationToken);

@@ -12,6 +12,16 @@ public interface IIntentLedger
     Task<IReadOnlyList<LedgerEntry>> ReadAsync(long saleId, string readerName, int maxCount, CancellationToken cancellationToken);
 
     Task AcknowledgeAsync(long saleId, IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken);
+
+    /// <summary>Entries still in the ledger, relayed or not, oldest first, after <paramref name="afterEntryId"/> (null: from the start).</summary>
+    Task<IReadOnlyList<LedgerEntry>> PeekAsync(long saleId, string? afterEntryId, int maxCount, CancellationToken cancellationToken);
+
+    /// <summary>Removes entries whose orders the database holds: they are needed for nothing any more.</summary>
+    Task TrimAsync(long saleId, IReadOnlyList<LedgerEntry> persisted, CancellationToken cancellationToken);
+
+    /// <summary>Stops watching a sale that has ended and whose ledger is empty (every intent persisted) and drops
+    /// the ledger; false while anything is left.</summary>
+    Task<bool> TryRetireAsync(long saleId, CancellationToken cancellationToken);
 }
 
 public sealed record LedgerEntry(string EntryId, OrderIntent Intent);

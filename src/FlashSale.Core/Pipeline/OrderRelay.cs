@@ -45,14 +45,35 @@ public sealed class OrderRelay(
     public async Task<int> RelayOnceAsync(CancellationToken cancellationToken)
     {
         var moved = 0;
-        foreach (var saleId in await ledger.GetWatchedSalesAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var saleId in await WithDeadlineAsync(ledger.GetWatchedSalesAsync, cancellationToken).ConfigureAwait(false))
         {
-            var entries = await ledger.ReadAsync(saleId, _readerName, options.Value.RelayBatchSize, cancellationToken).ConfigureAwait(false);
+            var entries = await WithDeadlineAsync(ct => ledger.ReadAsync(saleId, _readerName, options.Value.RelayBatchSize, ct), cancellationToken).ConfigureAwait(false);
             if (entries.Count == 0) continue;
-            await publisher.PublishAsync(entries.Select(e => e.Intent).ToArray(), cancellationToken).ConfigureAwait(false);
-            await ledger.AcknowledgeAsync(saleId, entries, cancellationToken).ConfigureAwait(false);
+            var intents = entries.Select(e => e.Intent).ToArray();
+            await WithDeadlineAsync(async ct => { await publisher.PublishAsync(intents, ct).ConfigureAwait(false); return true; }, cancellationToken).ConfigureAwait(false);
+            await WithDeadlineAsync(async ct => { await ledger.AcknowledgeAsync(saleId, entries, ct).ConfigureAwait(false); return true; }, cancellationToken).ConfigureAwait(false);
             moved += entries.Count;
         }
         return moved;
+    }
+
+    /// <summary>
+    /// One remote call, given <see cref="PipelineOptions.CallTimeout"/>: past it the call is abandoned with a
+    /// <see cref="TimeoutException"/> (even if it ignores its token), and the loop retries. An entry published
+    /// but not acknowledged is published again: at least once, and the writer is idempotent.
+    /// </summary>
+    private async Task<T> WithDeadlineAsync<T>(Func<CancellationToken, Task<T>> call, CancellationToken cancellationToken)
+    {
+        var timeout = options.Value.CallTimeout;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            return await call(deadline.Token).WaitAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"A relay call took longer than {timeout.TotalMilliseconds:F0} ms");
+        }
     }
 }

@@ -24,11 +24,26 @@ public sealed class PipelineOptions
     /// <summary>First retry delay of a refused message; doubles per attempt.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00")] public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>
+    /// Deadline of one remote call outside the purchase path (relay read, publish and its confirms, ack;
+    /// order lookup): a stalled server or a half-open connection fails the call instead of holding it.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")] public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How often the compensation sweeper looks for failed orders whose stock and quota are not back in the gate yet.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")] public TimeSpan CompensationInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Failed orders read per page by the compensation sweeper.</summary>
     [Range(1, 10_000)] public int CompensationBatchSize { get; set; } = 100;
+
+    /// <summary>How often the worker drops persisted entries from the ledger.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")] public TimeSpan LedgerTrimInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Ledger entries looked up in the database per query of a trim.</summary>
+    [Range(1, 100_000)] public int LedgerTrimBatchSize { get; set; } = 1_000;
+
+    /// <summary>Pages of <see cref="LedgerTrimBatchSize"/> looked at per sale and pass (bounds a pass while the database lags).</summary>
+    [Range(1, 10_000)] public int LedgerTrimPagesPerSale { get; set; } = 20;
 
     public TimeSpan RetryDelay(int attempt) =>
         TimeSpan.FromTicks(Math.Min(RetryBaseDelay.Ticks << Math.Min(attempt, 10), TimeSpan.FromSeconds(10).Ticks));

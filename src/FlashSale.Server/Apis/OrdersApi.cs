@@ -1,8 +1,11 @@
+using System.Data.Common;
 using FlashSale.Core.Orders;
+using FlashSale.Core.Pipeline;
 using FlashSale.Core.Purchasing;
 using FlashSale.Server.Auth;
 using FlashSale.Server.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace FlashSale.Server.Apis;
 
@@ -15,21 +18,28 @@ public static class OrdersApi
         return app;
     }
 
-    /// <summary>The database's order, or, while it is still on its way there, the gate's record of it (status queued).</summary>
+    /// <summary>
+    /// The database's order, or, while it is still on its way there, the gate's record of it (status queued).
+    /// Both lookups share one deadline (<see cref="PipelineOptions.CallTimeout"/>): a server that does not
+    /// answer in time is a 503 unavailable, never a request held open.
+    /// </summary>
     private static async Task<Results<Ok<OrderResponse>, ProblemResult>> GetOrderAsync(
-        string orderId, HttpContext context, IFlashSaleStore store, IStockGate gate)
+        string orderId, HttpContext context, IFlashSaleStore store, IStockGate gate, IOptions<PipelineOptions> options)
     {
         if (!long.TryParse(orderId, out var id)) return Problems.OrderNotFound;
         var user = context.User.UserId();
-        var order = await store.FindOrderAsync(id, context.RequestAborted);
-        if (order is not null) return order.UserId == user ? TypedResults.Ok(OrderResponse.From(order)) : Problems.OrderNotFound;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        deadline.CancelAfter(options.Value.CallTimeout);
         try
         {
-            var intent = await gate.FindIntentAsync(id, context.RequestAborted);
+            var order = await store.FindOrderAsync(id, deadline.Token).WaitAsync(deadline.Token);
+            if (order is not null) return order.UserId == user ? TypedResults.Ok(OrderResponse.From(order)) : Problems.OrderNotFound;
+            var intent = await gate.FindIntentAsync(id, deadline.Token).WaitAsync(deadline.Token);
             // Someone else's order is answered exactly like a missing one.
             return intent is not null && intent.UserId == user ? TypedResults.Ok(OrderResponse.Queued(intent)) : Problems.OrderNotFound;
         }
-        catch (GateUnavailableException)
+        catch (Exception ex) when (ex is GateUnavailableException or DbException or TimeoutException
+                                       || (ex is OperationCanceledException && !context.RequestAborted.IsCancellationRequested))
         {
             return Problems.Unavailable;
         }

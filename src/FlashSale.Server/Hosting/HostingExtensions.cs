@@ -81,7 +81,8 @@ public static class HostingExtensions
             var options = ConfigurationOptions.Parse(redis);
             options.AbortOnConnectFail = false; // start while Redis is down; the gate answers 503 until it is back
             options.ConnectTimeout = 2_000;
-            options.SyncTimeout = 2_000;
+            options.SyncTimeout = 2_000; // asynchronous calls: FlashSale:Redis:CallTimeout (RedisStockGate.GuardAsync)
+            options.ResponseTimeout = 2_000; // a connection with a reply this late is unhealthy and is replaced
             options.ConnectRetry = 1;
             options.KeepAlive = 5;
             options.ClientName = $"flashsale-{Environment.ProcessId}";
@@ -106,16 +107,30 @@ public static class HostingExtensions
         builder.Services.AddHostedService<FunnelFlusher>();
         builder.Services.AddHostedService<WorkerIdLeaseKeeper>();
 
-        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(postgres).Build());
+        builder.Services.AddSingleton(_ => WithDeadlines(new NpgsqlDataSourceBuilder(postgres)).Build());
         builder.Services.AddSingleton<IFlashSaleStore, PostgresFlashSaleStore>();
 
-        builder.Services.AddSingleton(_ => new RabbitMqConnection(rabbit, $"flashsale-{Environment.ProcessId}"));
+        builder.Services.AddSingleton(sp => new RabbitMqConnection(rabbit, $"flashsale-{Environment.ProcessId}", sp.GetRequiredService<IOptions<PipelineOptions>>().Value.CallTimeout));
         builder.Services.AddSingleton<IOrderQueuePublisher, RabbitMqOrderQueuePublisher>();
 
         builder.Services.AddHealthChecks()
             .AddCheck<RedisHealthCheck>("redis")
             .AddCheck<StoreHealthCheck>("postgres")
             .AddCheck<RabbitMqHealthCheck>("rabbitmq");
+        return builder;
+    }
+
+    /// <summary>
+    /// Deadlines and keep-alives for PostgreSQL, where the connection string leaves Npgsql's defaults (no
+    /// keep-alive, 15 s to connect, 30 s per command): no call waits forever on a half-open connection.
+    /// </summary>
+    private static NpgsqlDataSourceBuilder WithDeadlines(NpgsqlDataSourceBuilder builder)
+    {
+        var settings = builder.ConnectionStringBuilder;
+        if (settings.Timeout == 15) settings.Timeout = 5;
+        if (settings.CommandTimeout == 30) settings.CommandTimeout = 10;
+        if (settings.KeepAlive == 0) settings.KeepAlive = 5;
+        if (!settings.TcpKeepAlive) settings.TcpKeepAlive = true;
         return builder;
     }
 
@@ -147,6 +162,7 @@ public static class HostingExtensions
         if (!options.IsEmbedded && options.HasRole("worker"))
         {
             builder.Services.AddHostedService<OrderRelay>();
+            builder.Services.AddHostedService<LedgerTrimmer>();
             builder.Services.AddHostedService<RabbitMqOrderConsumer>();
         }
         return builder;

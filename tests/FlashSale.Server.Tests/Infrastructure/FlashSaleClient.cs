@@ -77,6 +77,16 @@ public sealed class FlashSaleClient(HttpClient http)
         return JsonNode.Parse(body)!.AsObject();
     }
 
+    /// <summary>The sale's stats with whatever status the server answers (a test of failures expects 503s).</summary>
+    public async Task<(int Status, JsonObject? Body)> GetStatsAsync(string saleId)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/admin/sales/{saleId}/stats");
+        request.Headers.Add("X-Admin-Key", TestServices.AdminKey);
+        using var response = await http.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        return ((int)response.StatusCode, response.IsSuccessStatusCode ? JsonNode.Parse(body)!.AsObject() : null);
+    }
+
     public async Task<(int Status, JsonObject? Body)> PostAsync(string path, object body, string? token = null, string? adminKey = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };

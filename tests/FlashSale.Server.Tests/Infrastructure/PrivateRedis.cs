@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace FlashSale.Server.Tests.Infrastructure;
 
 /// <summary>A redis-server of the test's own (loopback, temp dir, AOF fsync always), to stop and start at will.</summary>
-public sealed class PrivateRedis : IAsyncDisposable
+public sealed class PrivateRedis(params string[] extraArguments) : IAsyncDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("flashsale-redis-").FullName;
     private Process? _process;
@@ -16,10 +16,11 @@ public sealed class PrivateRedis : IAsyncDisposable
         var info = new ProcessStartInfo("redis-server")
         {
             ArgumentList = { "--port", Port.ToString(), "--bind", "127.0.0.1", "--dir", _dir, "--appendonly", "yes",
-                "--appendfsync", "always", "--save", "", "--daemonize", "no" },
+                "--appendfsync", "always", "--save", "", "--daemonize", "no", "--enable-debug-command", "local" },
             RedirectStandardOutput = true,
             UseShellExecute = false,
         };
+        foreach (var argument in extraArguments) info.ArgumentList.Add(argument);
         _process = Process.Start(info)!;
         _process.BeginOutputReadLine();
         for (var i = 0; i < 100; i++)
@@ -37,6 +38,10 @@ public sealed class PrivateRedis : IAsyncDisposable
         }
         throw new TimeoutException("private redis-server did not start");
     }
+
+    /// <summary>Runs one command with redis-cli and returns its reply (bounded: 15 s).</summary>
+    public string Cli(params string[] command) =>
+        OsSignals.Run("redis-cli", new[] { "-h", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture) }.Concat(command), TimeSpan.FromSeconds(15)).Trim();
 
     /// <summary>Stops the server abruptly; its append-only file keeps every acknowledged write.</summary>
     public void Stop()

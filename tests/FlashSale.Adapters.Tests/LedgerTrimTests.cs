@@ -1,0 +1,117 @@
+using FlashSale.Core.Orders;
+using FlashSale.Core.Pipeline;
+using FlashSale.Core.Purchasing;
+using FlashSale.Core.Sales;
+using FlashSale.Postgres;
+using FlashSale.Redis;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace FlashSale.Adapters.Tests;
+
+/// <summary>The ledger keeps what is still on its way to the database, and no more: on real Redis and PostgreSQL.</summary>
+public sealed class LedgerTrimTests : IDisposable
+{
+    // Database 2: out of sight of any FlashSale process's relay (database 0) and of the gate contract's sales (1).
+    private readonly ConnectionMultiplexer _redis = ConnectionMultiplexer.Connect(TestEnvironment.Redis + ",defaultDatabase=2");
+    private readonly Npgsql.NpgsqlDataSource _dataSource = Npgsql.NpgsqlDataSource.Create(TestEnvironment.Postgres);
+    private readonly PostgresFlashSaleStore _store;
+    private long _orderIds = TestEnvironment.NewId() * 1_000;
+
+    public LedgerTrimTests()
+    {
+        _store = new PostgresFlashSaleStore(_dataSource, NullLogger<PostgresFlashSaleStore>.Instance);
+        _store.MigrateAsync(default).GetAwaiter().GetResult();
+    }
+
+    public void Dispose()
+    {
+        _redis.Dispose();
+        _dataSource.Dispose();
+    }
+
+    [Fact]
+    public async Task Persisted_entries_are_trimmed_the_rest_kept_and_an_ended_sale_is_retired_once_empty()
+    {
+        var sale = TestEnvironment.NewSale(stock: 10, perUserLimit: 2, lasts: TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(6));
+        await _store.CreateSaleAsync(sale, default);
+        var gate = new RedisStockGate(_redis);
+        await gate.LoadSaleAsync(sale.Id, ct => _store.GetStockSnapshotAsync(sale.Id, ct), GateLoadMode.Normal, default);
+        PurchaseRequest[] requests = [Request("a"), Request("b"), Request("c")];
+        var decisions = new GateDecision[3];
+        await gate.DecideAsync(sale.Id, requests, decisions, default);
+        var intents = requests.Select(r => new OrderIntent(r.CandidateOrderId, sale.Id, r.UserId, r.Quantity, r.RequestId, 0)).ToArray();
+        var ledger = new RedisIntentLedger(_redis, watchAfterEnd: TimeSpan.Zero);
+        var trimmer = new LedgerTrimmer(ledger, _store, Options.Create(new PipelineOptions { LedgerTrimBatchSize = 2 }), NullLogger<LedgerTrimmer>.Instance);
+        var stream = $"fs:{{sale:{sale.Id}}}:ledger";
+
+        await _store.WriteOrdersAsync([intents[0], intents[2]], default);
+        await trimmer.TrimOnceAsync(default);
+        (await Ledger(stream)).Should().Equal([intents[1].OrderId], "only b's order is not in the database yet");
+        (await ledger.TryRetireAsync(sale.Id, default)).Should().BeFalse("the sale is on");
+
+        await _store.WriteOrdersAsync([intents[1]], default);
+        await trimmer.TrimOnceAsync(default);
+        (await Ledger(stream)).Should().BeEmpty();
+        (await _redis.GetDatabase().KeyExistsAsync(stream)).Should().BeTrue("an empty ledger of a live sale says the gate's state is whole");
+
+        await Task.Delay(sale.EndsAt - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(300));
+        await trimmer.TrimOnceAsync(default);
+        (await _redis.GetDatabase().KeyExistsAsync(stream)).Should().BeFalse("ended and every intent persisted: nothing left to keep");
+        (await ledger.GetWatchedSalesAsync(default)).Should().NotContain(sale.Id);
+    }
+
+    private PurchaseRequest Request(string user) => new(user, Guid.NewGuid().ToString("N"), 1, Interlocked.Increment(ref _orderIds));
+
+    private async Task<long[]> Ledger(string stream) =>
+        RedisIntentLedgerEntries(await _redis.GetDatabase().ExecuteAsync("XRANGE", stream, "-", "+"));
+
+    private static long[] RedisIntentLedgerEntries(RedisResult range) =>
+        ((RedisResult[])range!).Select(e => ((RedisValue[])((RedisResult[])e!)[1]!)).Select(f => long.Parse((string)f[Array.IndexOf(f, (RedisValue)"o") + 1]!)).ToArray();
+}
+
+/// <summary>The in-process gate keeps an ended sale in memory only briefly; its journal rebuilds it on demand.</summary>
+public sealed class InProcessGateMemoryTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("flashsale-evict-").FullName;
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task An_ended_sale_leaves_memory_and_comes_back_whole_from_the_journal()
+    {
+        var time = new MovableTime();
+        using var database = new FlashSale.Sqlite.SqliteDatabase(Path.Combine(_dir, "gate.db"));
+        database.Open();
+        var store = new FlashSale.Sqlite.SqliteFlashSaleStore(database, time);
+        using var gate = new FlashSale.Core.Embedded.InProcessStockGate(store, new FlashSale.Sqlite.SqliteIntentJournal(database), new FlashSale.Core.Embedded.InProcessOrderQueue(), time);
+        var sale = TestEnvironment.NewSale(stock: 10, perUserLimit: 2, startsIn: TimeSpan.FromMinutes(-1), lasts: TimeSpan.FromMinutes(2));
+        await store.CreateSaleAsync(sale, default);
+        var decisions = new GateDecision[2];
+        await gate.DecideAsync(sale.Id, new PurchaseRequest[] { new("a", "r1", 2, 1), new("b", "r2", 1, 2) }, decisions, default);
+        var before = await gate.GetCountersAsync(sale.Id, default);
+
+        time.Advance(TimeSpan.FromMinutes(1));
+        gate.EvictEndedSales();
+        gate.SalesHeld.Should().Be(1, "the sale is still on");
+
+        time.Advance(TimeSpan.FromMinutes(2) + FlashSale.Core.Embedded.InProcessStockGate.KeepAfterEnd);
+        gate.EvictEndedSales();
+        gate.SalesHeld.Should().Be(0, "ended a while ago: its state leaves memory");
+
+        (await gate.GetCountersAsync(sale.Id, default)).Should().Be(before, "and comes back the same from the journal");
+        (await gate.GetAcceptedRequestsAsync(sale.Id, default)).Should().HaveCount(2);
+    }
+
+    private sealed class MovableTime : TimeProvider
+    {
+        private long _ticks = DateTimeOffset.UtcNow.UtcTicks;
+        public override DateTimeOffset GetUtcNow() => new(Interlocked.Read(ref _ticks), TimeSpan.Zero);
+        public void Advance(TimeSpan by) => Interlocked.Add(ref _ticks, by.Ticks);
+    }
+}
