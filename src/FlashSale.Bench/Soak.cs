@@ -16,12 +16,12 @@ public sealed record SoakSettings(
 public sealed record SoakSample(
     double AtSeconds, string Phase, int SalesStarted, int SalesEnded, double? RedisUsedMiB, long? RedisKeys,
     int? SoakKeys, double? SoakKeysMiB, int? SalesInRedis, int? SalesWatched, double ServerRssMiB, double? HeapMiB, int? Lanes,
-    IReadOnlyDictionary<string, int>? SoakKeysByKind);
+    IReadOnlyDictionary<string, int>? SoakKeysByKind, double? GcCommittedMiB);
 
 /// <summary>One sale of the soak: its audit, and memory right after it (the heap after a full collection).</summary>
 public sealed record SoakSale(
     int Number, string SaleId, double EndedAtSeconds, long Attempts, IReadOnlyDictionary<string, long> Answers, AuditResult Audit,
-    double? RedisUsedMiB, int? SoakKeys, double ServerRssMiB, double? RetainedHeapMiB, int? Lanes);
+    double? RedisUsedMiB, int? SoakKeys, double ServerRssMiB, double? RetainedHeapMiB, int? Lanes, double? GcCommittedMiB);
 
 /// <summary>Memory early in the soak against late in it, per series: the numbers "flat" is judged on.</summary>
 public sealed record SoakTrend(string Series, string Unit, double Early, double Late, double SlopePerSale, double? AfterTail);
@@ -62,12 +62,15 @@ public static class Soak
             foreach (var (k, v) in services) config[k] = v;
             // A Redis database of its own: DBSIZE then counts only the soak's keys, and the relays of other
             // deployments sharing the server (they watch their database's fs:sales) leave its ledgers alone.
+            // It starts empty (keys a former soak left would count as this one's).
             var redisConnection = services["ConnectionStrings__Redis"];
-            if (!redisConnection.Contains("defaultDatabase", StringComparison.OrdinalIgnoreCase)) redisConnection += $",defaultDatabase={settings.RedisDatabase}";
+            var ownDatabase = !redisConnection.Contains("defaultDatabase", StringComparison.OrdinalIgnoreCase);
+            if (ownDatabase) redisConnection += $",defaultDatabase={settings.RedisDatabase}";
             config["ConnectionStrings__Redis"] = redisConnection;
             config["FlashSale__Mode"] = "Distributed";
             config["FlashSale__Gate"] = "redis";
             redis = new RedisProbe(redisConnection);
+            if (ownDatabase) await redis.FlushAsync();
         }
 
         Console.Error.WriteLine($"Minting {settings.Users:N0} user tokens…");
@@ -93,11 +96,11 @@ public static class Soak
                 var keys = redis is null ? null : await redis.ReadAsync(ids);
                 return new SoakSample(Math.Round(clock.Elapsed.TotalSeconds, 1), phase, started, ended, keys?.UsedMiB, keys?.DbSize,
                     keys?.SoakKeys, keys?.SoakKeysMiB, keys?.SalesInRedis, keys?.SalesWatched, Math.Round(server.ResidentMiB(), 1),
-                    memory?.HeapMiB, memory?.Lanes, keys?.KeysByKind);
+                    memory?.HeapMiB, memory?.Lanes, keys?.KeysByKind, memory?.CommittedMiB);
             }
 
             void Print(SoakSample s) => Console.Error.WriteLine(FormattableString.Invariant(
-                $"  sample {s.AtSeconds,6:F0} s  {s.Phase,-5} sales {s.SalesEnded,3}  redis {s.RedisUsedMiB,7:F2} MiB ({s.RedisKeys} keys, soak {s.SoakKeys} keys {s.SoakKeysMiB,6:F2} MiB, {s.SalesInRedis} sales, {s.SalesWatched} watched)  rss {s.ServerRssMiB,6:F1} MiB  heap {s.HeapMiB,6:F1} MiB  lanes {s.Lanes}"));
+                $"  sample {s.AtSeconds,6:F0} s  {s.Phase,-5} sales {s.SalesEnded,3}  redis {s.RedisUsedMiB,7:F2} MiB ({s.RedisKeys} keys, soak {s.SoakKeys} keys {s.SoakKeysMiB,6:F2} MiB, {s.SalesInRedis} sales, {s.SalesWatched} watched)  rss {s.ServerRssMiB,6:F1} MiB  heap {s.HeapMiB,6:F1} MiB (committed {s.GcCommittedMiB,6:F1})  lanes {s.Lanes}"));
 
             using var stopSampling = new CancellationTokenSource();
             var sampler = Task.Run(async () =>
@@ -131,7 +134,7 @@ public static class Soak
                 var audit = await Auditor.RunAsync(http, saleId, settings.Stock, 1, load, tokens, TimeSpan.FromSeconds(Math.Max(10, settings.RetentionSeconds - 5)));
                 var after = await SampleAsync(collect: true);
                 sales.Add(new SoakSale(number, saleId, after.AtSeconds, load.Attempts, new SortedDictionary<string, long>(load.ByCode), audit,
-                    after.RedisUsedMiB, after.SoakKeys, after.ServerRssMiB, after.HeapMiB, after.Lanes));
+                    after.RedisUsedMiB, after.SoakKeys, after.ServerRssMiB, after.HeapMiB, after.Lanes, after.GcCommittedMiB));
                 Console.Error.WriteLine(FormattableString.Invariant(
                     $"== sale {number} ({saleId}): {audit.AcceptedUnits} sold of {settings.Stock}, persisted {audit.PersistedUnits}, audit {(audit.Passed ? "ok" : "FAIL")}; redis {after.RedisUsedMiB:F2} MiB, rss {after.ServerRssMiB:F1} MiB, retained heap {after.HeapMiB:F1} MiB, lanes {after.Lanes}"));
             }
@@ -171,7 +174,7 @@ public static class Soak
         return JsonNode.Parse(await created.Content.ReadAsStringAsync())!["saleId"]!.GetValue<string>();
     }
 
-    private sealed record ServerMemory(double HeapMiB, int Lanes);
+    private sealed record ServerMemory(double HeapMiB, double CommittedMiB, int Lanes);
 
     /// <summary>The server's managed heap and lanes (GET /api/bench/memory); null if it did not answer.</summary>
     private static async Task<ServerMemory?> ServerMemoryAsync(HttpClient http, bool collect)
@@ -179,7 +182,8 @@ public static class Soak
         try
         {
             var memory = await Auditor.AdminGetAsync(http, "api/bench/memory" + (collect ? "?collect=true" : ""));
-            return new ServerMemory(Math.Round(memory["heapBytes"]!.GetValue<long>() / 1048576.0, 2), memory["lanes"]!.GetValue<int>());
+            return new ServerMemory(Math.Round(memory["heapBytes"]!.GetValue<long>() / 1048576.0, 2),
+                Math.Round(memory["committedBytes"]!.GetValue<long>() / 1048576.0, 2), memory["lanes"]!.GetValue<int>());
         }
         catch (HttpRequestException)
         {
@@ -212,6 +216,7 @@ public static class Soak
         Add("soak's sale keys in Redis", "keys", s => s.SoakKeys, result.Final.SoakKeys);
         Add("server RSS", "MiB", s => s.ServerRssMiB, result.Final.ServerRssMiB);
         Add("server heap after full GC", "MiB", s => s.RetainedHeapMiB, result.FinalRetainedHeapMiB);
+        Add("GC committed after full GC", "MiB", s => s.GcCommittedMiB, result.Final.GcCommittedMiB);
         Add("admission lanes", "lanes", s => s.Lanes, result.Final.Lanes);
         return trends;
     }
@@ -282,7 +287,7 @@ public static class Soak
         return new Dictionary<string, string>
         {
             ["soak-memory.svg"] = Reports.LineChart(Series(
-                ("server RSS MiB", s => s.ServerRssMiB), ("server managed heap MiB", s => s.HeapMiB),
+                ("server RSS MiB", s => s.ServerRssMiB), ("server managed heap MiB", s => s.HeapMiB), ("GC committed MiB", s => s.GcCommittedMiB),
                 ("Redis used_memory MiB", s => s.RedisUsedMiB), ("soak's sale keys MiB", s => s.SoakKeysMiB)), "s since start (sales, then the tail)", "MiB", logY: false),
             ["soak-live.svg"] = Reports.LineChart(Series(
                 ("sales with keys in Redis", s => s.SalesInRedis), ("sales watched by the relay", s => s.SalesWatched),
@@ -355,6 +360,8 @@ internal sealed class RedisProbe(string connection)
             return null;
         }
     }
+
+    public async Task FlushAsync() => await CliAsync(null, "FLUSHDB");
 
     private static string Line(string[] lines, int index) => index < lines.Length ? lines[index].Trim() : "";
 
