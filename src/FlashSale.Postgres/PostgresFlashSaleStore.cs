@@ -66,7 +66,7 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            orders.Add(new StoredOrder(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3), reader.GetInt64(4), reader.GetBoolean(5)));
+            orders.Add(new StoredOrder(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3), reader.GetInt64(5), OrderStatus.TakesStock(reader.GetString(4))));
         }
         return new SaleStockSnapshot(row.Value.Sale, orders, row.Value.GateLoaded);
     }

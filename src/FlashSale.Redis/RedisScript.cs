@@ -31,6 +31,8 @@ internal sealed class RedisScript
     public static readonly RedisScript DistinctRecent = new("distinct_recent");
     public static readonly RedisScript WorkerRenew = new("worker_renew");
     public static readonly RedisScript WorkerRelease = new("worker_release");
+    public static readonly RedisScript AuditRead = new("audit_read");
+    public static readonly RedisScript ReturnOrphaned = new("return_orphaned");
 
     public async Task<RedisResult> EvaluateAsync(IDatabaseAsync db, RedisKey[] keys, RedisValue[] args)
     {

@@ -4,6 +4,8 @@ using FlashSale.Server.Http;
 // FlashSale: one binary. FlashSale:Mode picks the adapters (Embedded: in-process gate + SQLite;
 // Distributed: Redis + RabbitMQ + PostgreSQL), FlashSale:Roles what a distributed process runs.
 // A purchase is decided in FlashSale.Core/Purchasing/PurchaseFunnel.cs; docs/architecture.md has the map.
+if (args is [ReconcileCommand.Name, .. var reconcileArgs]) return await ReconcileCommand.RunAsync(reconcileArgs);
+
 var builder = WebApplication.CreateBuilder(args);
 
 try
@@ -13,6 +15,7 @@ try
     builder.AddFlashSaleAdapters();
     builder.AddPurchaseFunnel();
     builder.AddOrderPipeline();
+    builder.AddReconciliation();
 
     await using var app = builder.Build();
 

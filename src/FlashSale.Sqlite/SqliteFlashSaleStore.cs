@@ -44,7 +44,7 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
         cmd.Parameters.AddWithValue("@sale_id", saleId);
         var orders = new List<StoredOrder>();
         using var reader = cmd.ExecuteReader();
-        while (reader.Read()) orders.Add(new StoredOrder(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3), reader.GetInt64(4), reader.GetInt64(5) != 0));
+        while (reader.Read()) orders.Add(new StoredOrder(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3), reader.GetInt64(5), OrderStatus.TakesStock(reader.GetString(4))));
         return Task.FromResult<SaleStockSnapshot?>(new SaleStockSnapshot(row.Sale, orders, row.GateLoaded));
     }
 

@@ -106,5 +106,19 @@ public sealed class DeadlineTests : IAsyncLifetime
         }
 
         public Task AcknowledgeAsync(long saleId, IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken) => _never.Task;
+
+        public async Task<IReadOnlyList<LedgerEntry>> PeekAsync(long saleId, string? afterEntryId, int maxCount, CancellationToken cancellationToken)
+        {
+            await _never.Task;
+            return [];
+        }
+
+        public Task TrimAsync(long saleId, IReadOnlyList<LedgerEntry> persisted, CancellationToken cancellationToken) => _never.Task;
+
+        public async Task<bool> TryRetireAsync(long saleId, CancellationToken cancellationToken)
+        {
+            await _never.Task;
+            return false;
+        }
     }
 }

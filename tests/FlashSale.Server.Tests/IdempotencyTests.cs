@@ -105,5 +105,12 @@ public sealed class IdempotencyTests : IAsyncLifetime
             (retry.Status, retry.OrderId).Should().Be((202, bought.OrderId), "the order exists: the end of the sale does not hide it");
             (await client.PurchaseAsync(saleId, alice, 1, "after-the-end")).Code.Should().Be("ended");
         }
+
+        // Past its retention the gate forgets the sale: late requests hear "ended", and nothing is rebuilt for them.
+        var sale = long.Parse(saleId);
+        foreach (var name in new[] { "meta", "users", "requests", "orders" }) await Reconciliation.Gate.KeyDeleteAsync(Reconciliation.GateKey(sale, name));
+        await Task.Delay(TimeSpan.FromSeconds(1.5)); // past the processes' closed flags: the gate is asked
+        (await clients[1].PurchaseAsync(saleId, alice, 1, "long-after-the-end")).Code.Should().Be("ended");
+        (await Reconciliation.Gate.KeyExistsAsync(Reconciliation.GateKey(sale, "meta"))).Should().BeFalse();
     }
 }

@@ -146,4 +146,22 @@ public sealed class SalePageTests : EmbeddedServerTest
         gateRow.Should().Contain("sold_out");
         int.Parse((await page.GetAttributeAsync("#chart", "data-points"))!).Should().BeGreaterThan(1);
     }
+
+    [Fact]
+    public async Task Reconciliation_shows_in_the_admin_view_and_runs_from_its_button()
+    {
+        var saleId = await _client.CreateSaleAsync(stock: 10, perUserLimit: 1);
+        var token = await _client.TokenAsync("alice");
+        (await _client.PurchaseAsync(saleId, token, 1, "r-1")).Status.Should().Be(202);
+        await _client.WaitForDrainAsync(saleId);
+        var page = await _browser.NewPageAsync(width: 1100, height: 900,
+            initScript: $"sessionStorage.setItem('fs.adminKey', '{TestServices.AdminKey}');");
+        await page.GotoAsync(Url($"admin?sale={saleId}"));
+        await page.WaitForFunctionAsync("() => document.querySelector('#recon-status').textContent === 'not reconciled yet'");
+
+        await page.ClickAsync("#reconcile");
+        await page.WaitForSelectorAsync("#recon-status.recon-clean");
+        (await page.TextContentAsync("#recon-status")).Should().Be("clean");
+        (await page.QuerySelectorAllAsync("#recon-differences li")).Should().BeEmpty();
+    }
 }

@@ -46,6 +46,7 @@ public sealed partial class WorkerIdLeaseTests : IAsyncLifetime
             (await redis.GetDatabase().StringGetAsync($"fs:worker:{workerId}")).HasValue.Should().BeTrue("the running process holds its lease");
             await redis.GetDatabase().StringSetAsync($"fs:worker:{workerId}", "another-process", TimeSpan.FromMinutes(5));
         }
+        server.ExpectExit();
 
         for (var i = 0; i < 250 && server.ExitCode is null; i++) await Task.Delay(100);
         server.ExitCode.Should().NotBeNull("the process stops within a renewal interval rather than mint ids another process mints too");

@@ -116,6 +116,14 @@ public sealed class InProcessStockGate : IStockGate, IDisposable
         return true;
     }
 
+    /// <summary>Reconciliation's read of a sale's state in memory, taken under its lock; null when the sale does not exist.</summary>
+    internal async Task<(long Remaining, Dictionary<string, long> Users, List<OrderIntent> Intents)?> ReadStateAsync(long saleId, CancellationToken cancellationToken) =>
+        (await LoadAsync(saleId, cancellationToken).ConfigureAwait(false))?.Read();
+
+    /// <summary>Reconciliation's repair of stock and quota deducted with no intent: applied only to the state it was computed from.</summary>
+    internal async Task<bool> ReturnOrphanedAsync(long saleId, Reconciliation.OrphanedDeduction deduction, CancellationToken cancellationToken) =>
+        (await LoadAsync(saleId, cancellationToken).ConfigureAwait(false))?.ReturnOrphaned(deduction) ?? false;
+
     private Task<SaleState?> LoadAsync(long saleId, CancellationToken cancellationToken)
     {
         var entry = _sales.GetOrAdd(saleId, id => new Lazy<Task<SaleState?>>(() => BuildAsync(id)));
@@ -232,6 +240,22 @@ public sealed class InProcessStockGate : IStockGate, IDisposable
         public OrderIntent? Find(long orderId)
         {
             lock (_sync) return _intents.GetValueOrDefault(orderId);
+        }
+
+        public (long, Dictionary<string, long>, List<OrderIntent>) Read()
+        {
+            lock (_sync) return (_remaining, new Dictionary<string, long>(_userTotals, StringComparer.Ordinal), [.. _intents.Values]);
+        }
+
+        public bool ReturnOrphaned(Reconciliation.OrphanedDeduction deduction)
+        {
+            lock (_sync)
+            {
+                if (_remaining != deduction.ExpectedRemaining || deduction.Users.Any(u => _userTotals.GetValueOrDefault(u.UserId) != u.ExpectedTotal)) return false;
+                _remaining += deduction.Units;
+                foreach (var user in deduction.Users) AddUser(user.UserId, -user.Units);
+                return true;
+            }
         }
 
         private void Apply(OrderIntent intent)

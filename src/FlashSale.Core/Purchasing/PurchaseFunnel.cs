@@ -1,9 +1,6 @@
-using System.Collections.Concurrent;
 using FlashSale.Core.Gateway;
 using FlashSale.Core.Ids;
-using FlashSale.Core.Orders;
 using FlashSale.Core.Sales;
-using Microsoft.Extensions.Logging;
 
 namespace FlashSale.Core.Purchasing;
 
@@ -14,15 +11,11 @@ namespace FlashSale.Core.Purchasing;
 public sealed class PurchaseFunnel(
     SaleCatalog catalog,
     PurchaseAdmission admission,
-    IStockGate gate,
-    IFlashSaleStore store,
+    GateLoader loader,
     SnowflakeIdGenerator ids,
     FunnelCounters funnelCounters,
-    TimeProvider time,
-    ILogger<PurchaseFunnel> logger)
+    TimeProvider time)
 {
-    private readonly ConcurrentDictionary<(long SaleId, GateLoadMode Mode), Lazy<Task<GateLoad>>> _loads = new();
-
     /// <summary>The sale, for the layers before the funnel (404 when unknown); served from memory.</summary>
     public ValueTask<Sale?> FindSaleAsync(long saleId, CancellationToken cancellationToken) => catalog.FindAsync(saleId, cancellationToken);
 
@@ -51,11 +44,17 @@ public sealed class PurchaseFunnel(
 
         funnel.Arrived(FunnelLayer.Admission);
         var decision = await DecideAsync(sale.Id, userId, quantity, requestId).ConfigureAwait(false);
-        if (decision.Outcome == GateOutcome.UnknownSale)
+        if (decision.Outcome == GateOutcome.UnknownSale && sale.WindowAt(time.GetUtcNow()) == SaleWindow.Ended)
+        {
+            // Past its retention the gate forgets an ended sale: nothing more can be sold, so nothing is rebuilt
+            // (that would read every order of the sale per late request); its orders stay in the database.
+            decision = new GateDecision(GateOutcome.Ended, 0, -1);
+        }
+        else if (decision.Outcome == GateOutcome.UnknownSale)
         {
             // The gate lost or never had this sale: rebuild it from the database plus the intents the gate
             // kept, then ask once more. A gate that lost those intents too stays closed.
-            var load = await LoadGateAsync(sale.Id, GateLoadMode.Normal, cancellationToken).ConfigureAwait(false);
+            var load = await loader.LoadAsync(sale.Id, GateLoadMode.Normal, cancellationToken).ConfigureAwait(false);
             decision = load == GateLoad.StateLost
                 ? GateDecision.Unavailable
                 : await DecideAsync(sale.Id, userId, quantity, requestId).ConfigureAwait(false);
@@ -85,45 +84,6 @@ public sealed class PurchaseFunnel(
             SaleWindow.Ended => admission.AnswerFromClosedFlag(sale.Id, userId, requestId, GateOutcome.Ended),
             _ => admission.AnswerFromClosedFlag(sale.Id, userId, requestId),
         };
-    }
-
-    /// <summary>
-    /// Loads the sale into the gate unless it holds it already (at creation, and when the gate lost it), from the
-    /// database plus the intents the gate kept. Concurrent calls of one process share one load. Any failure
-    /// (the database down, say) is <see cref="GateUnavailableException"/>: the purchase is answered 503.
-    /// </summary>
-    public async Task<GateLoad> LoadGateAsync(long saleId, GateLoadMode mode, CancellationToken cancellationToken)
-    {
-        var load = _loads.GetOrAdd((saleId, mode), key => new Lazy<Task<GateLoad>>(() => LoadOnceAsync(key.SaleId, key.Mode)));
-        try
-        {
-            return await load.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (load.Value.IsCompleted) _loads.TryRemove(new KeyValuePair<(long, GateLoadMode), Lazy<Task<GateLoad>>>((saleId, mode), load));
-        }
-    }
-
-    private async Task<GateLoad> LoadOnceAsync(long saleId, GateLoadMode mode)
-    {
-        GateLoad load;
-        try
-        {
-            load = await gate.LoadSaleAsync(saleId, ct => store.GetStockSnapshotAsync(saleId, ct), mode, CancellationToken.None).ConfigureAwait(false);
-            if (load == GateLoad.Loaded) await store.MarkGateLoadedAsync(saleId, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not GateUnavailableException)
-        {
-            throw new GateUnavailableException($"sale {saleId} could not be loaded into the gate: {ex.Message}", ex);
-        }
-        if (load == GateLoad.StateLost)
-        {
-            logger.LogCritical("The gate lost sale {SaleId} together with its ledger: intents accepted but not yet persisted may be gone with it. "
-                + "Purchases answer 503 until an operator rebuilds it once the order queue has drained: POST /api/admin/sales/{SaleId}/reconcile?repair=true",
-                saleId, saleId);
-        }
-        return load;
     }
 
     private ValueTask<GateDecision> DecideAsync(long saleId, string userId, int quantity, string requestId)

@@ -22,6 +22,7 @@ public static class AdminApi
         admin.MapGet("/sales/{saleId}/stats", GetStatsAsync);
         admin.MapGet("/sales/{saleId}/funnel", GetFunnelAsync);
         admin.MapBlacklistApi();
+        admin.MapReconciliationApi();
         return app;
     }
 
@@ -37,7 +38,7 @@ public static class AdminApi
     }
 
     private static async Task<Results<Created<SaleResponse>, ProblemResult>> CreateSaleAsync(
-        HttpContext context, IFlashSaleStore store, PurchaseFunnel funnel, SaleCatalog catalog, SnowflakeIdGenerator ids, TimeProvider time)
+        HttpContext context, IFlashSaleStore store, GateLoader loader, SaleCatalog catalog, SnowflakeIdGenerator ids, TimeProvider time)
     {
         var (body, problem) = await JsonBody.ReadAsync(context.Request, AppJsonContext.Default.CreateSaleRequest);
         if (problem is not null) return problem;
@@ -57,7 +58,7 @@ public static class AdminApi
         try
         {
             // The gate is preheated before the sale is announced; should Redis be down, the first purchase preheats it.
-            await funnel.LoadGateAsync(sale.Id, GateLoadMode.Normal, context.RequestAborted);
+            await loader.LoadAsync(sale.Id, GateLoadMode.Normal, context.RequestAborted);
         }
         catch (GateUnavailableException)
         {

@@ -12,6 +12,7 @@ using FlashSale.Server.Apis;
 using FlashSale.Server.Auth;
 using FlashSale.Server.Http;
 using FlashSale.Sqlite;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using StackExchange.Redis;
@@ -149,6 +150,7 @@ public static class HostingExtensions
         builder.Services.AddSingleton(sp => new SnowflakeIdGenerator(sp.GetRequiredService<WorkerIdentity>().Id));
         builder.Services.AddSingleton<SaleCatalog>();
         builder.Services.AddSingleton<PurchaseAdmission>();
+        builder.Services.TryAddSingleton<GateLoader>();
         builder.Services.AddSingleton<PurchaseFunnel>();
         return builder;
     }

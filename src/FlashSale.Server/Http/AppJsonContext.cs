@@ -22,4 +22,5 @@ namespace FlashSale.Server.Http;
 [JsonSerializable(typeof(BlacklistEntryResponse))]
 [JsonSerializable(typeof(IReadOnlyList<BlacklistEntryResponse>))]
 [JsonSerializable(typeof(FunnelResponse))]
+[JsonSerializable(typeof(FlashSale.Core.Reconciliation.ReconciliationReport))]
 public sealed partial class AppJsonContext : JsonSerializerContext;

@@ -45,6 +45,7 @@ public static class Problems
     public static readonly ProblemResult AdminKeyMissing = new(401, "unauthorized", "Unauthorized", "The X-Admin-Key header is required.");
     public static readonly ProblemResult AdminKeyWrong = new(403, "forbidden", "Forbidden", "The X-Admin-Key header is wrong.");
     public static readonly ProblemResult SaleNotFound = new(404, "sale_not_found", "Sale not found", "No sale has this id.");
+    public static readonly ProblemResult ReconciliationNotFound = new(404, "reconciliation_not_found", "No reconciliation", "This sale has not been reconciled yet.");
     public static readonly ProblemResult OrderNotFound = new(404, "order_not_found", "Order not found", "You have no order with this id.");
     public static readonly ProblemResult NotStarted = new(409, "not_started", "Not started", "The sale has not started yet.");
     public static readonly ProblemResult LimitExceeded = new(409, "limit_exceeded", "Limit exceeded", "This would take you over the per-user limit of this sale.");

@@ -4,7 +4,7 @@ namespace FlashSale.Server.Tests.Infrastructure;
 public abstract class EmbeddedServerTest : IAsyncLifetime
 {
     protected EmbeddedDatabase Database { get; } = new();
-    protected ServerProcess Server { get; private set; } = null!;
+    protected ServerProcess Server { get; set; } = null!;
 
     public virtual async Task InitializeAsync()
     {

@@ -12,6 +12,7 @@ public sealed class ServerProcess : IAsyncDisposable
     private readonly Dictionary<string, string> _environment;
     private readonly StringBuilder _log = new();
     private Process? _process;
+    private bool _exitExpected;
 
     /// <summary>A distributed-mode process with the given roles, on the test services.</summary>
     public ServerProcess(string roles, IDictionary<string, string>? settings = null)
@@ -66,7 +67,7 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             await StartAsync(timeout);
         }
-        catch (InvalidOperationException) when (ExitCode is not null)
+        catch (InvalidOperationException) when (ExitCode is not null && (_exitExpected = true))
         {
             return ExitCode.Value;
         }
@@ -87,8 +88,12 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>The test means this process to stop by itself: its exit is no failure.</summary>
+    public void ExpectExit() => _exitExpected = true;
+
     public async Task StartAsync(TimeSpan? timeout = null)
     {
+        _exitExpected = false;
         var info = new ProcessStartInfo("dotnet")
         {
             ArgumentList = { ServerDll, "--urls", BaseAddress.ToString().TrimEnd('/') },
@@ -110,7 +115,11 @@ public sealed class ServerProcess : IAsyncDisposable
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
         while (DateTime.UtcNow < deadline)
         {
-            if (process.HasExited) throw new InvalidOperationException($"Server ({Roles}) exited with {process.ExitCode}:\n{Log}");
+            if (process.HasExited)
+            {
+                process.WaitForExit(); // with no timeout it also waits for the redirected output to be read to its end
+                throw new InvalidOperationException($"Server ({Roles}) exited with {process.ExitCode}:\n{Log}");
+            }
             try
             {
                 if ((await http.GetAsync("health/live")).IsSuccessStatusCode) return;
@@ -125,6 +134,7 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>SIGKILL: no shutdown hooks, no draining, exactly like a crash.</summary>
     public void Kill()
     {
+        _exitExpected = true;
         if (_process is { HasExited: false } p)
         {
             p.Kill(entireProcessTree: true);
@@ -132,11 +142,15 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the process; one that had exited on its own while the test used it fails the test, with its log.</summary>
     public ValueTask DisposeAsync()
     {
+        var died = _process is { HasExited: true } && !_exitExpected ? ExitCode : null;
+        if (died is not null) _process!.WaitForExit();
         Kill();
         _process?.Dispose();
         _process = null;
+        if (died is not null) throw new InvalidOperationException($"Server ({Roles}) exited on its own with {died} while the test used it:\n{Log}");
         return ValueTask.CompletedTask;
     }
 }

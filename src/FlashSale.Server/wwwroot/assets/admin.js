@@ -61,7 +61,43 @@
     clearInterval(timer);
     tick(saleId);
     timer = setInterval(() => tick(saleId), 1000);
+    showReport(saleId, null);
   }
+
+  // Reconciliation: the last report (GET), or a new one on demand (POST, optionally repairing).
+  async function showReport(saleId, repair) {
+    const path = '/api/admin/sales/' + encodeURIComponent(saleId);
+    const { status, body } = repair === null
+      ? await admin(path + '/reconciliation')
+      : await admin(path + '/reconcile' + (repair ? '?repair=true' : ''), { method: 'POST' });
+    const list = $('recon-differences');
+    list.textContent = '';
+    if (status !== 200) {
+      $('recon-status').textContent = status === 404 ? 'not reconciled yet' : 'cannot reconcile (' + status + ')';
+      $('recon-status').className = 'recon';
+      $('recon-at').textContent = '';
+      return;
+    }
+    $('recon-status').textContent = body.status;
+    $('recon-status').className = 'recon recon-' + body.status;
+    $('recon-at').textContent = new Date(body.at).toLocaleString() + (body.inFlight ? ', ' + body.inFlight + ' in flight' : '');
+    for (const d of body.differences) {
+      const item = document.createElement('li');
+      item.textContent = d.kind + ': ' + d.detail + (d.orderIds.length ? ' — orders ' + d.orderIds.join(', ') : '');
+      list.appendChild(item);
+    }
+    for (const r of body.repaired) {
+      const item = document.createElement('li');
+      item.className = 'recon-repair';
+      item.textContent = 'repaired ' + r.kind + ': ' + r.action;
+      list.appendChild(item);
+    }
+  }
+
+  $('reconcile').addEventListener('click', () => {
+    const saleId = $('sale-id').value.trim();
+    if (saleId) showReport(saleId, $('reconcile-repair').checked);
+  });
 
   function stoppedBy(funnel, code) {
     return funnel.layers.reduce((sum, l) => sum + (l.stoppedBy[code] || 0), 0);

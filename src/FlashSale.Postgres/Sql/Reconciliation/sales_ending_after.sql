@@ -1,0 +1,1 @@
+SELECT id FROM sales WHERE ends_at > @since ORDER BY id;

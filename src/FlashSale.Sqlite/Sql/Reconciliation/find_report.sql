@@ -1,0 +1,1 @@
+SELECT report FROM reconciliation_reports WHERE sale_id = @sale_id;

@@ -1,0 +1,1 @@
+SELECT id FROM sales WHERE ends_at_ms > @since_ms ORDER BY id;
