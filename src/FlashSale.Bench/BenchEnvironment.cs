@@ -20,9 +20,16 @@ public static class BenchEnvironment
         }
     }
 
-    /// <summary>Starts (or finds running) Redis, RabbitMQ and PostgreSQL; returns their connection settings.</summary>
+    private static readonly string[] ServiceVariables = ["ConnectionStrings__Redis", "ConnectionStrings__RabbitMq", "ConnectionStrings__Postgres"];
+
+    /// <summary>
+    /// Starts (or finds running) Redis, RabbitMQ and PostgreSQL; returns their connection settings. When all three
+    /// ConnectionStrings__* variables are set, the services they name are used as they are and nothing is started.
+    /// </summary>
     public static Dictionary<string, string> StartServices()
     {
+        var given = ServiceVariables.Select(name => (name, value: Environment.GetEnvironmentVariable(name))).ToList();
+        if (given.All(g => !string.IsNullOrEmpty(g.value))) return given.ToDictionary(g => g.name, g => g.value!);
         var info = new ProcessStartInfo("bash", [Path.Combine(RepositoryRoot, "scripts", "services.sh"), "start"]) { RedirectStandardOutput = true };
         using var process = Process.Start(info)!;
         var output = process.StandardOutput.ReadToEnd();
@@ -91,6 +98,23 @@ public sealed class ServerHost : IAsyncDisposable
         }
         throw new TimeoutException("The server did not become ready: " + log);
     }
+
+    /// <summary>Resident memory now (VmRSS) in MiB; 0 once the process is gone.</summary>
+    public double ResidentMiB()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+            {
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                    return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+            }
+        }
+        catch (IOException) { }
+        return 0;
+    }
+
+    public bool HasExited => _process.HasExited;
 
     /// <summary>Peak resident memory (VmHWM) in MiB and CPU seconds used so far.</summary>
     public (double PeakMiB, double CpuSeconds) Usage()

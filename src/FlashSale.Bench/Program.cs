@@ -6,7 +6,9 @@ using FlashSale.Bench;
 //   compare  every strategy and the ceilings in one run (the seeds' table, as ratios)
 //   smoke    a short embedded run: correctness only (the test suite runs it)
 //   burst    1,000,000 users on the redis gate
+//   soak     sales back to back for --minutes (10), Redis and server memory sampled (--mode distributed|embedded)
 // Options: --users N --stock N --attempts N --concurrency N --connections N --strategies a,b --out DIR --no-ceilings
+// Soak options: --minutes X --mode M --sale-seconds X --sample-seconds X --tail-seconds X --retention-seconds X --redis-db N (and --users --stock --attempts)
 var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "compare";
 int Option(string name, int fallback)
 {
@@ -19,6 +21,37 @@ string? Text(string name)
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 }
 
+double Number(string name, double fallback)
+{
+    var i = Array.IndexOf(args, "--" + name);
+    return i >= 0 && i + 1 < args.Length ? double.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+}
+string OutputFor(string name) => Text("out") ?? Path.Combine(BenchEnvironment.RepositoryRoot, "artifacts", "bench", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + name);
+
+if (scenario == "soak")
+{
+    var mode = Text("mode") ?? "distributed";
+    if (mode is not ("distributed" or "embedded"))
+    {
+        Console.Error.WriteLine($"Unknown mode '{mode}'. Use distributed or embedded.");
+        return 2;
+    }
+    var soak = new SoakSettings(Number("minutes", 10), mode, Option("users", 5_000), Option("stock", 2_000), Option("attempts", 5_000),
+        Option("concurrency", 64), Option("connections", 64), Number("sale-seconds", 20), Number("sample-seconds", 10), Number("tail-seconds", 75),
+        Number("retention-seconds", 30), Option("redis-db", 9), OutputFor("soak"));
+    Console.Error.WriteLine($"bench soak ({mode}): sales for {soak.Minutes} min, each {soak.SaleSeconds} s with stock {soak.Stock:N0} (limit 1) and {soak.Attempts:N0} attempts by {soak.Users:N0} users; a sample every {soak.SampleSeconds} s; {soak.TailSeconds} s tail");
+    var soaked = await Soak.RunAsync(soak);
+    var soakCommit = Git("rev-parse", "--short", "HEAD") + (Git("status", "--porcelain").Length > 0 ? "+dirty" : "");
+    var soakTable = Soak.Table(soaked);
+    Directory.CreateDirectory(soak.OutputDirectory);
+    await File.WriteAllTextAsync(Path.Combine(soak.OutputDirectory, "soak.json"), Soak.Json(soaked, soakCommit));
+    await File.WriteAllTextAsync(Path.Combine(soak.OutputDirectory, "soak.html"), Soak.Html(soaked, soakCommit, soakTable));
+    foreach (var (file, svg) in Soak.Charts(soaked)) await File.WriteAllTextAsync(Path.Combine(soak.OutputDirectory, file), svg);
+    Console.WriteLine(soakTable);
+    Console.WriteLine($"Reports: {soak.OutputDirectory}/soak.json, {soak.OutputDirectory}/soak.html");
+    return soaked.Passed ? 0 : 1;
+}
+
 var settings = scenario switch
 {
     "compare" => new BenchSettings(Option("users", 50_000), Option("stock", 5_000), Option("attempts", 50_000), Option("concurrency", 128), Option("connections", 128), Scenarios.AllStrategies, "", Ceilings: true),
@@ -28,12 +61,12 @@ var settings = scenario switch
 };
 if (settings is null)
 {
-    Console.Error.WriteLine($"Unknown scenario '{scenario}'. Use compare, smoke or burst.");
+    Console.Error.WriteLine($"Unknown scenario '{scenario}'. Use compare, smoke, burst or soak.");
     return 2;
 }
 if (Text("strategies") is { } chosen) settings = settings with { Strategies = chosen.Split(',', StringSplitOptions.RemoveEmptyEntries) };
 if (args.Contains("--no-ceilings")) settings = settings with { Ceilings = false };
-var output = Text("out") ?? Path.Combine(BenchEnvironment.RepositoryRoot, "artifacts", "bench", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + scenario);
+var output = OutputFor(scenario);
 settings = settings with { OutputDirectory = output };
 Console.Error.WriteLine($"bench {scenario}: {settings.Users:N0} users, stock {settings.Stock:N0}, {settings.Attempts:N0} attempts, {settings.Concurrency} in flight over {settings.Connections} connections; strategies {string.Join(", ", settings.Strategies)}");
 

@@ -110,7 +110,7 @@ public static class Reports
         return points.ToArray();
     }
 
-    private static string LineChart(List<(string Name, (double X, double Y)[] Points)> series, string xLabel, string yLabel, bool logY)
+    internal static string LineChart(List<(string Name, (double X, double Y)[] Points)> series, string xLabel, string yLabel, bool logY)
     {
         const int w = 960, h = 320, pad = 50;
         var all = series.SelectMany(s => s.Points).ToList();

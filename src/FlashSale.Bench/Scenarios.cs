@@ -18,7 +18,7 @@ public static class Scenarios
 {
     public static readonly string[] AllStrategies = ["redis", "embedded", "database-optimistic", "database-pessimistic"];
 
-    private static readonly Dictionary<string, string> MeasureTheGate = new()
+    internal static readonly IReadOnlyDictionary<string, string> MeasureTheGate = new Dictionary<string, string>()
     {
         // The strategies differ in their gate; the gateway layers are the same for all and switched off here.
         ["FlashSale__Gateway__UserRequestsPerWindow"] = "0",

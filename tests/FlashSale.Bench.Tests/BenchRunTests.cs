@@ -2,7 +2,7 @@ using System.Diagnostics;
 
 namespace FlashSale.Bench.Tests;
 
-/// <summary>The bench command run as a newcomer runs it: smoke (correctness only), and against a deliberately broken gate.</summary>
+/// <summary>The bench command run as a newcomer runs it: smoke (correctness only), a short soak, and against a deliberately broken gate.</summary>
 public sealed class BenchRunTests
 {
     private static (int ExitCode, string Output) Bench(params string[] args)
@@ -26,6 +26,35 @@ public sealed class BenchRunTests
         log.Should().MatchRegex(@"embedded\s.*\s100\s.*\sok\s");
         File.Exists(Path.Combine(output, "report.json")).Should().BeTrue();
         File.ReadAllText(Path.Combine(output, "report.html")).Should().Contain("<svg").And.Contain("Funnel");
+    }
+
+    [Fact]
+    public void A_short_soak_runs_sales_back_to_back_samples_memory_and_audits_every_sale()
+    {
+        var output = Directory.CreateTempSubdirectory("bench-soak-").FullName;
+        var (exit, log) = Bench("soak", "--mode", "embedded", "--minutes", "0.3", "--sale-seconds", "4", "--sample-seconds", "2", "--tail-seconds", "2",
+            "--users", "400", "--stock", "50", "--attempts", "400", "--concurrency", "16", "--connections", "16", "--out", output);
+
+        exit.Should().Be(0, log);
+        log.Should().Contain("audit ok for every sale");
+        var report = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(output, "soak.json")))!;
+        report["passed"]!.GetValue<bool>().Should().BeTrue();
+        var sales = report["sales"]!.AsArray();
+        sales.Count.Should().BeGreaterThanOrEqualTo(2, log);
+        foreach (var sale in sales)
+        {
+            sale!["Audit"]!["AcceptedUnits"]!.GetValue<long>().Should().Be(50);
+            sale["Audit"]!["OversoldUnits"]!.GetValue<long>().Should().Be(0);
+            sale["Audit"]!["UsersOverLimit"]!.GetValue<long>().Should().Be(0);
+            sale["Audit"]!["AcceptedWithoutOrder"]!.GetValue<long>().Should().Be(0);
+            sale["RetainedHeapMiB"]!.GetValue<double>().Should().BePositive("the server's heap is read through its bench endpoint");
+        }
+        var samples = report["samples"]!.AsArray();
+        samples.Count.Should().BeGreaterThanOrEqualTo(2);
+        samples.Should().OnlyContain(s => s!["ServerRssMiB"]!.GetValue<double>() > 0);
+        report["trends"]!.AsArray().Select(t => t!["Series"]!.GetValue<string>()).Should().Contain(["server RSS", "server heap after full GC"]);
+        File.ReadAllText(Path.Combine(output, "soak-memory.svg")).Should().Contain("<polyline");
+        File.ReadAllText(Path.Combine(output, "soak.html")).Should().Contain("<svg");
     }
 
     [Fact]

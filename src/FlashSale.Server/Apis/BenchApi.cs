@@ -1,3 +1,7 @@
+using System.Security.Cryptography;
+using System.Text;
+using FlashSale.Core.Purchasing;
+using FlashSale.Server.Hosting;
 using FlashSale.Server.Http;
 
 namespace FlashSale.Server.Apis;
@@ -6,6 +10,8 @@ namespace FlashSale.Server.Apis;
 /// POST /api/bench/echo: the benchmark's HTTP ceiling. It does what every purchase does before the funnel
 /// (authenticate, read and validate the JSON body, answer 202 with a small JSON body) and nothing else,
 /// so purchase throughput divided by echo throughput is the share the funnel and the gate leave.
+/// GET /api/bench/memory (admin key): the process's managed heap and its live admission lanes, for the soak
+/// scenario; with ?collect=true a full blocking, compacting collection runs first, so the heap is what is retained.
 /// Mapped only with FlashSale:BenchEndpoints=true.
 /// </summary>
 public static class BenchApi
@@ -28,6 +34,25 @@ public static class BenchApi
             context.Response.ContentLength = Echo.Length;
             await context.Response.Body.WriteAsync(Echo);
         }).RequireAuthorization();
+        app.MapGet("/api/bench/memory", async (HttpContext context, PurchaseAdmission admission, FlashSaleSettings settings) =>
+        {
+            var given = Encoding.UTF8.GetBytes(context.Request.Headers[AdminApi.AdminKeyHeader].ToString());
+            if (!CryptographicOperations.FixedTimeEquals(given, Encoding.UTF8.GetBytes(settings.AdminKey)))
+            {
+                await Problems.AdminKeyWrong.ExecuteAsync(context);
+                return;
+            }
+            if (context.Request.Query["collect"] == "true")
+            {
+                GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+                GC.WaitForPendingFinalizers();
+                GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+            }
+            var info = GC.GetGCMemoryInfo();
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync(FormattableString.Invariant(
+                $"{{\"heapBytes\":{GC.GetTotalMemory(false)},\"committedBytes\":{info.TotalCommittedBytes},\"gen2Collections\":{GC.CollectionCount(2)},\"lanes\":{admission.LaneCount}}}"));
+        });
         return app;
     }
 }
