@@ -128,6 +128,9 @@ public sealed class RedisBlacklistSync(RedisBlacklist blacklist, ILogger<RedisBl
 /// <summary>Funnel counts summed over every API process: one Redis hash per sale.</summary>
 public sealed class RedisFunnelStore(IConnectionMultiplexer redis) : IFunnelStore
 {
+    /// <summary>How long a sale's funnel counters outlive their last change.</summary>
+    public static readonly TimeSpan KeepAfterLastFlush = TimeSpan.FromDays(7);
+
     public async Task AddAsync(long saleId, FunnelSnapshot delta, CancellationToken cancellationToken)
     {
         var db = redis.GetDatabase();
@@ -139,6 +142,8 @@ public sealed class RedisFunnelStore(IConnectionMultiplexer redis) : IFunnelStor
             if (delta.Passed[(int)layer] != 0) increments.Add(db.HashIncrementAsync(key, "passed:" + FunnelNames.Of(layer), delta.Passed[(int)layer]));
         }
         foreach (var ((layer, code), count) in delta.Stopped) increments.Add(db.HashIncrementAsync(key, $"stopped:{FunnelNames.Of(layer)}:{code}", count));
+        // The counters of a sale nobody asks for any more leave Redis a while after its last flush.
+        increments.Add(db.KeyExpireAsync(key, KeepAfterLastFlush));
         await RedisStockGate.GuardAsync(async () => { await Task.WhenAll(increments).ConfigureAwait(false); return true; }).ConfigureAwait(false);
     }
 

@@ -160,6 +160,22 @@ public sealed class RedisGateFaults : IDisposable
     }
 
     [Fact]
+    public async Task A_sale_s_funnel_counters_expire_a_while_after_their_last_change()
+    {
+        var store = new RedisFunnelStore(_redis);
+        var saleId = TestEnvironment.NewId();
+        var delta = Core.Gateway.FunnelSnapshot.Empty;
+        delta.Arrived[0] = 3;
+
+        await store.AddAsync(saleId, delta, default);
+
+        var ttl = await Db.KeyTimeToLiveAsync($"fs:{{sale:{saleId}}}:funnel");
+        ttl.Should().NotBeNull("ended sales must not leave their counters in Redis for ever");
+        ttl!.Value.Should().BeCloseTo(RedisFunnelStore.KeepAfterLastFlush, TimeSpan.FromMinutes(1));
+        (await store.ReadAsync(saleId, default)).Arrived[0].Should().Be(3);
+    }
+
+    [Fact]
     public void A_replica_wait_longer_than_the_call_deadline_is_refused_at_start()
     {
         var options = new RedisGateOptions { WaitForReplicas = 1, ReplicaTimeout = TimeSpan.FromSeconds(2), CallTimeout = TimeSpan.FromSeconds(1) };
