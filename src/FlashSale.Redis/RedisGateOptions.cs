@@ -23,7 +23,7 @@ public sealed class RedisGateOptions : IValidatableObject
     /// The longest any one Redis call (gate, ledger, rate limits, tokens, blacklist) is waited for; past it the
     /// call counts as failed (a purchase answers 503). Keep it at or below FlashSale:Admission:GateTimeout.
     /// </summary>
-    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")] public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(1);
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")] public TimeSpan CallTimeout { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How long one process may hold a sale's rebuild before another may take over.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")] public TimeSpan RebuildLease { get; set; } = TimeSpan.FromSeconds(60);
