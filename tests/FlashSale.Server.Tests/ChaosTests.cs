@@ -29,7 +29,13 @@ public sealed class ChaosTests(PrivateServices services, ITestOutputHelper outpu
 
     private async Task<ServerProcess> StartAsync(string roles)
     {
-        var server = services.Server(roles);
+        // The fault windows and time bounds below are measured against these deadlines, so they are set here
+        // rather than taken from whatever the defaults are.
+        var server = services.Server(roles, new Dictionary<string, string>
+        {
+            ["FlashSale__Admission__GateTimeout"] = GateTimeout.ToString(),
+            ["FlashSale__Redis__CallTimeout"] = "00:00:01",
+        });
         _servers.Add(server);
         await server.StartAsync();
         return server;
