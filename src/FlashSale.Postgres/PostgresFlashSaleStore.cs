@@ -60,15 +60,21 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
     {
         var row = await FindSaleRowAsync(saleId, cancellationToken).ConfigureAwait(false);
         if (row is null) return null;
-        var orders = new List<StoredOrder>();
         await using var cmd = dataSource.CreateCommand(SqlResources.Get("sale_orders.sql"));
         cmd.Parameters.AddWithValue("sale_id", saleId);
+        return new SaleStockSnapshot(row.Value.Sale, await ReadSaleOrdersAsync(cmd, cancellationToken).ConfigureAwait(false), row.Value.GateLoaded);
+    }
+
+    /// <summary>The rows of sale_orders.sql: what the gate is rebuilt from and what reconciliation compares.</summary>
+    internal static async Task<List<StoredOrder>> ReadSaleOrdersAsync(NpgsqlCommand cmd, CancellationToken cancellationToken)
+    {
+        var orders = new List<StoredOrder>();
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            orders.Add(new StoredOrder(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3), reader.GetInt64(5), OrderStatus.TakesStock(reader.GetString(4))));
+            orders.Add(new StoredOrder(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3), reader.GetString(4), reader.GetInt64(5)));
         }
-        return new SaleStockSnapshot(row.Value.Sale, orders, row.Value.GateLoaded);
+        return orders;
     }
 
     public async Task MarkGateLoadedAsync(long saleId, CancellationToken cancellationToken)

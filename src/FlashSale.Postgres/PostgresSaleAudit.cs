@@ -1,6 +1,7 @@
 using System.Data;
 using System.Text.Json;
 using FlashSale.Core.Reconciliation;
+using FlashSale.Core.Sales;
 using Npgsql;
 
 namespace FlashSale.Postgres;
@@ -24,14 +25,10 @@ public sealed class PostgresSaleAudit(NpgsqlDataSource dataSource) : IStoreAudit
             available = reader.GetInt32(1);
             endsAtMs = reader.GetInt64(2);
         }
-        var orders = new List<AuditedOrder>();
+        List<StoredOrder> orders;
         await using (var cmd = Command(connection, tx, "sale_orders.sql", saleId))
-        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                orders.Add(new AuditedOrder(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3), reader.GetString(4), reader.GetInt64(5)));
-            }
+            orders = await PostgresFlashSaleStore.ReadSaleOrdersAsync(cmd, cancellationToken).ConfigureAwait(false);
         }
         var users = new Dictionary<string, long>(StringComparer.Ordinal);
         await using (var cmd = Command(connection, tx, "Reconciliation/user_totals.sql", saleId))

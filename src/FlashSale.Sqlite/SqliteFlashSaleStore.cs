@@ -42,10 +42,16 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
         using var connection = database.Connect();
         using var cmd = Command(connection, null, "sale_orders.sql");
         cmd.Parameters.AddWithValue("@sale_id", saleId);
+        return Task.FromResult<SaleStockSnapshot?>(new SaleStockSnapshot(row.Sale, ReadSaleOrders(cmd), row.GateLoaded));
+    }
+
+    /// <summary>The rows of sale_orders.sql: what the gate is rebuilt from and what reconciliation compares.</summary>
+    internal static List<StoredOrder> ReadSaleOrders(SqliteCommand cmd)
+    {
         var orders = new List<StoredOrder>();
         using var reader = cmd.ExecuteReader();
-        while (reader.Read()) orders.Add(new StoredOrder(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3), reader.GetInt64(5), OrderStatus.TakesStock(reader.GetString(4))));
-        return Task.FromResult<SaleStockSnapshot?>(new SaleStockSnapshot(row.Sale, orders, row.GateLoaded));
+        while (reader.Read()) orders.Add(new StoredOrder(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3), reader.GetString(4), reader.GetInt64(5)));
+        return orders;
     }
 
     public Task MarkGateLoadedAsync(long saleId, CancellationToken cancellationToken) =>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FlashSale.Core.Reconciliation;
+using FlashSale.Core.Sales;
 using Microsoft.Data.Sqlite;
 
 namespace FlashSale.Sqlite;
@@ -22,14 +23,10 @@ public sealed class SqliteSaleAudit(SqliteDatabase database) : IStoreAudit, IRec
             available = reader.GetInt64(1);
             endsAtMs = reader.GetInt64(2);
         }
-        var orders = new List<AuditedOrder>();
+        List<StoredOrder> orders;
         using (var cmd = Command(connection, tx, "sale_orders.sql", saleId))
-        using (var reader = cmd.ExecuteReader())
         {
-            while (reader.Read())
-            {
-                orders.Add(new AuditedOrder(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.GetString(3), reader.GetString(4), reader.GetInt64(5)));
-            }
+            orders = SqliteFlashSaleStore.ReadSaleOrders(cmd);
         }
         var users = new Dictionary<string, long>(StringComparer.Ordinal);
         using (var cmd = Command(connection, tx, "Reconciliation/user_totals.sql", saleId))

@@ -89,7 +89,7 @@ public sealed class RedisGateFaults : IDisposable
         return gate;
     }
 
-    private static StoredOrder Persisted(PurchaseRequest r, GateDecision d) => new(d.OrderId, r.UserId, r.Quantity, r.RequestId, 0, TakesStock: true);
+    private static StoredOrder Persisted(PurchaseRequest r, GateDecision d) => new(d.OrderId, r.UserId, r.Quantity, r.RequestId, OrderStatus.PendingPayment, 0);
 
     [Fact]
     public async Task An_error_in_the_middle_of_a_batch_leaves_every_earlier_acceptance_with_its_stock_deducted()

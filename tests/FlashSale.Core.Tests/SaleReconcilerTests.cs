@@ -1,5 +1,6 @@
 using FlashSale.Core.Orders;
 using FlashSale.Core.Reconciliation;
+using FlashSale.Core.Sales;
 
 namespace FlashSale.Core.Tests;
 
@@ -17,7 +18,7 @@ public sealed class SaleReconcilerTests
 
     // The database holds alice's order and has bob's units as if never written: bob's intent is only in the gate.
     private static readonly StoreAuditSnapshot Db = new(10, 9,
-        [new AuditedOrder(1, "alice", 1, "r1", OrderStatus.PendingPayment, Now - 60_000)],
+        [new StoredOrder(1, "alice", 1, "r1", OrderStatus.PendingPayment, Now - 60_000)],
         new Dictionary<string, long> { ["alice"] = 1 });
 
     private static GateAuditSnapshot Gate(LedgerAuditSnapshot ledger, params OrderIntent[] intents) =>

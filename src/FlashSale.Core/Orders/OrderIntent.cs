@@ -12,7 +12,7 @@ public static class OrderStatus
     public const string Failed = "failed";
 
     /// <summary>Whether an order in this status holds its units (a failed or cancelled one gave them back).</summary>
-    public static bool TakesStock(string status) => status is PendingPayment or Paid;
+    public static bool TakesStock(string status) => status is Queued or PendingPayment or Paid;
 }
 
 public sealed record Order(long OrderId, long SaleId, string UserId, int Quantity, string RequestId, string Status, DateTimeOffset AcceptedAt, DateTimeOffset? PersistedAt);

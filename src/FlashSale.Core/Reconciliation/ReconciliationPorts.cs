@@ -1,5 +1,7 @@
 using FlashSale.Core.Orders;
 
+using FlashSale.Core.Sales;
+
 namespace FlashSale.Core.Reconciliation;
 
 /// <summary>Read-only view of the stock gate of one sale (and of its ledger, read in the same step where the gate keeps one).</summary>
@@ -59,10 +61,8 @@ public sealed record LedgerAuditSnapshot(IReadOnlySet<long> Entries, IReadOnlySe
     public static readonly LedgerAuditSnapshot None = new(new HashSet<long>(), new HashSet<long>(), new HashSet<long>());
 }
 
-public sealed record AuditedOrder(long OrderId, string UserId, int Quantity, string RequestId, string Status, long AcceptedAtMs);
-
 /// <param name="EndsAtMs">The sale's end (Unix ms): a gate that does not hold a sale still on is a difference.</param>
-public sealed record StoreAuditSnapshot(int Stock, long AvailableStock, IReadOnlyList<AuditedOrder> Orders, IReadOnlyDictionary<string, long> UserTotals, long EndsAtMs = long.MaxValue);
+public sealed record StoreAuditSnapshot(int Stock, long AvailableStock, IReadOnlyList<StoredOrder> Orders, IReadOnlyDictionary<string, long> UserTotals, long EndsAtMs = long.MaxValue);
 
 /// <param name="Depth">Messages waiting to be written (all sales).</param>
 /// <param name="DeadLetters">Messages in the dead-letter queue (all sales).</param>

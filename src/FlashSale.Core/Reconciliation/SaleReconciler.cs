@@ -108,7 +108,7 @@ public sealed class SaleReconciler(
         var inFlight = 0;
 
         // The database on its own: stock and user totals against its live orders (pending payment or paid).
-        var live = db.Orders.Where(o => OrderStatus.TakesStock(o.Status)).ToArray();
+        var live = db.Orders.Where(o => o.TakesStock).ToArray();
         var dbExpectedAvailable = db.Stock - live.Sum(o => (long)o.Quantity);
         if (db.AvailableStock != dbExpectedAvailable)
         {

@@ -1,3 +1,5 @@
+using FlashSale.Core.Orders;
+
 namespace FlashSale.Core.Sales;
 
 /// <summary>A sale as defined by the operator; immutable once created.</summary>
@@ -49,16 +51,21 @@ public sealed record SaleStockSnapshot(Sale Sale, IReadOnlyList<StoredOrder> Ord
         Orders.Where(o => o.TakesStock).GroupBy(o => o.UserId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Sum(o => o.Quantity), StringComparer.Ordinal);
 
     /// <summary>This snapshot plus the intents not in it (accepted, not yet persisted), which take stock too.</summary>
-    public SaleStockSnapshot WithUnpersisted(IEnumerable<Orders.OrderIntent> intents)
+    public SaleStockSnapshot WithUnpersisted(IEnumerable<OrderIntent> intents)
     {
         var known = Orders.Select(o => o.OrderId).ToHashSet();
-        var added = intents.Where(i => known.Add(i.OrderId)).Select(i => new StoredOrder(i.OrderId, i.UserId, i.Quantity, i.RequestId, i.AcceptedAtMs, TakesStock: true));
+        var added = intents.Where(i => known.Add(i.OrderId)).Select(i => new StoredOrder(i.OrderId, i.UserId, i.Quantity, i.RequestId, OrderStatus.Queued, i.AcceptedAtMs));
         return this with { Orders = [.. Orders, .. added] };
     }
 }
 
-/// <summary>An order as the gate needs it. <paramref name="TakesStock"/> is false for a failed order (its units went back).</summary>
-public readonly record struct StoredOrder(long OrderId, string UserId, int Quantity, string RequestId, long AcceptedAtMs, bool TakesStock);
+/// <summary>An order of a sale as the stores hold it (or, <c>queued</c>, an intent not yet persisted): what the gate is
+/// rebuilt from and what reconciliation compares.</summary>
+public sealed record StoredOrder(long OrderId, string UserId, int Quantity, string RequestId, string Status, long AcceptedAtMs)
+{
+    /// <summary>False for a failed or cancelled order: its units went back.</summary>
+    public bool TakesStock => OrderStatus.TakesStock(Status);
+}
 
 /// <summary>Per-sale gateway settings (issue: gateway protection). Null fields fall back to FlashSale:Gateway.</summary>
 /// <param name="RequireToken">Purchases need a captcha-backed purchase token.</param>
