@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using FlashSale.Core.Orders;
 using FlashSale.Core.Reconciliation;
 using StackExchange.Redis;
@@ -25,8 +24,7 @@ public sealed class RedisSaleAudit(IConnectionMultiplexer redis) : IGateAudit
         var flatOrders = (RedisResult[])reply[2]!;
         for (var i = 0; i + 1 < flatOrders.Length; i += 2)
         {
-            var stored = JsonSerializer.Deserialize((string)flatOrders[i + 1]!, RedisJsonContext.Default.StoredIntent)!;
-            intents.Add(new OrderIntent(ParseId(flatOrders[i]), saleId, stored.U, stored.Q, stored.R, stored.T));
+            intents.Add(StoredIntent.Read((string)flatOrders[i + 1]!, ParseId(flatOrders[i]), saleId));
         }
 
         var returned = ((RedisResult[])reply[3]!).Select(ParseId).ToHashSet();

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text.Json;
 using FlashSale.Core.Orders;
 using FlashSale.Core.Purchasing;
 using FlashSale.Core.Sales;
@@ -109,7 +108,7 @@ public sealed class RedisStockGate(IConnectionMultiplexer redis, RedisGateOption
         await ChunksAsync(keys.Users, "hset", snapshot.UserTotals.Select(u => ((RedisValue)u.Key, (RedisValue)u.Value))).ConfigureAwait(false);
         await ChunksAsync(keys.Requests, "hset", snapshot.Orders.Select(o => ((RedisValue)RequestField(o.UserId, o.RequestId), (RedisValue)o.OrderId))).ConfigureAwait(false);
         await ChunksAsync(keys.Orders, "hset", snapshot.Orders.Select(o => ((RedisValue)o.OrderId,
-            (RedisValue)JsonSerializer.Serialize(new StoredIntent(o.UserId, o.Quantity, o.RequestId, o.AcceptedAtMs), RedisJsonContext.Default.StoredIntent)))).ConfigureAwait(false);
+            (RedisValue)StoredIntent.Write(o.UserId, o.Quantity, o.RequestId, o.AcceptedAtMs)))).ConfigureAwait(false);
         await ChunksAsync(keys.Failed, "sadd", snapshot.Orders.Where(o => !o.TakesStock).Select(o => ((RedisValue)o.OrderId, RedisValue.Null))).ConfigureAwait(false);
 
         var expires = (sale.EndsAt + _options.RetentionAfterEnd).ToUnixTimeMilliseconds();
@@ -154,8 +153,7 @@ public sealed class RedisStockGate(IConnectionMultiplexer redis, RedisGateOption
         {
             var value = await json.ConfigureAwait(false);
             if (value.IsNull) continue;
-            var stored = JsonSerializer.Deserialize((string)value!, RedisJsonContext.Default.StoredIntent)!;
-            return new OrderIntent(orderId, saleId, stored.U, stored.Q, stored.R, stored.T);
+            return StoredIntent.Read((string)value!, orderId, saleId);
         }
         return null;
     }
