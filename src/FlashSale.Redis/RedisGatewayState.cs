@@ -2,7 +2,7 @@ using FlashSale.Core.Purchasing;
 using System.Globalization;
 using System.Text.Json;
 using FlashSale.Core.Gateway;
-using Microsoft.Extensions.Hosting;
+using FlashSale.Core.Workers;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
@@ -107,23 +107,18 @@ public sealed class RedisBlacklist(IConnectionMultiplexer redis, TimeProvider ti
 internal sealed record StoredEntry(long? ExpiresAtMs, string? Reason);
 
 /// <summary>Keeps this process's copy of the blacklist at most a second behind the shared one.</summary>
-public sealed class RedisBlacklistSync(RedisBlacklist blacklist, ILogger<RedisBlacklistSync> logger) : BackgroundService
+public sealed class RedisBlacklistSync(RedisBlacklist blacklist, ILogger<RedisBlacklistSync> logger) : RepeatingWorker
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task<Pass> RunPassAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
-        do
-        {
-            try
-            {
-                await blacklist.RefreshAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogWarning("Blacklist refresh failed: {Reason}", ex.Message);
-            }
-        } while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        await blacklist.RefreshAsync(stoppingToken).ConfigureAwait(false);
+        return Pass.Done;
     }
+
+    protected override TimeSpan Pause(int failures) => TimeSpan.FromSeconds(1);
+
+    protected override void LogFailure(Exception exception, int failures) =>
+        logger.LogWarning("Blacklist refresh failed: {Reason}", exception.Message);
 }
 
 /// <summary>Funnel counts summed over every API process: one Redis hash per sale.</summary>

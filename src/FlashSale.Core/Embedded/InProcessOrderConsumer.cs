@@ -45,23 +45,10 @@ public sealed class InProcessOrderConsumer(
 
     private async Task WriteAsync(List<DeliveredIntent> batch, PipelineOptions opts, CancellationToken stoppingToken)
     {
-        for (var failures = 1; ; failures++)
+        var outcomes = await writer.WriteRetryingAsync(batch, stoppingToken).ConfigureAwait(false);
+        for (var i = 0; i < batch.Count; i++)
         {
-            try
-            {
-                var outcomes = await writer.WriteAsync(batch, stoppingToken).ConfigureAwait(false);
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    if (outcomes[i] == WriteOutcome.Retry) _ = RedeliverLaterAsync(batch[i], opts.RetryDelay(batch[i].PreviousDeliveries), stoppingToken);
-                }
-                return;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // The database could not be written at all (not a refusal): keep the batch and try again.
-                logger.LogWarning(ex, "Writing {Count} orders failed ({Failures} in a row); retrying", batch.Count, failures);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(200 * failures, 5_000)), stoppingToken).ConfigureAwait(false);
-            }
+            if (outcomes[i] == WriteOutcome.Retry) _ = RedeliverLaterAsync(batch[i], opts.RetryDelay(batch[i].PreviousDeliveries), stoppingToken);
         }
     }
 

@@ -1,5 +1,6 @@
 using FlashSale.Core.Orders;
 using FlashSale.Core.Purchasing;
+using FlashSale.Core.Workers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -31,6 +32,29 @@ public sealed class OrderWriter(
     IOptions<PipelineOptions> options,
     ILogger<OrderWriter> logger)
 {
+    /// <summary>The wait after failures in a row to write to the database at all: 200 ms more per failure, at most 5 s.</summary>
+    private static readonly Backoff UnreachableBackoff = Backoff.Linear(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5));
+
+    /// <summary>
+    /// <see cref="WriteAsync"/>, tried again while the database cannot be written at all (not a refusal): the caller
+    /// keeps the messages meanwhile, unacknowledged.
+    /// </summary>
+    public async Task<WriteOutcome[]> WriteRetryingAsync(IReadOnlyList<DeliveredIntent> batch, CancellationToken cancellationToken)
+    {
+        for (var failures = 1; ; failures++)
+        {
+            try
+            {
+                return await WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "Writing {Count} orders failed ({Failures} in a row); retrying", batch.Count, failures);
+                await Task.Delay(UnreachableBackoff.Delay(failures), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
     public async Task<WriteOutcome[]> WriteAsync(IReadOnlyList<DeliveredIntent> batch, CancellationToken cancellationToken)
     {
         var outcomes = new WriteOutcome[batch.Count];
