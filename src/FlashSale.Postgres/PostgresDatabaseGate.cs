@@ -123,7 +123,7 @@ public sealed class PostgresDatabaseGate(NpgsqlDataSource dataSource, DatabaseGa
 
     private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction tx, string file, long saleId, PurchaseRequest r)
     {
-        var cmd = new NpgsqlCommand(SqlResources.Get("Gates/" + file), connection, tx);
+        var cmd = new NpgsqlCommand(PostgresFlashSaleStore.Scripts.Get("Gates/" + file), connection, tx);
         cmd.Parameters.AddWithValue("sale_id", saleId);
         cmd.Parameters.AddWithValue("user_id", r.UserId);
         cmd.Parameters.AddWithValue("request_id", r.RequestId);
@@ -138,7 +138,7 @@ public sealed class PostgresDatabaseGate(NpgsqlDataSource dataSource, DatabaseGa
 
     public async Task<GateSaleCounters?> GetCountersAsync(long saleId, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand(SqlResources.Get("Gates/counters.sql"));
+        await using var cmd = dataSource.CreateCommand(PostgresFlashSaleStore.Scripts.Get("Gates/counters.sql"));
         cmd.Parameters.AddWithValue("sale_id", saleId);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) return null;
@@ -153,7 +153,7 @@ public sealed class PostgresDatabaseGate(NpgsqlDataSource dataSource, DatabaseGa
 
     public async Task<IReadOnlyDictionary<(string UserId, string RequestId), long>> GetAcceptedRequestsAsync(long saleId, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand(SqlResources.Get("Gates/accepted_requests.sql"));
+        await using var cmd = dataSource.CreateCommand(PostgresFlashSaleStore.Scripts.Get("Gates/accepted_requests.sql"));
         cmd.Parameters.AddWithValue("sale_id", saleId);
         var accepted = new Dictionary<(string, string), long>();
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
