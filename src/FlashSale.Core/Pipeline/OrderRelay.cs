@@ -17,13 +17,10 @@ public sealed class OrderRelay(
 {
     private readonly string _readerName = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
 
-    /// <summary>The pause after failed passes in a row: 100 ms more per failure, at most 2 s.</summary>
-    private static readonly Backoff FailureBackoff = Backoff.Linear(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2));
-
     protected override async Task<Pass> RunPassAsync(CancellationToken stoppingToken) =>
         await RelayOnceAsync(stoppingToken).ConfigureAwait(false) > 0 ? Pass.More : Pass.Done;
 
-    protected override TimeSpan Pause(int failures) => failures == 0 ? options.Value.RelayIdleDelay : FailureBackoff.Delay(failures);
+    protected override TimeSpan Pause(int failures) => failures == 0 ? options.Value.RelayIdleDelay : PipelineOptions.RelayFailureDelay(failures);
 
     protected override void LogFailure(Exception exception, int failures) =>
         logger.LogWarning(exception, "Order relay failed ({Failures} in a row); retrying", failures);

@@ -1,6 +1,5 @@
 using FlashSale.Core.Orders;
 using FlashSale.Core.Purchasing;
-using FlashSale.Core.Workers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -32,9 +31,6 @@ public sealed class OrderWriter(
     IOptions<PipelineOptions> options,
     ILogger<OrderWriter> logger)
 {
-    /// <summary>The wait after failures in a row to write to the database at all: 200 ms more per failure, at most 5 s.</summary>
-    private static readonly Backoff UnreachableBackoff = Backoff.Linear(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5));
-
     /// <summary>
     /// <see cref="WriteAsync"/>, tried again while the database cannot be written at all (not a refusal): the caller
     /// keeps the messages meanwhile, unacknowledged.
@@ -50,7 +46,7 @@ public sealed class OrderWriter(
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 logger.LogWarning(ex, "Writing {Count} orders failed ({Failures} in a row); retrying", batch.Count, failures);
-                await Task.Delay(UnreachableBackoff.Delay(failures), cancellationToken).ConfigureAwait(false);
+                await Task.Delay(PipelineOptions.UnreachableDatabaseDelay(failures), cancellationToken).ConfigureAwait(false);
             }
         }
     }

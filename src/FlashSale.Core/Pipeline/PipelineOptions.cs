@@ -8,6 +8,8 @@ public sealed class PipelineOptions
     public const string Section = "FlashSale:Pipeline";
 
     private static readonly TimeSpan MaxCompensationDelay = TimeSpan.FromMinutes(1);
+    private static readonly Backoff RelayFailureBackoff = Backoff.Linear(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2));
+    private static readonly Backoff UnreachableDatabaseBackoff = Backoff.Linear(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5));
 
     /// <summary>Ledger entries moved to the queue per read.</summary>
     [Range(1, 10_000)] public int RelayBatchSize { get; set; } = 500;
@@ -56,4 +58,11 @@ public sealed class PipelineOptions
     /// (or the interval, when that is longer).</summary>
     public TimeSpan CompensationDelay(int failedSweeps) =>
         Backoff.Doubling(CompensationInterval, CompensationInterval > MaxCompensationDelay ? CompensationInterval : MaxCompensationDelay).Delay(failedSweeps + 1);
+
+    /// <summary>The writer's wait after <paramref name="failures"/> failures in a row to write to the database at all (not refusals):
+    /// 200 ms more per failure, at most 5 s.</summary>
+    public static TimeSpan UnreachableDatabaseDelay(int failures) => UnreachableDatabaseBackoff.Delay(failures);
+
+    /// <summary>The relay's pause after <paramref name="failures"/> failed passes in a row: 100 ms more per failure, at most 2 s.</summary>
+    public static TimeSpan RelayFailureDelay(int failures) => RelayFailureBackoff.Delay(failures);
 }
