@@ -6,8 +6,8 @@ public static class NewSaleValidator
     public const int MaxPerUserLimit = 1_000;
     public const int MaxNameLength = 200;
 
-    /// <summary>Returns null when the sale is valid, else a human-readable reason.</summary>
-    public static string? Validate(NewSale sale)
+    /// <summary>Returns null when the sale the operator asks for is valid, else a human-readable reason.</summary>
+    public static string? Validate(Sale sale)
     {
         if (string.IsNullOrWhiteSpace(sale.Name) || sale.Name.Length > MaxNameLength)
             return $"name is required and at most {MaxNameLength} characters";

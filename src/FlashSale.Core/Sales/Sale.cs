@@ -2,7 +2,7 @@ using FlashSale.Core.Orders;
 
 namespace FlashSale.Core.Sales;
 
-/// <summary>A sale as defined by the operator; immutable once created.</summary>
+/// <summary>A sale as defined by the operator (a new one is checked by <see cref="NewSaleValidator"/>); immutable once created.</summary>
 public sealed record Sale(
     long Id,
     string Name,
@@ -15,24 +15,11 @@ public sealed record Sale(
     int PaymentTimeoutSeconds,
     SaleGatewayRules? GatewayRules = null)
 {
-
     public SaleWindow WindowAt(DateTimeOffset now) =>
         now < StartsAt ? SaleWindow.Upcoming : now >= EndsAt ? SaleWindow.Ended : SaleWindow.Open;
 }
 
 public enum SaleWindow { Upcoming, Open, Ended }
-
-/// <summary>What the operator asks for; validated by <see cref="NewSaleValidator"/>.</summary>
-public sealed record NewSale(
-    string Name,
-    string ProductId,
-    decimal Price,
-    int Stock,
-    int PerUserLimit,
-    DateTimeOffset StartsAt,
-    DateTimeOffset EndsAt,
-    int PaymentTimeoutSeconds,
-    SaleGatewayRules? GatewayRules = null);
 
 /// <summary>
 /// What the gate is (re)built from: the sale and every order the database holds for it (plus, where a gate
