@@ -1,7 +1,6 @@
 using FlashSale.Core.Embedded;
 using FlashSale.Core.Orders;
 using FlashSale.Core.Purchasing;
-using FlashSale.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -11,28 +10,17 @@ namespace FlashSale.Adapters.Tests;
 /// Embedded mode with a ledger slower than the gate timeout (a disk whose fsync stalls): the buyer hears 503
 /// (outcome unknown), the append still completes, and the retry with the same requestId gets the order.
 /// </summary>
-public sealed class EmbeddedSlowLedgerTests : IDisposable
+public sealed class EmbeddedSlowLedgerTests
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("flashsale-slow-").FullName;
-
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
-    }
-
     [Fact]
     public async Task A_stalled_fsync_answers_503_and_the_retry_gets_the_order_the_ledger_kept()
     {
-        using var database = new SqliteDatabase(Path.Combine(_dir, "gate.db"));
-        database.Open();
-        var store = new SqliteFlashSaleStore(database, TimeProvider.System);
-        var ledger = new SlowLedger(new SqliteInProcessLedger(database), TimeSpan.FromSeconds(1.5));
-        using var gate = new InProcessStockGate(store, ledger, new InProcessOrderQueue(), TimeProvider.System);
-        await using var admission = new PurchaseAdmission(gate, Options.Create(new AdmissionOptions { GateTimeout = TimeSpan.FromMilliseconds(300) }),
+        using var node = EmbeddedNode.InNewFolder("slow", ledger: sqlite => new SlowLedger(sqlite, TimeSpan.FromSeconds(1.5)));
+        var ledger = (SlowLedger)node.Ledger;
+        await using var admission = new PurchaseAdmission(node.Gate, Options.Create(new AdmissionOptions { GateTimeout = TimeSpan.FromMilliseconds(300) }),
             TimeProvider.System, NullLogger<PurchaseAdmission>.Instance);
         var sale = TestEnvironment.NewSale(stock: 5, perUserLimit: 1);
-        await store.CreateSaleAsync(sale, default);
+        await node.Store.CreateSaleAsync(sale, default);
 
         admission.TryEnqueue(sale.Id, new PurchaseRequest("zoë", "slow-1", 1, 101), out var first).Should().BeTrue();
         (await first).Outcome.Should().Be(GateOutcome.Unavailable, "the ledger did not confirm within the gate timeout");
