@@ -49,7 +49,7 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
         cmd.Parameters.AddWithValue("starts_at", sale.StartsAt.UtcDateTime);
         cmd.Parameters.AddWithValue("ends_at", sale.EndsAt.UtcDateTime);
         cmd.Parameters.AddWithValue("payment_timeout_seconds", sale.PaymentTimeoutSeconds);
-        cmd.Parameters.Add(new NpgsqlParameter("protection", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)SaleProtectionJson.Serialize(sale.Protection) ?? DBNull.Value });
+        cmd.Parameters.Add(new NpgsqlParameter("gateway_rules", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)SaleGatewayRulesJson.Serialize(sale.GatewayRules) ?? DBNull.Value });
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -313,7 +313,7 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
         var sale = new Sale(
             reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetDecimal(3), reader.GetInt32(4), reader.GetInt32(5),
             new DateTimeOffset(reader.GetDateTime(6), TimeSpan.Zero), new DateTimeOffset(reader.GetDateTime(7), TimeSpan.Zero), reader.GetInt32(8),
-            reader.IsDBNull(10) ? null : SaleProtectionJson.Deserialize(reader.GetString(10)));
+            reader.IsDBNull(10) ? null : SaleGatewayRulesJson.Deserialize(reader.GetString(10)));
         return (sale, reader.GetInt32(9), reader.GetBoolean(11));
     }
 

@@ -1,3 +1,4 @@
+using FlashSale.Core.Purchasing;
 using System.Globalization;
 using System.Text.Json;
 using FlashSale.Core.Gateway;

@@ -29,7 +29,7 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
             cmd.Parameters.AddWithValue("@ends_at_ms", sale.EndsAt.ToUnixTimeMilliseconds());
             cmd.Parameters.AddWithValue("@payment_timeout_seconds", sale.PaymentTimeoutSeconds);
             cmd.Parameters.AddWithValue("@now_ms", time.GetUtcNow().ToUnixTimeMilliseconds());
-            cmd.Parameters.AddWithValue("@protection", (object?)SaleProtectionJson.Serialize(sale.Protection) ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("@gateway_rules", (object?)SaleGatewayRulesJson.Serialize(sale.GatewayRules) ?? DBNull.Value);
             return cmd.ExecuteNonQuery();
         }, cancellationToken);
 
@@ -274,7 +274,7 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
         if (!r.Read()) return null;
         var sale = new Sale(r.GetInt64(0), r.GetString(1), r.GetString(2), decimal.Parse(r.GetString(3), CultureInfo.InvariantCulture),
             r.GetInt32(4), r.GetInt32(5), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7)), r.GetInt32(8),
-            r.IsDBNull(10) ? null : SaleProtectionJson.Deserialize(r.GetString(10)));
+            r.IsDBNull(10) ? null : SaleGatewayRulesJson.Deserialize(r.GetString(10)));
         return (sale, r.GetInt32(9), r.GetInt64(11) != 0);
     }
 
@@ -286,7 +286,7 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
         new(SqlResources.Get(sqlFile), connection, tx);
 }
 
-/// <summary>The columns of an intent, bound once per command and set per row (orders and the journal alike).</summary>
+/// <summary>The columns of an intent, bound once per command and set per row (orders and the ledger alike).</summary>
 internal sealed class IntentParameters
 {
     private readonly SqliteParameter _orderId, _saleId, _userId, _quantity, _requestId, _acceptedAt;

@@ -10,7 +10,7 @@ namespace FlashSale.Adapters.Tests;
 
 /// <summary>
 /// Embedded mode's two steps of compensation are two SQLite transactions (the failed order row, then the
-/// journal's returned flag): a crash between them must not keep the units and the quota taken for good.
+/// ledger's returned flag): a crash between them must not keep the units and the quota taken for good.
 /// </summary>
 public sealed class EmbeddedCompensationTests : IDisposable
 {
@@ -23,7 +23,7 @@ public sealed class EmbeddedCompensationTests : IDisposable
             Database = new SqliteDatabase(path);
             Database.Open();
             Store = new SqliteFlashSaleStore(Database, TimeProvider.System);
-            Gate = new InProcessStockGate(Store, new SqliteIntentJournal(Database), new InProcessOrderQueue(), TimeProvider.System);
+            Gate = new InProcessStockGate(Store, new SqliteInProcessLedger(Database), new InProcessOrderQueue(), TimeProvider.System);
             Sweeper = new CompensationSweeper(Store, Gate, Options.Create(new PipelineOptions()), NullLogger<CompensationSweeper>.Instance);
         }
 
@@ -54,7 +54,7 @@ public sealed class EmbeddedCompensationTests : IDisposable
 
         using (var after = new Process(path))
         {
-            (await after.Gate.GetCountersAsync(sale.Id, default))!.Remaining.Should().Be(1, "the journal still holds the units taken");
+            (await after.Gate.GetCountersAsync(sale.Id, default))!.Remaining.Should().Be(1, "the ledger still holds the units taken");
 
             var sweep = await after.Sweeper.SweepAsync(default);
 

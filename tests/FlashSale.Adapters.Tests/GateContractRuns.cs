@@ -8,7 +8,7 @@ using StackExchange.Redis;
 
 namespace FlashSale.Adapters.Tests;
 
-/// <summary>The contract against the in-process gate, journaling to a real SQLite file.</summary>
+/// <summary>The contract against the in-process gate, recording to a real SQLite file.</summary>
 public sealed class InProcessGateContract : GateContract, IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("flashsale-gate-").FullName;
@@ -21,7 +21,7 @@ public sealed class InProcessGateContract : GateContract, IDisposable
         _database = new SqliteDatabase(Path.Combine(_dir, "gate.db"));
         _database.Open();
         _store = new SqliteFlashSaleStore(_database, TimeProvider.System);
-        _gate = new InProcessStockGate(_store, new SqliteIntentJournal(_database), new InProcessOrderQueue(), TimeProvider.System);
+        _gate = new InProcessStockGate(_store, new SqliteInProcessLedger(_database), new InProcessOrderQueue(), TimeProvider.System);
     }
 
     protected override async Task<IStockGate> GateWithAsync(Sale sale)
@@ -164,7 +164,7 @@ public sealed class RedisGateFaults : IDisposable
     {
         var store = new RedisFunnelStore(_redis);
         var saleId = TestEnvironment.NewId();
-        var delta = Core.Gateway.FunnelSnapshot.Empty;
+        var delta = Core.Purchasing.FunnelSnapshot.Empty;
         delta.Arrived[0] = 3;
 
         await store.AddAsync(saleId, delta, default);

@@ -6,7 +6,7 @@ using FlashSale.Sqlite;
 namespace FlashSale.Adapters.Tests;
 
 /// <summary>
-/// Reconciliation's view of the in-process gate: its memory as decided, the journal's returns, and a give-back
+/// Reconciliation's view of the in-process gate: its memory as decided, the ledger's returns, and a give-back
 /// of orphaned stock and quota that applies only to the state it was computed from (the embedded side of
 /// return_orphaned.lua; the server tests cover the Redis one).
 /// </summary>
@@ -20,9 +20,9 @@ public sealed class InProcessGateAuditTests : IDisposable
         using var database = new SqliteDatabase(Path.Combine(_dir, "flashsale.db"));
         database.Open();
         var store = new SqliteFlashSaleStore(database, TimeProvider.System);
-        var journal = new SqliteIntentJournal(database);
-        var gate = new InProcessStockGate(store, journal, new InProcessOrderQueue(), TimeProvider.System);
-        var audit = new InProcessGateAudit(gate, journal);
+        var ledger = new SqliteInProcessLedger(database);
+        var gate = new InProcessStockGate(store, ledger, new InProcessOrderQueue(), TimeProvider.System);
+        var audit = new InProcessGateAudit(gate, ledger);
         var sale = TestEnvironment.NewSale(stock: 5, perUserLimit: 2);
         await store.CreateSaleAsync(sale, default);
         var decisions = new GateDecision[1];

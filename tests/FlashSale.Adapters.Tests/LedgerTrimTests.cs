@@ -71,7 +71,7 @@ public sealed class LedgerTrimTests : IDisposable
         ((RedisResult[])range!).Select(e => ((RedisValue[])((RedisResult[])e!)[1]!)).Select(f => long.Parse((string)f[Array.IndexOf(f, (RedisValue)"o") + 1]!)).ToArray();
 }
 
-/// <summary>The in-process gate keeps an ended sale in memory only briefly; its journal rebuilds it on demand.</summary>
+/// <summary>The in-process gate keeps an ended sale in memory only briefly; its ledger rebuilds it on demand.</summary>
 public sealed class InProcessGateMemoryTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("flashsale-evict-").FullName;
@@ -83,13 +83,13 @@ public sealed class InProcessGateMemoryTests : IDisposable
     }
 
     [Fact]
-    public async Task An_ended_sale_leaves_memory_and_comes_back_whole_from_the_journal()
+    public async Task An_ended_sale_leaves_memory_and_comes_back_whole_from_the_ledger()
     {
         var time = new MovableTime();
         using var database = new FlashSale.Sqlite.SqliteDatabase(Path.Combine(_dir, "gate.db"));
         database.Open();
         var store = new FlashSale.Sqlite.SqliteFlashSaleStore(database, time);
-        using var gate = new FlashSale.Core.Embedded.InProcessStockGate(store, new FlashSale.Sqlite.SqliteIntentJournal(database), new FlashSale.Core.Embedded.InProcessOrderQueue(), time);
+        using var gate = new FlashSale.Core.Embedded.InProcessStockGate(store, new FlashSale.Sqlite.SqliteInProcessLedger(database), new FlashSale.Core.Embedded.InProcessOrderQueue(), time);
         var sale = TestEnvironment.NewSale(stock: 10, perUserLimit: 2, startsIn: TimeSpan.FromMinutes(-1), lasts: TimeSpan.FromMinutes(2));
         await store.CreateSaleAsync(sale, default);
         var decisions = new GateDecision[2];
@@ -104,7 +104,7 @@ public sealed class InProcessGateMemoryTests : IDisposable
         gate.EvictEndedSales();
         gate.SalesHeld.Should().Be(0, "ended a while ago: its state leaves memory");
 
-        (await gate.GetCountersAsync(sale.Id, default)).Should().Be(before, "and comes back the same from the journal");
+        (await gate.GetCountersAsync(sale.Id, default)).Should().Be(before, "and comes back the same from the ledger");
         (await gate.GetAcceptedRequestsAsync(sale.Id, default)).Should().HaveCount(2);
     }
 

@@ -6,20 +6,20 @@ using Microsoft.Extensions.Options;
 namespace FlashSale.Core.Embedded;
 
 /// <summary>
-/// Embedded mode's order writer loop: first queues what the journal holds without an order (a previous
+/// Embedded mode's order writer loop: first queues what the ledger holds without an order (a previous
 /// run's unfinished work), then writes batches from the in-process queue through <see cref="OrderWriter"/>,
 /// the same batching, isolation and compensation as the RabbitMQ consumer.
 /// </summary>
 public sealed class InProcessOrderConsumer(
     InProcessOrderQueue queue,
-    IIntentJournal journal,
+    IInProcessLedger ledger,
     OrderWriter writer,
     IOptions<PipelineOptions> options,
     ILogger<InProcessOrderConsumer> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var unwritten = await journal.LoadUnwrittenAsync(stoppingToken).ConfigureAwait(false);
+        var unwritten = await ledger.LoadUnwrittenAsync(stoppingToken).ConfigureAwait(false);
         if (unwritten.Count > 0)
         {
             logger.LogInformation("Recovering {Count} accepted orders not yet written", unwritten.Count);
@@ -74,7 +74,7 @@ public sealed class InProcessOrderConsumer(
         }
         catch (OperationCanceledException)
         {
-            // Shutting down: the journal still holds it, and the next start queues it again.
+            // Shutting down: the ledger still holds it, and the next start queues it again.
         }
     }
 }

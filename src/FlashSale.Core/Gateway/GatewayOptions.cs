@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace FlashSale.Core.Gateway;
 
-/// <summary>The gateway layers' defaults (FlashSale:Gateway); a sale's <see cref="Sales.SaleProtection"/> overrides some.</summary>
+/// <summary>The gateway layers' defaults (FlashSale:Gateway); a sale's <see cref="Sales.SaleGatewayRules"/> overrides some.</summary>
 public sealed class GatewayOptions
 {
     public const string Section = "FlashSale:Gateway";

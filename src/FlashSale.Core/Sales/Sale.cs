@@ -13,10 +13,8 @@ public sealed record Sale(
     DateTimeOffset StartsAt,
     DateTimeOffset EndsAt,
     int PaymentTimeoutSeconds,
-    SaleProtection? Protection = null)
+    SaleGatewayRules? GatewayRules = null)
 {
-    /// <summary>This sale's gateway settings; what it leaves unset comes from FlashSale:Gateway.</summary>
-    public SaleProtection Guard => Protection ?? SaleProtection.Default;
 
     public SaleWindow WindowAt(DateTimeOffset now) =>
         now < StartsAt ? SaleWindow.Upcoming : now >= EndsAt ? SaleWindow.Ended : SaleWindow.Open;
@@ -34,7 +32,7 @@ public sealed record NewSale(
     DateTimeOffset StartsAt,
     DateTimeOffset EndsAt,
     int PaymentTimeoutSeconds,
-    SaleProtection? Protection = null);
+    SaleGatewayRules? GatewayRules = null);
 
 /// <summary>
 /// What the gate is (re)built from: the sale and every order the database holds for it (plus, where a gate
@@ -67,14 +65,14 @@ public sealed record StoredOrder(long OrderId, string UserId, int Quantity, stri
     public bool TakesStock => OrderStatus.TakesStock(Status);
 }
 
-/// <summary>Per-sale gateway settings (issue: gateway protection). Null fields fall back to FlashSale:Gateway.</summary>
+/// <summary>A sale's own gateway rules; a sale without them, and every null field, takes FlashSale:Gateway's.</summary>
 /// <param name="RequireToken">Purchases need a captcha-backed purchase token.</param>
-public sealed record SaleProtection(
+public sealed record SaleGatewayRules(
     bool RequireToken = false,
-    int? UserRequestsPerSecond = null,
-    int? IpRequestsPerSecond = null,
+    int? UserRequestsPerWindow = null,
+    int? IpRequestsPerWindow = null,
     int? RiskChallengeScore = null,
     int? RiskRejectScore = null)
 {
-    public static readonly SaleProtection Default = new();
+    public static readonly SaleGatewayRules Default = new();
 }

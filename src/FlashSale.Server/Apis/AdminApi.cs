@@ -48,11 +48,11 @@ public static class AdminApi
             return Problems.InvalidRequest("name, productId, price, stock, perUserLimit, startsAt and endsAt are required.");
         }
         var request = new NewSale(body.Name, body.ProductId, body.Price.Value, body.Stock.Value, body.PerUserLimit.Value,
-            body.StartsAt.Value, body.EndsAt.Value, body.PaymentTimeoutSeconds ?? 900, body.Protection);
+            body.StartsAt.Value, body.EndsAt.Value, body.PaymentTimeoutSeconds ?? 900, body.GatewayRules);
         if (NewSaleValidator.Validate(request) is { } invalid) return Problems.InvalidRequest(invalid);
 
         var sale = new Sale(ids.NextId(), request.Name, request.ProductId, request.Price, request.Stock, request.PerUserLimit,
-            request.StartsAt, request.EndsAt, request.PaymentTimeoutSeconds, request.Protection);
+            request.StartsAt, request.EndsAt, request.PaymentTimeoutSeconds, request.GatewayRules);
         await store.CreateSaleAsync(sale, context.RequestAborted);
         catalog.Remember(sale);
         try

@@ -47,14 +47,14 @@ public static class HostingExtensions
     public static WebApplicationBuilder AddFlashSaleAdapters(this WebApplicationBuilder builder) =>
         ReadOptions(builder).IsEmbedded ? builder.AddEmbeddedAdapters() : builder.AddDistributedAdapters();
 
-    /// <summary>One process, no servers: the in-process gate journaling to SQLite, an in-process queue and writer.</summary>
+    /// <summary>One process, no servers: the in-process gate recording to SQLite, an in-process queue and writer.</summary>
     public static WebApplicationBuilder AddEmbeddedAdapters(this WebApplicationBuilder builder)
     {
         var embedded = ReadOptions(builder).Embedded;
         builder.Services.AddSingleton(_ => new SqliteDatabase(embedded.DatabasePath, embedded.MaxDatabaseSizeMb * 1024L * 1024L));
         builder.Services.AddSingleton<SqliteFlashSaleStore>();
         builder.Services.AddSingleton<IFlashSaleStore>(sp => sp.GetRequiredService<SqliteFlashSaleStore>());
-        builder.Services.AddSingleton<IIntentJournal, SqliteIntentJournal>();
+        builder.Services.AddSingleton<IInProcessLedger, SqliteInProcessLedger>();
         builder.Services.AddSingleton<InProcessOrderQueue>();
         builder.Services.AddSingleton<IOrderQueuePublisher>(sp => sp.GetRequiredService<InProcessOrderQueue>());
         builder.Services.AddSingleton<IStockGate, InProcessStockGate>();

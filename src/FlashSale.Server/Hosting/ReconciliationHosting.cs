@@ -25,7 +25,7 @@ public static class ReconciliationHosting
             builder.Services.AddSingleton<SqliteSaleAudit>();
             builder.Services.AddSingleton<IStoreAudit>(sp => sp.GetRequiredService<SqliteSaleAudit>());
             builder.Services.AddSingleton<IReconciliationReports>(sp => sp.GetRequiredService<SqliteSaleAudit>());
-            builder.Services.AddSingleton<IGateAudit>(sp => new InProcessGateAudit((InProcessStockGate)sp.GetRequiredService<IStockGate>(), sp.GetRequiredService<IIntentJournal>()));
+            builder.Services.AddSingleton<IGateAudit>(sp => new InProcessGateAudit((InProcessStockGate)sp.GetRequiredService<IStockGate>(), sp.GetRequiredService<IInProcessLedger>()));
             builder.Services.AddSingleton<IQueueAudit, InProcessQueueAudit>();
         }
         else

@@ -78,10 +78,10 @@
       $('sale').dataset.state = 'active';
       open = true;
     }
-    if (sale.protection && sale.protection.requireToken && !purchaseToken && userToken() && now >= starts - CAPTCHA_LEAD_MS && now < ends && !captchaAsked) {
+    if (sale.gatewayRules && sale.gatewayRules.requireToken && !purchaseToken && userToken() && now >= starts - CAPTCHA_LEAD_MS && now < ends && !captchaAsked) {
       askCaptcha();
     }
-    const needsToken = sale.protection && sale.protection.requireToken && !purchaseToken;
+    const needsToken = sale.gatewayRules && sale.gatewayRules.requireToken && !purchaseToken;
     $('buy').disabled = !open || !userToken() || busy || finished || needsToken || performance.now() < coolingUntil;
   }
 

@@ -8,10 +8,10 @@ using Microsoft.Extensions.Options;
 namespace FlashSale.Adapters.Tests;
 
 /// <summary>
-/// Embedded mode with a journal slower than the gate timeout (a disk whose fsync stalls): the buyer hears 503
+/// Embedded mode with a ledger slower than the gate timeout (a disk whose fsync stalls): the buyer hears 503
 /// (outcome unknown), the append still completes, and the retry with the same requestId gets the order.
 /// </summary>
-public sealed class EmbeddedSlowJournalTests : IDisposable
+public sealed class EmbeddedSlowLedgerTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("flashsale-slow-").FullName;
 
@@ -22,29 +22,29 @@ public sealed class EmbeddedSlowJournalTests : IDisposable
     }
 
     [Fact]
-    public async Task A_stalled_fsync_answers_503_and_the_retry_gets_the_order_the_journal_kept()
+    public async Task A_stalled_fsync_answers_503_and_the_retry_gets_the_order_the_ledger_kept()
     {
         using var database = new SqliteDatabase(Path.Combine(_dir, "gate.db"));
         database.Open();
         var store = new SqliteFlashSaleStore(database, TimeProvider.System);
-        var journal = new SlowJournal(new SqliteIntentJournal(database), TimeSpan.FromSeconds(1.5));
-        using var gate = new InProcessStockGate(store, journal, new InProcessOrderQueue(), TimeProvider.System);
+        var ledger = new SlowLedger(new SqliteInProcessLedger(database), TimeSpan.FromSeconds(1.5));
+        using var gate = new InProcessStockGate(store, ledger, new InProcessOrderQueue(), TimeProvider.System);
         await using var admission = new PurchaseAdmission(gate, Options.Create(new AdmissionOptions { GateTimeout = TimeSpan.FromMilliseconds(300) }),
             TimeProvider.System, NullLogger<PurchaseAdmission>.Instance);
         var sale = TestEnvironment.NewSale(stock: 5, perUserLimit: 1);
         await store.CreateSaleAsync(sale, default);
 
         admission.TryEnqueue(sale.Id, new PurchaseRequest("zoë", "slow-1", 1, 101), out var first).Should().BeTrue();
-        (await first).Outcome.Should().Be(GateOutcome.Unavailable, "the journal did not confirm within the gate timeout");
+        (await first).Outcome.Should().Be(GateOutcome.Unavailable, "the ledger did not confirm within the gate timeout");
 
-        await journal.Appended.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        journal.Delay = TimeSpan.Zero;
+        await ledger.Appended.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        ledger.Delay = TimeSpan.Zero;
         admission.TryEnqueue(sale.Id, new PurchaseRequest("zoë", "slow-1", 1, 102), out var retry).Should().BeTrue();
         (await retry).Should().Be(new GateDecision(GateOutcome.Replayed, 101, 4), "the purchase was accepted and made durable after all");
-        (await journal.LoadSaleAsync(sale.Id, default)).Should().ContainSingle().Which.Intent.OrderId.Should().Be(101);
+        (await ledger.LoadSaleAsync(sale.Id, default)).Should().ContainSingle().Which.Intent.OrderId.Should().Be(101);
     }
 
-    private sealed class SlowJournal(IIntentJournal inner, TimeSpan delay) : IIntentJournal
+    private sealed class SlowLedger(IInProcessLedger inner, TimeSpan delay) : IInProcessLedger
     {
         public TimeSpan Delay { get; set; } = delay;
         public TaskCompletionSource Appended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -57,7 +57,7 @@ public sealed class EmbeddedSlowJournalTests : IDisposable
         }
 
         public Task<bool> MarkReturnedAsync(long orderId, CancellationToken cancellationToken) => inner.MarkReturnedAsync(orderId, cancellationToken);
-        public Task<IReadOnlyList<JournaledIntent>> LoadSaleAsync(long saleId, CancellationToken cancellationToken) => inner.LoadSaleAsync(saleId, cancellationToken);
+        public Task<IReadOnlyList<LedgerRecord>> LoadSaleAsync(long saleId, CancellationToken cancellationToken) => inner.LoadSaleAsync(saleId, cancellationToken);
         public Task<IReadOnlyList<OrderIntent>> LoadUnwrittenAsync(CancellationToken cancellationToken) => inner.LoadUnwrittenAsync(cancellationToken);
     }
 }

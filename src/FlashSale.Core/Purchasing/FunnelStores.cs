@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace FlashSale.Core.Gateway;
+namespace FlashSale.Core.Purchasing;
 
 /// <summary>Embedded mode: one process, so its own counters are the whole funnel.</summary>
 public sealed class LocalFunnelStore(FunnelCounters counters) : IFunnelStore
