@@ -49,7 +49,7 @@ public static class Scenarios
                 services ??= BenchEnvironment.StartServices();
                 foreach (var (k, v) in services) config[k] = v;
                 config["FlashSale__Mode"] = "Distributed";
-                config["FlashSale__Gate"] = strategy;
+                config["FlashSale__Bench__Gate"] = strategy;
             }
             Console.Error.WriteLine($"== {strategy}: starting a server");
             await using (var server = await ServerHost.StartAsync(config))

@@ -68,7 +68,6 @@ public static class Soak
             if (ownDatabase) redisConnection += $",defaultDatabase={settings.RedisDatabase}";
             config["ConnectionStrings__Redis"] = redisConnection;
             config["FlashSale__Mode"] = "Distributed";
-            config["FlashSale__Gate"] = "redis";
             redis = new RedisProbe(redisConnection);
             if (ownDatabase) await redis.FlushAsync();
         }

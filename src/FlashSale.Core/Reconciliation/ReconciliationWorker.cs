@@ -21,6 +21,7 @@ public sealed class ReconciliationWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var opts = options.Value;
+        if (!opts.Periodic) return;
         using var timer = new PeriodicTimer(opts.Interval, time);
         try
         {
