@@ -5,7 +5,7 @@ using FlashSale.Bench.Baselines;
 using FlashSale.Server.Hosting;
 
 // The benchmark: dotnet run -c Release --project src/FlashSale.Bench -- <scenario> [options]
-//   compare  every strategy and the ceilings in one run (the seeds' table, as ratios)
+//   compare  every strategy and the ceilings in one run (the usual table of a flash-sale design: ratios between strategies)
 //   smoke    a short embedded run: correctness only (the test suite runs it)
 //   burst    1,000,000 users on the redis gate
 //   serve    the server the scenarios start: FlashSale.Server plus the baselines and bench endpoints (Baselines/BenchServer.cs)
