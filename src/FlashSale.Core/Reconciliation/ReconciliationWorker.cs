@@ -19,6 +19,10 @@ public sealed class ReconciliationWorker(
     IOptions<ReconciliationOptions> options,
     ILogger<ReconciliationWorker> logger) : RepeatingWorker(time)
 {
+    /// <summary>Runs only where <see cref="ReconciliationOptions.Periodic"/> is on.</summary>
+    public override Task StartAsync(CancellationToken cancellationToken) =>
+        options.Value.Periodic ? base.StartAsync(cancellationToken) : Task.CompletedTask;
+
     protected override TimeSpan FirstPause => options.Value.Interval;
 
     protected override TimeSpan Pause(int failures) => options.Value.Interval;

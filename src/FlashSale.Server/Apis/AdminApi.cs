@@ -8,6 +8,7 @@ using FlashSale.Core.Sales;
 using FlashSale.Server.Hosting;
 using FlashSale.Server.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace FlashSale.Server.Apis;
 
@@ -31,7 +32,7 @@ public static class AdminApi
         var http = context.HttpContext;
         var given = http.Request.Headers[AdminKeyHeader].ToString();
         if (given.Length == 0) return ValueTask.FromResult<object?>(Problems.AdminKeyMissing);
-        var expected = http.RequestServices.GetRequiredService<FlashSaleSettings>().AdminKey;
+        var expected = http.RequestServices.GetRequiredService<IOptions<FlashSaleOptions>>().Value.AdminKey!;
         return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected))
             ? next(context)
             : ValueTask.FromResult<object?>(Problems.AdminKeyWrong);

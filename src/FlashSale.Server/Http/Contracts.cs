@@ -4,7 +4,7 @@ using FlashSale.Core.Sales;
 
 namespace FlashSale.Server.Http;
 
-// The HTTP contract of design §6. Ids are strings: 64-bit values do not fit JavaScript numbers.
+// The HTTP contract (README, "HTTP API"). Ids are strings: 64-bit values do not fit JavaScript numbers.
 
 public sealed record TimeResponse(DateTimeOffset Now, long EpochMs);
 

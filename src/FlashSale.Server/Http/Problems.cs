@@ -4,7 +4,7 @@ using FlashSale.Core.Purchasing;
 namespace FlashSale.Server.Http;
 
 /// <summary>
-/// application/problem+json answers with a machine-readable <c>code</c> (design §6). The refusals a
+/// application/problem+json answers with a machine-readable <c>code</c> (README, "HTTP API"). The refusals a
 /// burst produces by the thousand are encoded once and written as bytes.
 /// </summary>
 public sealed class ProblemResult : IResult, IStatusCodeHttpResult, IContentTypeHttpResult
