@@ -5,7 +5,7 @@ using static FlashSale.Adapters.Tests.Purchases;
 namespace FlashSale.Adapters.Tests;
 
 /// <summary>
-/// The stock gate's contract (design §3), written once and run against every gate: same inputs, same
+/// The stock gate's contract, written once and run against every gate: same inputs, same
 /// decisions, same failure answers.
 /// </summary>
 public abstract class GateContract

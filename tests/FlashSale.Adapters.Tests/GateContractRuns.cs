@@ -50,7 +50,7 @@ public sealed class RedisGateFaults : IDisposable
 
     private IDatabase Db => _redis.GetDatabase(1);
 
-    private static string Key(Sale sale, string name) => $"fs:{{sale:{sale.Id}}}:{name}";
+    private static string Key(Sale sale, string name) => RedisKeys.For(sale.Id).Prefix + name;
 
     private static Func<CancellationToken, Task<SaleStockSnapshot?>> Store(SaleStockSnapshot snapshot) => _ => Task.FromResult<SaleStockSnapshot?>(snapshot);
 
@@ -141,7 +141,7 @@ public sealed class RedisGateFaults : IDisposable
 
         await store.AddAsync(saleId, delta, default);
 
-        var ttl = await Db.KeyTimeToLiveAsync($"fs:{{sale:{saleId}}}:funnel");
+        var ttl = await Db.KeyTimeToLiveAsync(RedisKeys.For(saleId).Funnel);
         ttl.Should().NotBeNull("ended sales must not leave their counters in Redis for ever");
         ttl!.Value.Should().BeCloseTo(RedisFunnelStore.KeepAfterLastFlush, TimeSpan.FromMinutes(1));
         (await store.ReadAsync(saleId, default)).Arrived[0].Should().Be(3);
@@ -177,8 +177,8 @@ public sealed class RedisGateFaults : IDisposable
 }
 
 /// <summary>
-/// Proof that the contract has teeth: a gate that deducts the stock before it checks the user (the bug
-/// design §3 warns of) must fail it.
+/// Proof that the contract has teeth: a gate that deducts the stock before it checks the user (a peer
+/// that checks the user after the deduct lets one user past the limit) must fail it.
 /// </summary>
 public sealed class GateContractCatchesBrokenGates
 {

@@ -43,7 +43,7 @@ public sealed class LedgerTrimTests : IDisposable
         var intents = requests.Select(r => new OrderIntent(r.CandidateOrderId, sale.Id, r.UserId, r.Quantity, r.RequestId, 0)).ToArray();
         var ledger = new RedisIntentLedger(_redis, watchAfterEnd: TimeSpan.Zero);
         var trimmer = new LedgerTrimmer(ledger, _store, Options.Create(new PipelineOptions { LedgerTrimBatchSize = 2 }), NullLogger<LedgerTrimmer>.Instance);
-        var stream = $"fs:{{sale:{sale.Id}}}:ledger";
+        var stream = RedisKeys.For(sale.Id).Ledger;
 
         await _store.WriteOrdersAsync([intents[0], intents[2]], default);
         await trimmer.TrimOnceAsync(default);

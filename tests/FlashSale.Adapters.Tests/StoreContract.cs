@@ -4,7 +4,7 @@ using FlashSale.Core.Sales;
 namespace FlashSale.Adapters.Tests;
 
 /// <summary>
-/// The system of record's contract (design §4), written once and run against every store: idempotent
+/// The system of record's contract, written once and run against every store: idempotent
 /// writes, the guarded stock update, the per-user limit checked again, failed orders.
 /// </summary>
 public abstract class StoreContract
