@@ -1,15 +1,15 @@
-using FlashSale.Server.Tests.Infrastructure;
+using FlashSale.Api.Tests.Infrastructure;
 
-namespace FlashSale.Server.Tests;
+namespace FlashSale.Api.Tests;
 
-/// <summary>The same race as the distributed one, against one embedded process (in-process gate, SQLite).</summary>
-[Collection(ServerCollection.Name)]
-public sealed class EmbeddedRaceTests : EmbeddedServerTest
+/// <summary>The same race as the distributed one, against one embedded server (in-process gate, SQLite).</summary>
+[Collection(AloneCollection.Name)]
+public sealed class EmbeddedRaceTests : ApiTest
 {
     [Fact]
     public async Task Exactly_the_stock_is_sold_no_user_exceeds_the_limit_and_every_202_has_its_order()
     {
-        var client = FlashSaleClient.For(Server);
+        var client = Client;
         var saleId = await client.CreateSaleAsync(stock: 1_000, perUserLimit: 2);
         var tokens = await Crowd.SignInAsync(client, 5_000, "racer");
         var random = new Random(7);
