@@ -59,11 +59,10 @@ public sealed class ServerHost : IAsyncDisposable
 
     public static async Task<ServerHost> StartAsync(IDictionary<string, string> settings)
     {
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-        var dll = Path.Combine(BenchEnvironment.RepositoryRoot, "src", "FlashSale.Server", "bin", configuration, "net10.0", "FlashSale.Server.dll");
-        if (!File.Exists(dll)) throw new FileNotFoundException("Build the server first (dotnet build -c " + configuration + ")", dll);
+        // This binary, as the server (bench serve): the production server plus the baselines and bench endpoints.
+        var dll = typeof(ServerHost).Assembly.Location;
         var port = BenchEnvironment.FreePort();
-        var info = new ProcessStartInfo("dotnet", [dll, "--urls", $"http://127.0.0.1:{port}"])
+        var info = new ProcessStartInfo("dotnet", [dll, Baselines.BenchServer.Command, "--urls", $"http://127.0.0.1:{port}"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -75,7 +74,6 @@ public sealed class ServerHost : IAsyncDisposable
         info.Environment["FlashSale__Auth__SigningKey"] = BenchEnvironment.SigningKey;
         info.Environment["FlashSale__Gateway__TokenSecret"] = BenchEnvironment.TokenSecret;
         info.Environment["FlashSale__Auth__DevTokens"] = "true";
-        info.Environment["FlashSale__BenchEndpoints"] = "true";
         foreach (var (key, value) in settings) info.Environment[key] = value;
         var process = Process.Start(info)!;
         var log = new System.Text.StringBuilder();

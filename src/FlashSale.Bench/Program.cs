@@ -1,14 +1,18 @@
 using System.Diagnostics;
 using System.Globalization;
 using FlashSale.Bench;
+using FlashSale.Bench.Baselines;
+using FlashSale.Server.Hosting;
 
-// The benchmark (issue #6): dotnet run -c Release --project src/FlashSale.Bench -- <scenario> [options]
-//   compare  every strategy and the ceilings in one run (the seeds' table, as ratios)
+// The benchmark: dotnet run -c Release --project src/FlashSale.Bench -- <scenario> [options]
+//   compare  every strategy and the ceilings in one run (the usual table of a flash-sale design: ratios between strategies)
 //   smoke    a short embedded run: correctness only (the test suite runs it)
 //   burst    1,000,000 users on the redis gate
+//   serve    the server the scenarios start: FlashSale.Server plus the baselines and bench endpoints (Baselines/BenchServer.cs)
 //   soak     sales back to back for --minutes (10), Redis and server memory sampled (--mode distributed|embedded)
 // Options: --users N --stock N --attempts N --concurrency N --connections N --strategies a,b --out DIR --no-ceilings
 // Soak options: --minutes X --mode M --sale-seconds X --sample-seconds X --tail-seconds X --retention-seconds X --redis-db N (and --users --stock --attempts)
+if (args is [BenchServer.Command, .. var serverArgs]) return await FlashSaleApp.RunAsync(serverArgs, new BenchServer());
 var scenario = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "compare";
 int Option(string name, int fallback)
 {

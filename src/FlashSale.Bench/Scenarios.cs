@@ -49,7 +49,7 @@ public static class Scenarios
                 services ??= BenchEnvironment.StartServices();
                 foreach (var (k, v) in services) config[k] = v;
                 config["FlashSale__Mode"] = "Distributed";
-                config["FlashSale__Gate"] = strategy;
+                config["FlashSale__Bench__Gate"] = strategy;
             }
             Console.Error.WriteLine($"== {strategy}: starting a server");
             await using (var server = await ServerHost.StartAsync(config))
@@ -135,10 +135,11 @@ public static class Scenarios
         }
         Cli("FLUSHDB");
         var sha = Cli("SCRIPT", "LOAD", File.ReadAllText(script));
-        Cli("HSET", "fs:{sale:1}:meta", "remaining", "1000000000", "limit", "1000000", "starts", "0", "ends", "99999999999999", "stock", "1000000000", "accepted", "0", "failed", "0");
+        var keys = FlashSale.Redis.RedisKeys.For(1);
+        Cli("HSET", keys.Meta!, "remaining", "1000000000", "limit", "1000000", "starts", "0", "ends", "99999999999999", "stock", "1000000000", "accepted", "0", "failed", "0");
         const int calls = 200_000;
         var bench = new ProcessStartInfo("redis-benchmark", ["-p", port, "--dbnum", "15", "-n", calls.ToString(CultureInfo.InvariantCulture), "-c", "50", "-r", "1000000", "-q", "--csv",
-            "EVALSHA", sha, "5", "fs:{sale:1}:meta", "fs:{sale:1}:users", "fs:{sale:1}:requests", "fs:{sale:1}:orders", "fs:{sale:1}:ledger",
+            "EVALSHA", sha, "5", .. keys.DecideKeys.Select(k => k.ToString()),
             "1", "u__rand_int__", "r__rand_int__", "1", "__rand_int__"]) { RedirectStandardOutput = true, RedirectStandardError = true };
         var clock = Stopwatch.StartNew();
         using var process = Process.Start(bench)!;

@@ -68,7 +68,6 @@ public static class Soak
             if (ownDatabase) redisConnection += $",defaultDatabase={settings.RedisDatabase}";
             config["ConnectionStrings__Redis"] = redisConnection;
             config["FlashSale__Mode"] = "Distributed";
-            config["FlashSale__Gate"] = "redis";
             redis = new RedisProbe(redisConnection);
             if (ownDatabase) await redis.FlushAsync();
         }
@@ -314,7 +313,7 @@ public static class Soak
 /// </summary>
 internal sealed class RedisProbe(string connection)
 {
-    private static readonly string[] SaleKeySuffixes = ["meta", "users", "requests", "orders", "ledger", "failed", "rebuild", "funnel"];
+    private static readonly string[] SaleKeySuffixes = FlashSale.Redis.RedisKeys.SaleKeys.Suffixes;
     private readonly string _host = connection.Split(',')[0].Split(':')[0];
     private readonly string _port = connection.Split(',')[0].Split(':') is { Length: > 1 } parts ? parts[1] : "6379";
     private readonly string _database = connection.Split(',').Select(o => o.Trim()).FirstOrDefault(o => o.StartsWith("defaultDatabase=", StringComparison.OrdinalIgnoreCase))?.Split('=')[1] ?? "0";
@@ -331,8 +330,8 @@ internal sealed class RedisProbe(string connection)
             var commands = new StringBuilder();
             foreach (var id in saleIds)
             {
-                foreach (var suffix in SaleKeySuffixes) commands.Append(CultureInfo.InvariantCulture, $"MEMORY USAGE fs:{{sale:{id}}}:{suffix}\n");
-                commands.Append(CultureInfo.InvariantCulture, $"SISMEMBER fs:sales {id}\n");
+                foreach (var suffix in SaleKeySuffixes) commands.Append(CultureInfo.InvariantCulture, $"MEMORY USAGE {FlashSale.Redis.RedisKeys.For(id).Prefix}{suffix}\n");
+                commands.Append(CultureInfo.InvariantCulture, $"SISMEMBER {FlashSale.Redis.RedisKeys.WatchedSales} {id}\n");
             }
             var lines = saleIds.Count == 0 ? [] : (await CliAsync(commands.ToString())).Split('\n');
             var (keys, bytes, salesInRedis, watched) = (0, 0L, 0, 0);

@@ -1,5 +1,6 @@
 using FlashSale.Core.Orders;
 using FlashSale.Core.Sales;
+using FlashSale.Core.Storage;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -11,35 +12,18 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
     private const string DataException = "22";
     private const string IntegrityViolation = "23";
 
+    /// <summary>This adapter's SQL files.</summary>
+    internal static readonly SqlScripts Scripts = SqlScripts.EmbeddedIn(typeof(PostgresFlashSaleStore).Assembly);
+
     public async Task MigrateAsync(CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        // Several processes start at once: one migrates, the others wait here and then find nothing to do.
-        await ExecuteAsync(connection, tx, "SELECT pg_advisory_xact_lock(7274031)", cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(connection, tx, SqlResources.Get("schema_version.sql"), cancellationToken).ConfigureAwait(false);
-        var applied = new HashSet<int>();
-        await using (var cmd = new NpgsqlCommand("SELECT version FROM schema_version", connection, tx))
-        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-        {
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) applied.Add(reader.GetInt32(0));
-        }
-        foreach (var (version, name, sql) in SqlResources.Migrations())
-        {
-            if (applied.Contains(version)) continue;
-            logger.LogInformation("Applying migration {Name}", name);
-            await ExecuteAsync(connection, tx, sql, cancellationToken).ConfigureAwait(false);
-            await using var record = new NpgsqlCommand("INSERT INTO schema_version (version, name) VALUES (@v, @n)", connection, tx);
-            record.Parameters.AddWithValue("v", version);
-            record.Parameters.AddWithValue("n", name);
-            await record.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        await using var schema = await PostgresSchemaTransaction.BeginAsync(dataSource, cancellationToken).ConfigureAwait(false);
+        await SchemaMigrations.ApplyAsync(Scripts, schema, logger, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task CreateSaleAsync(Sale sale, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand(SqlResources.Get("insert_sale.sql"));
+        await using var cmd = dataSource.CreateCommand(Scripts.Get("insert_sale.sql"));
         cmd.Parameters.AddWithValue("id", sale.Id);
         cmd.Parameters.AddWithValue("name", sale.Name);
         cmd.Parameters.AddWithValue("product_id", sale.ProductId);
@@ -49,7 +33,7 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
         cmd.Parameters.AddWithValue("starts_at", sale.StartsAt.UtcDateTime);
         cmd.Parameters.AddWithValue("ends_at", sale.EndsAt.UtcDateTime);
         cmd.Parameters.AddWithValue("payment_timeout_seconds", sale.PaymentTimeoutSeconds);
-        cmd.Parameters.Add(new NpgsqlParameter("protection", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)SaleProtectionJson.Serialize(sale.Protection) ?? DBNull.Value });
+        cmd.Parameters.Add(new NpgsqlParameter("gateway_rules", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)SaleGatewayRulesJson.Serialize(sale.GatewayRules) ?? DBNull.Value });
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -60,7 +44,7 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
     {
         var row = await FindSaleRowAsync(saleId, cancellationToken).ConfigureAwait(false);
         if (row is null) return null;
-        await using var cmd = dataSource.CreateCommand(SqlResources.Get("sale_orders.sql"));
+        await using var cmd = dataSource.CreateCommand(Scripts.Get("sale_orders.sql"));
         cmd.Parameters.AddWithValue("sale_id", saleId);
         return new SaleStockSnapshot(row.Value.Sale, await ReadSaleOrdersAsync(cmd, cancellationToken).ConfigureAwait(false), row.Value.GateLoaded);
     }
@@ -79,7 +63,7 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
 
     public async Task MarkGateLoadedAsync(long saleId, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand(SqlResources.Get("mark_gate_loaded.sql"));
+        await using var cmd = dataSource.CreateCommand(Scripts.Get("mark_gate_loaded.sql"));
         cmd.Parameters.AddWithValue("sale_id", saleId);
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -127,7 +111,7 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
     /// idempotent insert skipped are redeliveries only when they match what is stored.</summary>
     private static async Task<long?> FindCollisionAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, IReadOnlyList<OrderIntent> intents, CancellationToken cancellationToken)
     {
-        await using var cmd = new NpgsqlCommand(SqlResources.Get("order_collisions.sql"), connection, tx);
+        await using var cmd = new NpgsqlCommand(Scripts.Get("order_collisions.sql"), connection, tx);
         AddIntentArrays(cmd, intents, withAcceptedAt: false);
         return await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is long orderId ? orderId : null;
     }
@@ -155,7 +139,7 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
     private static async Task<List<OrderIntent>> InsertOrdersAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<OrderIntent> intents, CancellationToken cancellationToken)
     {
         var n = intents.Count;
-        await using var cmd = new NpgsqlCommand(SqlResources.Get("insert_orders.sql"), connection, tx);
+        await using var cmd = new NpgsqlCommand(Scripts.Get("insert_orders.sql"), connection, tx);
         AddIntentArrays(cmd, intents, withAcceptedAt: true);
         var inserted = new List<OrderIntent>(n);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -169,7 +153,7 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
     private static async Task DeductStockAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<OrderIntent> inserted, CancellationToken cancellationToken)
     {
         var perSale = inserted.GroupBy(o => o.SaleId).Select(g => (SaleId: g.Key, Units: g.Sum(o => o.Quantity))).ToArray();
-        await using var cmd = new NpgsqlCommand(SqlResources.Get("deduct_stock.sql"), connection, tx);
+        await using var cmd = new NpgsqlCommand(Scripts.Get("deduct_stock.sql"), connection, tx);
         cmd.Parameters.AddWithValue("sale_ids", perSale.Select(p => p.SaleId).ToArray());
         cmd.Parameters.AddWithValue("units", perSale.Select(p => p.Units).ToArray());
         var updated = 0;
@@ -187,7 +171,7 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
     private static async Task AddUserTotalsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<OrderIntent> inserted, CancellationToken cancellationToken)
     {
         var perUser = inserted.GroupBy(o => (o.SaleId, o.UserId)).Select(g => (g.Key.SaleId, g.Key.UserId, Units: g.Sum(o => o.Quantity))).ToArray();
-        await using var cmd = new NpgsqlCommand(SqlResources.Get("add_user_totals.sql"), connection, tx);
+        await using var cmd = new NpgsqlCommand(Scripts.Get("add_user_totals.sql"), connection, tx);
         cmd.Parameters.AddWithValue("sale_ids", perUser.Select(p => p.SaleId).ToArray());
         cmd.Parameters.AddWithValue("user_ids", perUser.Select(p => p.UserId).ToArray());
         cmd.Parameters.AddWithValue("units", perUser.Select(p => p.Units).ToArray());
@@ -197,7 +181,7 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
     public async Task MarkFailedAsync(OrderIntent intent, string reason, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var cmd = new NpgsqlCommand(SqlResources.Get("mark_failed.sql"), connection);
+        await using var cmd = new NpgsqlCommand(Scripts.Get("mark_failed.sql"), connection);
         cmd.Parameters.AddWithValue("order_id", intent.OrderId);
         cmd.Parameters.AddWithValue("sale_id", intent.SaleId);
         cmd.Parameters.AddWithValue("user_id", intent.UserId);
@@ -217,61 +201,37 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
         if (await FindCollisionAsync(connection, null, [intent], cancellationToken).ConfigureAwait(false) is { } collision) throw Collision(collision);
     }
 
-    public async Task<IReadOnlyList<OrderIntent>> GetUnreturnedFailedOrdersAsync(long afterOrderId, int limit, CancellationToken cancellationToken)
-    {
-        await using var cmd = dataSource.CreateCommand(SqlResources.Get("unreturned_failed_orders.sql"));
-        cmd.Parameters.AddWithValue("after_order_id", afterOrderId);
-        cmd.Parameters.AddWithValue("limit", limit);
-        var intents = new List<OrderIntent>();
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            intents.Add(new OrderIntent(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt32(3), reader.GetString(4),
-                new DateTimeOffset(reader.GetDateTime(5), TimeSpan.Zero).ToUnixTimeMilliseconds()));
-        }
-        return intents;
-    }
+    public async Task<IReadOnlyList<OrderIntent>> GetUnreturnedFailedOrdersAsync(long afterOrderId, int limit, CancellationToken cancellationToken) =>
+        await QueryAsync("unreturned_failed_orders.sql",
+            r => new OrderIntent(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetInt32(3), r.GetString(4), new DateTimeOffset(r.GetDateTime(5), TimeSpan.Zero).ToUnixTimeMilliseconds()),
+            cancellationToken, ("after_order_id", afterOrderId), ("limit", limit)).ConfigureAwait(false);
 
     public async Task MarkStockReturnedAsync(long orderId, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand(SqlResources.Get("mark_stock_returned.sql"));
+        await using var cmd = dataSource.CreateCommand(Scripts.Get("mark_stock_returned.sql"));
         cmd.Parameters.AddWithValue("order_id", orderId);
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<Order?> FindOrderAsync(long orderId, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand(SqlResources.Get("find_order.sql"));
+        await using var cmd = dataSource.CreateCommand(Scripts.Get("find_order.sql"));
         cmd.Parameters.AddWithValue("order_id", orderId);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadOrder(reader) : null;
     }
 
-    public async Task<IReadOnlySet<long>> FindPersistedAsync(IReadOnlyList<long> orderIds, CancellationToken cancellationToken)
-    {
-        var found = new HashSet<long>();
-        if (orderIds.Count == 0) return found;
-        await using var cmd = dataSource.CreateCommand(SqlResources.Get("persisted_orders.sql"));
-        cmd.Parameters.AddWithValue("order_ids", orderIds.ToArray());
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) found.Add(reader.GetInt64(0));
-        return found;
-    }
+    public async Task<IReadOnlySet<long>> FindPersistedAsync(IReadOnlyList<long> orderIds, CancellationToken cancellationToken) =>
+        orderIds.Count == 0
+            ? new HashSet<long>()
+            : (await QueryAsync("persisted_orders.sql", r => r.GetInt64(0), cancellationToken, ("order_ids", orderIds.ToArray())).ConfigureAwait(false)).ToHashSet();
 
-    public async Task<IReadOnlyList<Order>> GetUserOrdersAsync(long saleId, string userId, CancellationToken cancellationToken)
-    {
-        await using var cmd = dataSource.CreateCommand(SqlResources.Get("user_orders.sql"));
-        cmd.Parameters.AddWithValue("sale_id", saleId);
-        cmd.Parameters.AddWithValue("user_id", userId);
-        var orders = new List<Order>();
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) orders.Add(ReadOrder(reader));
-        return orders;
-    }
+    public async Task<IReadOnlyList<Order>> GetUserOrdersAsync(long saleId, string userId, CancellationToken cancellationToken) =>
+        await QueryAsync("user_orders.sql", ReadOrder, cancellationToken, ("sale_id", saleId), ("user_id", userId)).ConfigureAwait(false);
 
     public async Task<StoreSaleCounters> GetCountersAsync(long saleId, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand(SqlResources.Get("sale_counters.sql"));
+        await using var cmd = dataSource.CreateCommand(Scripts.Get("sale_counters.sql"));
         cmd.Parameters.AddWithValue("sale_id", saleId);
         long available = 0, persisted = 0;
         DateTimeOffset? first = null, last = null;
@@ -306,24 +266,29 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
 
     private async Task<(Sale Sale, int Available, bool GateLoaded)?> FindSaleRowAsync(long saleId, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand(SqlResources.Get("find_sale.sql"));
+        await using var cmd = dataSource.CreateCommand(Scripts.Get("find_sale.sql"));
         cmd.Parameters.AddWithValue("id", saleId);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) return null;
         var sale = new Sale(
             reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetDecimal(3), reader.GetInt32(4), reader.GetInt32(5),
             new DateTimeOffset(reader.GetDateTime(6), TimeSpan.Zero), new DateTimeOffset(reader.GetDateTime(7), TimeSpan.Zero), reader.GetInt32(8),
-            reader.IsDBNull(10) ? null : SaleProtectionJson.Deserialize(reader.GetString(10)));
+            reader.IsDBNull(10) ? null : SaleGatewayRulesJson.Deserialize(reader.GetString(10)));
         return (sale, reader.GetInt32(9), reader.GetBoolean(11));
+    }
+
+    /// <summary>The rows <paramref name="sqlFile"/> reads with <paramref name="parameters"/>, one item each.</summary>
+    private async Task<List<T>> QueryAsync<T>(string sqlFile, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var cmd = dataSource.CreateCommand(Scripts.Get(sqlFile));
+        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value);
+        var rows = new List<T>();
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) rows.Add(read(reader));
+        return rows;
     }
 
     private static Order ReadOrder(NpgsqlDataReader r) => new(
         r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetInt32(3), r.GetString(4), r.GetString(5),
         new DateTimeOffset(r.GetDateTime(6), TimeSpan.Zero), new DateTimeOffset(r.GetDateTime(7), TimeSpan.Zero));
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string sql, CancellationToken cancellationToken)
-    {
-        await using var cmd = new NpgsqlCommand(sql, connection, tx);
-        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
 }

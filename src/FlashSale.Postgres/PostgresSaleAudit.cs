@@ -42,7 +42,7 @@ public sealed class PostgresSaleAudit(NpgsqlDataSource dataSource) : IStoreAudit
 
     public async Task<IReadOnlyList<long>> SalesEndingAfterAsync(DateTimeOffset since, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand(SqlResources.Get("Reconciliation/sales_ending_after.sql"));
+        await using var cmd = dataSource.CreateCommand(PostgresFlashSaleStore.Scripts.Get("Reconciliation/sales_ending_after.sql"));
         cmd.Parameters.AddWithValue("since", since.UtcDateTime);
         var ids = new List<long>();
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -52,7 +52,7 @@ public sealed class PostgresSaleAudit(NpgsqlDataSource dataSource) : IStoreAudit
 
     public async Task SaveAsync(ReconciliationReport report, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand(SqlResources.Get("Reconciliation/save_report.sql"));
+        await using var cmd = dataSource.CreateCommand(PostgresFlashSaleStore.Scripts.Get("Reconciliation/save_report.sql"));
         cmd.Parameters.AddWithValue("sale_id", long.Parse(report.SaleId, System.Globalization.CultureInfo.InvariantCulture));
         cmd.Parameters.AddWithValue("status", report.Status);
         cmd.Parameters.AddWithValue("report", JsonSerializer.Serialize(report, ReconciliationJsonContext.Default.ReconciliationReport));
@@ -62,7 +62,7 @@ public sealed class PostgresSaleAudit(NpgsqlDataSource dataSource) : IStoreAudit
 
     public async Task<ReconciliationReport?> FindAsync(long saleId, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand(SqlResources.Get("Reconciliation/find_report.sql"));
+        await using var cmd = dataSource.CreateCommand(PostgresFlashSaleStore.Scripts.Get("Reconciliation/find_report.sql"));
         cmd.Parameters.AddWithValue("sale_id", saleId);
         return await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string json
             ? JsonSerializer.Deserialize(json, ReconciliationJsonContext.Default.ReconciliationReport)
@@ -71,7 +71,7 @@ public sealed class PostgresSaleAudit(NpgsqlDataSource dataSource) : IStoreAudit
 
     private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction tx, string sqlFile, long saleId)
     {
-        var cmd = new NpgsqlCommand(SqlResources.Get(sqlFile), connection, tx);
+        var cmd = new NpgsqlCommand(PostgresFlashSaleStore.Scripts.Get(sqlFile), connection, tx);
         cmd.Parameters.AddWithValue("sale_id", saleId);
         return cmd;
     }

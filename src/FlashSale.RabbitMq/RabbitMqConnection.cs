@@ -12,42 +12,38 @@ public sealed class RabbitMqConnection(string connectionString, string clientNam
     /// <summary>Deadline of one call to the broker, confirms included.</summary>
     public TimeSpan CallTimeout { get; } = callTimeout ?? TimeSpan.FromSeconds(5);
 
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private IConnection? _connection;
+    private readonly Reopening<IConnection> _connection = new(c => c.IsOpen);
 
-    public async Task<IConnection> GetAsync(CancellationToken cancellationToken)
+    public Task<IConnection> GetAsync(CancellationToken cancellationToken) => _connection.GetAsync(OpenAsync, cancellationToken);
+
+    /// <summary>A new connection with the topology declared; one whose declaration fails is closed again.</summary>
+    private async Task<IConnection> OpenAsync(IConnection? closed, CancellationToken cancellationToken)
     {
-        if (_connection is { IsOpen: true } open) return open;
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (closed is not null) await closed.DisposeAsync().ConfigureAwait(false);
+        var factory = new ConnectionFactory
+        {
+            Uri = new Uri(connectionString),
+            AutomaticRecoveryEnabled = true,
+            TopologyRecoveryEnabled = true,
+            ClientProvidedName = clientName,
+            RequestedHeartbeat = TimeSpan.FromSeconds(5),
+            RequestedConnectionTimeout = CallTimeout,
+            HandshakeContinuationTimeout = CallTimeout,
+            ContinuationTimeout = CallTimeout,
+        };
+        var connection = await factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_connection is { IsOpen: true } again) return again;
-            if (_connection is not null) await _connection.DisposeAsync().ConfigureAwait(false);
-            var factory = new ConnectionFactory
-            {
-                Uri = new Uri(connectionString),
-                AutomaticRecoveryEnabled = true,
-                TopologyRecoveryEnabled = true,
-                ClientProvidedName = clientName,
-                RequestedHeartbeat = TimeSpan.FromSeconds(5),
-                RequestedConnectionTimeout = CallTimeout,
-                HandshakeContinuationTimeout = CallTimeout,
-                ContinuationTimeout = CallTimeout,
-            };
-            _connection = await factory.CreateConnectionAsync(cancellationToken).ConfigureAwait(false);
-            await using var channel = await _connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
             await RabbitMqTopology.DeclareAsync(channel, cancellationToken).ConfigureAwait(false);
-            return _connection;
+            return connection;
         }
-        finally
+        catch
         {
-            _gate.Release();
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_connection is not null) await _connection.DisposeAsync().ConfigureAwait(false);
-        _gate.Dispose();
-    }
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }

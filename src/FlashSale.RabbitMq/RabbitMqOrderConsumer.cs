@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Threading.Channels;
 using FlashSale.Core.Orders;
 using FlashSale.Core.Pipeline;
-using Microsoft.Extensions.Hosting;
+using FlashSale.Core.Workers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
@@ -19,29 +19,21 @@ public sealed class RabbitMqOrderConsumer(
     RabbitMqConnection connection,
     OrderWriter writer,
     IOptions<PipelineOptions> options,
-    ILogger<RabbitMqOrderConsumer> logger) : BackgroundService
+    ILogger<RabbitMqOrderConsumer> logger) : RepeatingWorker
 {
     private readonly record struct Delivery(IChannel Channel, ulong Tag, DeliveredIntent Intent);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>Consumes until the channel closes; then again at once on a new one.</summary>
+    protected override async Task<Pass> RunPassAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await ConsumeAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning(ex, "Order consumer stopped; reconnecting");
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
-            }
-        }
+        await ConsumeAsync(stoppingToken).ConfigureAwait(false);
+        return Pass.More;
     }
+
+    protected override TimeSpan Pause(int failures) => TimeSpan.FromSeconds(1);
+
+    protected override void LogFailure(Exception exception, int failures) =>
+        logger.LogWarning(exception, "Order consumer stopped; reconnecting");
 
     private async Task ConsumeAsync(CancellationToken stoppingToken)
     {
@@ -97,23 +89,7 @@ public sealed class RabbitMqOrderConsumer(
     private async Task WriteBatchAsync(List<Delivery> batch, CancellationToken stoppingToken)
     {
         var intents = batch.Select(d => d.Intent).ToArray();
-        WriteOutcome[] outcomes;
-        var failures = 0;
-        while (true)
-        {
-            try
-            {
-                outcomes = await writer.WriteAsync(intents, stoppingToken).ConfigureAwait(false);
-                break;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // The database is unreachable, not refusing: keep the messages (unacked) and try again.
-                failures++;
-                logger.LogWarning(ex, "Writing {Count} orders failed ({Failures} in a row); retrying", batch.Count, failures);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(200 * failures, 5_000)), stoppingToken).ConfigureAwait(false);
-            }
-        }
+        var outcomes = await writer.WriteRetryingAsync(intents, stoppingToken).ConfigureAwait(false);
 
         for (var i = 0; i < batch.Count; i++)
         {

@@ -9,14 +9,13 @@ namespace FlashSale.RabbitMq;
 /// <summary>Publishes persistent intents with publisher confirms; returns only once the broker confirmed all.</summary>
 public sealed class RabbitMqOrderQueuePublisher(RabbitMqConnection connection) : IOrderQueuePublisher, IAsyncDisposable
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private IChannel? _channel;
+    private readonly Reopening<IChannel> _channel = new(c => c.IsOpen);
 
     public async Task PublishAsync(IReadOnlyList<OrderIntent> intents, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(connection.CallTimeout);
-        var channel = await GetChannelAsync(deadline.Token).ConfigureAwait(false);
+        var channel = await _channel.GetAsync(OpenChannelAsync, deadline.Token).ConfigureAwait(false);
         var confirms = new Task[intents.Count];
         for (var i = 0; i < intents.Count; i++)
         {
@@ -46,7 +45,7 @@ public sealed class RabbitMqOrderQueuePublisher(RabbitMqConnection connection) :
 
     private async Task DropChannelAsync(IChannel channel)
     {
-        if (!ReferenceEquals(Interlocked.CompareExchange(ref _channel, null, channel), channel)) return;
+        if (!_channel.Forget(channel)) return;
         try
         {
             await channel.DisposeAsync().AsTask().WaitAsync(connection.CallTimeout).ConfigureAwait(false);
@@ -57,27 +56,12 @@ public sealed class RabbitMqOrderQueuePublisher(RabbitMqConnection connection) :
         }
     }
 
-    private async Task<IChannel> GetChannelAsync(CancellationToken cancellationToken)
+    private async Task<IChannel> OpenChannelAsync(IChannel? closed, CancellationToken cancellationToken)
     {
-        if (_channel is { IsOpen: true } open) return open;
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (_channel is { IsOpen: true } again) return again;
-            var conn = await connection.GetAsync(cancellationToken).ConfigureAwait(false);
-            _channel = await conn.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
-                cancellationToken).ConfigureAwait(false);
-            return _channel;
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        var conn = await connection.GetAsync(cancellationToken).ConfigureAwait(false);
+        return await conn.CreateChannelAsync(new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true),
+            cancellationToken).ConfigureAwait(false);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_channel is not null) await _channel.DisposeAsync().ConfigureAwait(false);
-        _gate.Dispose();
-    }
+    public ValueTask DisposeAsync() => _channel.DisposeAsync();
 }

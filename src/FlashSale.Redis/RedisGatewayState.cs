@@ -1,7 +1,8 @@
+using FlashSale.Core.Purchasing;
 using System.Globalization;
 using System.Text.Json;
 using FlashSale.Core.Gateway;
-using Microsoft.Extensions.Hosting;
+using FlashSale.Core.Workers;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
@@ -17,7 +18,7 @@ public sealed class RedisRateWindow(IConnectionMultiplexer redis) : IRateWindow
     {
         var member = _processTag + Interlocked.Increment(ref _hits).ToString(CultureInfo.InvariantCulture);
         var result = await RedisStockGate.GuardAsync(() => RedisScript.SlidingWindow.EvaluateAsync(redis.GetDatabase(),
-            ["fs:rate:" + key], [limit, (long)window.TotalMilliseconds, member])).ConfigureAwait(false);
+            [RedisKeys.RateWindow(key)], [limit, (long)window.TotalMilliseconds, member])).ConfigureAwait(false);
         var reply = (RedisResult[])result!;
         return new RateDecision((int)reply[0] == 1, (long)reply[1], TimeSpan.FromMilliseconds((long)reply[2]));
     }
@@ -28,7 +29,7 @@ public sealed class RedisOnceStore(IConnectionMultiplexer redis) : IOnceStore
     public async ValueTask<bool> TryUseAsync(string key, string owner, TimeSpan lifetime, CancellationToken cancellationToken)
     {
         var result = await RedisStockGate.GuardAsync(() => RedisScript.Once.EvaluateAsync(redis.GetDatabase(),
-            ["fs:once:" + key], [owner, (long)lifetime.TotalMilliseconds])).ConfigureAwait(false);
+            [RedisKeys.Once(key)], [owner, (long)lifetime.TotalMilliseconds])).ConfigureAwait(false);
         return (int)result == 1;
     }
 }
@@ -39,8 +40,8 @@ public sealed class RedisRiskSignals(IConnectionMultiplexer redis) : IRiskSignal
     {
         var db = redis.GetDatabase();
         var ms = (long)window.TotalMilliseconds;
-        var devices = RedisScript.DistinctRecent.EvaluateAsync(db, ["fs:risk:devices:" + userId], [deviceId ?? "", ms]);
-        var users = RedisScript.DistinctRecent.EvaluateAsync(db, ["fs:risk:users:" + ip], [userId, ms]);
+        var devices = RedisScript.DistinctRecent.EvaluateAsync(db, [RedisKeys.RiskDevicesOfUser(userId)], [deviceId ?? "", ms]);
+        var users = RedisScript.DistinctRecent.EvaluateAsync(db, [RedisKeys.RiskUsersOfIp(ip)], [userId, ms]);
         await RedisStockGate.GuardAsync(async () => { await Task.WhenAll(devices, users).ConfigureAwait(false); return true; }).ConfigureAwait(false);
         return ((long)await devices.ConfigureAwait(false), (long)await users.ConfigureAwait(false));
     }
@@ -52,8 +53,8 @@ public sealed class RedisRiskSignals(IConnectionMultiplexer redis) : IRiskSignal
 /// </summary>
 public sealed class RedisBlacklist(IConnectionMultiplexer redis, TimeProvider time) : InMemoryBlacklist(time)
 {
-    private static readonly RedisKey Entries = "fs:blacklist";
-    private static readonly RedisKey Version = "fs:blacklist:version";
+    private static readonly RedisKey Entries = RedisKeys.Blacklist;
+    private static readonly RedisKey Version = RedisKeys.BlacklistVersion;
     private long _seenVersion = -1;
 
     public override async Task AddAsync(BlacklistEntry entry, CancellationToken cancellationToken)
@@ -106,23 +107,18 @@ public sealed class RedisBlacklist(IConnectionMultiplexer redis, TimeProvider ti
 internal sealed record StoredEntry(long? ExpiresAtMs, string? Reason);
 
 /// <summary>Keeps this process's copy of the blacklist at most a second behind the shared one.</summary>
-public sealed class RedisBlacklistSync(RedisBlacklist blacklist, ILogger<RedisBlacklistSync> logger) : BackgroundService
+public sealed class RedisBlacklistSync(RedisBlacklist blacklist, ILogger<RedisBlacklistSync> logger) : RepeatingWorker
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task<Pass> RunPassAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
-        do
-        {
-            try
-            {
-                await blacklist.RefreshAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogWarning("Blacklist refresh failed: {Reason}", ex.Message);
-            }
-        } while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        await blacklist.RefreshAsync(stoppingToken).ConfigureAwait(false);
+        return Pass.Done;
     }
+
+    protected override TimeSpan Pause(int failures) => TimeSpan.FromSeconds(1);
+
+    protected override void LogFailure(Exception exception, int failures) =>
+        logger.LogWarning("Blacklist refresh failed: {Reason}", exception.Message);
 }
 
 /// <summary>Funnel counts summed over every API process: one Redis hash per sale.</summary>
@@ -167,5 +163,5 @@ public sealed class RedisFunnelStore(IConnectionMultiplexer redis) : IFunnelStor
         return snapshot with { Stopped = stopped };
     }
 
-    private static RedisKey Key(long saleId) => "fs:{sale:" + saleId.ToString(CultureInfo.InvariantCulture) + "}:funnel";
+    private static RedisKey Key(long saleId) => RedisKeys.For(saleId).Funnel;
 }

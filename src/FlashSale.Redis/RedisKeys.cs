@@ -4,23 +4,39 @@ using StackExchange.Redis;
 namespace FlashSale.Redis;
 
 /// <summary>
-/// Key names. Every key of one sale carries the hash tag {sale:ID}, so Redis Cluster keeps a sale on one
-/// slot and one script can touch all of them.
+/// Every key name FlashSale uses in Redis, in one place. Every key of one sale carries the hash tag {sale:ID},
+/// so Redis Cluster keeps a sale on one slot and one script can touch all of them.
 /// </summary>
-internal static class RedisKeys
+public static class RedisKeys
 {
     public const string RelayGroup = "relay";
     public static readonly RedisKey WatchedSales = "fs:sales";
     public static readonly RedisKey WorkerSequence = "fs:worker-seq";
     public const string WorkerLeasePrefix = "fs:worker:";
+    public static readonly RedisKey Blacklist = "fs:blacklist";
+    public static readonly RedisKey BlacklistVersion = "fs:blacklist:version";
 
     public static SaleKeys For(long saleId) => new(saleId);
 
-    internal sealed class SaleKeys
+    /// <summary>A sliding window of the gateway (per IP or per user, and sale).</summary>
+    public static RedisKey RateWindow(string key) => "fs:rate:" + key;
+
+    /// <summary>A single-use marker (a spent purchase token or challenge).</summary>
+    public static RedisKey Once(string key) => "fs:once:" + key;
+
+    public static RedisKey RiskDevicesOfUser(string userKey) => "fs:risk:devices:" + userKey;
+
+    public static RedisKey RiskUsersOfIp(string ipKey) => "fs:risk:users:" + ipKey;
+
+    public sealed class SaleKeys
     {
+        /// <summary>The suffixes of a sale's keys: <c>fs:{sale:ID}:suffix</c>.</summary>
+        public static readonly string[] Suffixes = ["meta", "users", "requests", "orders", "ledger", "failed", "rebuild", "funnel"];
+
         public SaleKeys(long saleId)
         {
             var tag = "fs:{sale:" + saleId.ToString(CultureInfo.InvariantCulture) + "}:";
+            Prefix = tag;
             Meta = tag + "meta";
             Users = tag + "users";
             Requests = tag + "requests";
@@ -28,6 +44,7 @@ internal static class RedisKeys
             Ledger = tag + "ledger";
             Failed = tag + "failed";
             Rebuild = tag + "rebuild";
+            Funnel = tag + "funnel";
             DecideKeys = [Meta, Users, Requests, Orders, Ledger];
         }
 
@@ -39,6 +56,9 @@ internal static class RedisKeys
         public RedisKey Failed { get; }
         /// <summary>Held (SET NX, expiring) by the one process that (re)builds the sale's gate state.</summary>
         public RedisKey Rebuild { get; }
+        /// <summary>The sale's funnel counts, summed over every API process.</summary>
+        public RedisKey Funnel { get; }
+        public string Prefix { get; }
         public RedisKey[] DecideKeys { get; }
     }
 }

@@ -1,48 +1,48 @@
+using System.Security.Cryptography;
+using System.Text;
 using StackExchange.Redis;
 
 namespace FlashSale.Redis;
 
-/// <summary>
-/// A Lua script from this assembly's Scripts folder, run by EVALSHA; when the server has lost its script
-/// cache (restart, SCRIPT FLUSH) it is sent whole once more, which caches it again.
-/// </summary>
-internal sealed class RedisScript
+/// <summary>The Lua scripts of this assembly's Scripts folder, each named as its file: <c>ReturnFailed</c> is return_failed.lua.</summary>
+internal enum RedisScript
 {
-    private readonly string _text;
-    private readonly byte[] _sha1;
+    Decide, Preheat, Restore, ReturnFailed, LedgerRead, LedgerRetire, AuditRead, ReturnOrphaned,
+    SlidingWindow, Once, DistinctRecent, WorkerRenew, WorkerRelease,
+}
 
-    private RedisScript(string name)
+/// <summary>
+/// Runs a <see cref="RedisScript"/> by EVALSHA; when the server has lost its script cache (restart, SCRIPT FLUSH) the
+/// script is sent whole once more, which caches it again. Every script is read once, when the first one runs.
+/// </summary>
+internal static class RedisScripts
+{
+    private static readonly (string Text, byte[] Sha1)[] Loaded = Enum.GetValues<RedisScript>().Select(Load).ToArray();
+
+    public static async Task<RedisResult> EvaluateAsync(this RedisScript script, IDatabaseAsync db, RedisKey[] keys, RedisValue[] args)
     {
-        using var stream = typeof(RedisScript).Assembly.GetManifestResourceStream($"FlashSale.Redis.Scripts.{name}.lua")
-            ?? throw new InvalidOperationException($"Lua script {name} is missing");
-        using var reader = new StreamReader(stream);
-        _text = reader.ReadToEnd();
-        _sha1 = System.Security.Cryptography.SHA1.HashData(System.Text.Encoding.UTF8.GetBytes(_text));
-    }
-
-    public static readonly RedisScript Decide = new("decide");
-    public static readonly RedisScript Preheat = new("preheat");
-    public static readonly RedisScript Restore = new("restore");
-    public static readonly RedisScript ReturnFailed = new("return_failed");
-    public static readonly RedisScript LedgerRead = new("ledger_read");
-    public static readonly RedisScript LedgerRetire = new("ledger_retire");
-    public static readonly RedisScript SlidingWindow = new("sliding_window");
-    public static readonly RedisScript Once = new("once");
-    public static readonly RedisScript DistinctRecent = new("distinct_recent");
-    public static readonly RedisScript WorkerRenew = new("worker_renew");
-    public static readonly RedisScript WorkerRelease = new("worker_release");
-    public static readonly RedisScript AuditRead = new("audit_read");
-    public static readonly RedisScript ReturnOrphaned = new("return_orphaned");
-
-    public async Task<RedisResult> EvaluateAsync(IDatabaseAsync db, RedisKey[] keys, RedisValue[] args)
-    {
+        var (text, sha1) = Loaded[(int)script];
         try
         {
-            return await db.ScriptEvaluateAsync(_sha1, keys, args).ConfigureAwait(false);
+            return await db.ScriptEvaluateAsync(sha1, keys, args).ConfigureAwait(false);
         }
         catch (RedisServerException ex) when (ex.Message.StartsWith("NOSCRIPT", StringComparison.Ordinal))
         {
-            return await db.ScriptEvaluateAsync(_text, keys, args).ConfigureAwait(false);
+            return await db.ScriptEvaluateAsync(text, keys, args).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The file of <paramref name="script"/>: its name in snake case.</summary>
+    internal static string FileName(RedisScript script) =>
+        string.Concat(script.ToString().Select((c, i) => char.IsUpper(c) ? (i > 0 ? "_" : "") + char.ToLowerInvariant(c) : c.ToString())) + ".lua";
+
+    private static (string, byte[]) Load(RedisScript script)
+    {
+        var name = FileName(script);
+        using var stream = typeof(RedisScripts).Assembly.GetManifestResourceStream("FlashSale.Redis.Scripts." + name)
+            ?? throw new InvalidOperationException($"Lua script {name} is missing");
+        using var reader = new StreamReader(stream);
+        var text = reader.ReadToEnd();
+        return (text, SHA1.HashData(Encoding.UTF8.GetBytes(text)));
     }
 }

@@ -12,6 +12,10 @@ namespace FlashSale.Sqlite;
 public sealed class SqliteDatabase : IDisposable
 {
     internal const int ConstraintError = 19;
+
+    /// <summary>This adapter's SQL files.</summary>
+    internal static readonly SqlScripts Scripts = SqlScripts.EmbeddedIn(typeof(SqliteDatabase).Assembly);
+
     private readonly string _path;
     private readonly long? _maxBytes;
     private readonly string _connectionString;
@@ -133,32 +137,17 @@ public sealed class SqliteDatabase : IDisposable
         return connection;
     }
 
+    /// <summary>Applies the migrations this file lacks (<see cref="SchemaMigrations"/>), in one IMMEDIATE transaction.</summary>
     private static void Migrate(SqliteConnection connection)
     {
         using var tx = connection.BeginTransaction(deferred: false);
-        Execute(connection, SqlResources.Get("schema_version.sql"), tx);
-        var applied = new HashSet<long>();
-        using (var cmd = new SqliteCommand("SELECT version FROM schema_version", connection, tx))
-        using (var reader = cmd.ExecuteReader())
-        {
-            while (reader.Read()) applied.Add(reader.GetInt64(0));
-        }
-        foreach (var (version, name, sql) in SqlResources.Migrations())
-        {
-            if (applied.Contains(version)) continue;
-            Execute(connection, sql, tx);
-            using var record = new SqliteCommand("INSERT INTO schema_version (version, name, applied_at_ms) VALUES (@v, @n, @t)", connection, tx);
-            record.Parameters.AddWithValue("@v", version);
-            record.Parameters.AddWithValue("@n", name);
-            record.Parameters.AddWithValue("@t", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-            record.ExecuteNonQuery();
-        }
-        tx.Commit();
+        // Every step of a SQLite schema transaction runs synchronously: the task is complete when it returns.
+        SchemaMigrations.ApplyAsync(Scripts, new SqliteSchemaTransaction(connection, tx), null, CancellationToken.None).GetAwaiter().GetResult();
     }
 
-    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? tx = null)
+    private static void Execute(SqliteConnection connection, string sql)
     {
-        using var cmd = new SqliteCommand(sql, connection, tx);
+        using var cmd = new SqliteCommand(sql, connection);
         cmd.ExecuteNonQuery();
     }
 
@@ -174,6 +163,42 @@ public sealed class SqliteDatabase : IDisposable
         _lockFile?.Dispose();
         _writeTurn.Dispose();
         SqliteConnection.ClearAllPools();
+    }
+}
+
+/// <summary>SQLite's side of <see cref="SchemaMigrations"/>: one IMMEDIATE transaction on a file only this process opens.</summary>
+internal sealed class SqliteSchemaTransaction(SqliteConnection connection, SqliteTransaction tx) : ISchemaTransaction
+{
+    public Task ExecuteAsync(string sql, CancellationToken cancellationToken)
+    {
+        using var cmd = new SqliteCommand(sql, connection, tx);
+        cmd.ExecuteNonQuery();
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlySet<int>> AppliedVersionsAsync(CancellationToken cancellationToken)
+    {
+        var applied = new HashSet<int>();
+        using var cmd = new SqliteCommand(SqliteDatabase.Scripts.Get("schema_version_applied.sql"), connection, tx);
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read()) applied.Add(reader.GetInt32(0));
+        return Task.FromResult<IReadOnlySet<int>>(applied);
+    }
+
+    public Task RecordAsync(int version, string name, CancellationToken cancellationToken)
+    {
+        using var cmd = new SqliteCommand(SqliteDatabase.Scripts.Get("schema_version_record.sql"), connection, tx);
+        cmd.Parameters.AddWithValue("@version", version);
+        cmd.Parameters.AddWithValue("@name", name);
+        cmd.Parameters.AddWithValue("@now_ms", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        cmd.ExecuteNonQuery();
+        return Task.CompletedTask;
+    }
+
+    public Task CommitAsync(CancellationToken cancellationToken)
+    {
+        tx.Commit();
+        return Task.CompletedTask;
     }
 }
 

@@ -29,7 +29,7 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
             cmd.Parameters.AddWithValue("@ends_at_ms", sale.EndsAt.ToUnixTimeMilliseconds());
             cmd.Parameters.AddWithValue("@payment_timeout_seconds", sale.PaymentTimeoutSeconds);
             cmd.Parameters.AddWithValue("@now_ms", time.GetUtcNow().ToUnixTimeMilliseconds());
-            cmd.Parameters.AddWithValue("@protection", (object?)SaleProtectionJson.Serialize(sale.Protection) ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("@gateway_rules", (object?)SaleGatewayRulesJson.Serialize(sale.GatewayRules) ?? DBNull.Value);
             return cmd.ExecuteNonQuery();
         }, cancellationToken);
 
@@ -55,13 +55,7 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
     }
 
     public Task MarkGateLoadedAsync(long saleId, CancellationToken cancellationToken) =>
-        database.WriteAsync((connection, tx) =>
-        {
-            using var cmd = Command(connection, tx, "mark_gate_loaded.sql");
-            cmd.Parameters.AddWithValue("@sale_id", saleId);
-            cmd.Parameters.AddWithValue("@now_ms", time.GetUtcNow().ToUnixTimeMilliseconds());
-            return cmd.ExecuteNonQuery();
-        }, cancellationToken);
+        MarkNowAsync("mark_gate_loaded.sql", "@sale_id", saleId, cancellationToken);
 
     public async Task WriteOrdersAsync(IReadOnlyList<OrderIntent> intents, CancellationToken cancellationToken)
     {
@@ -164,23 +158,20 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
             return inserted;
         }, cancellationToken);
 
-    public Task<IReadOnlyList<OrderIntent>> GetUnreturnedFailedOrdersAsync(long afterOrderId, int limit, CancellationToken cancellationToken)
-    {
-        using var connection = database.Connect();
-        using var cmd = Command(connection, null, "unreturned_failed_orders.sql");
-        cmd.Parameters.AddWithValue("@after_order_id", afterOrderId);
-        cmd.Parameters.AddWithValue("@limit", limit);
-        var intents = new List<OrderIntent>();
-        using var r = cmd.ExecuteReader();
-        while (r.Read()) intents.Add(new OrderIntent(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetInt32(3), r.GetString(4), r.GetInt64(5)));
-        return Task.FromResult<IReadOnlyList<OrderIntent>>(intents);
-    }
+    public Task<IReadOnlyList<OrderIntent>> GetUnreturnedFailedOrdersAsync(long afterOrderId, int limit, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<OrderIntent>>(Query("unreturned_failed_orders.sql",
+            r => new OrderIntent(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetInt32(3), r.GetString(4), r.GetInt64(5)),
+            ("@after_order_id", afterOrderId), ("@limit", limit)));
 
     public Task MarkStockReturnedAsync(long orderId, CancellationToken cancellationToken) =>
+        MarkNowAsync("mark_stock_returned.sql", "@order_id", orderId, cancellationToken);
+
+    /// <summary>Writes the time now (<c>@now_ms</c>) into the row <paramref name="key"/> names, with <paramref name="sqlFile"/>.</summary>
+    private Task MarkNowAsync(string sqlFile, string key, long id, CancellationToken cancellationToken) =>
         database.WriteAsync((connection, tx) =>
         {
-            using var cmd = Command(connection, tx, "mark_stock_returned.sql");
-            cmd.Parameters.AddWithValue("@order_id", orderId);
+            using var cmd = Command(connection, tx, sqlFile);
+            cmd.Parameters.AddWithValue(key, id);
             cmd.Parameters.AddWithValue("@now_ms", time.GetUtcNow().ToUnixTimeMilliseconds());
             return cmd.ExecuteNonQuery();
         }, cancellationToken);
@@ -208,17 +199,8 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
         return Task.FromResult<IReadOnlySet<long>>(found);
     }
 
-    public Task<IReadOnlyList<Order>> GetUserOrdersAsync(long saleId, string userId, CancellationToken cancellationToken)
-    {
-        using var connection = database.Connect();
-        using var cmd = Command(connection, null, "user_orders.sql");
-        cmd.Parameters.AddWithValue("@sale_id", saleId);
-        cmd.Parameters.AddWithValue("@user_id", userId);
-        var orders = new List<Order>();
-        using var reader = cmd.ExecuteReader();
-        while (reader.Read()) orders.Add(ReadOrder(reader));
-        return Task.FromResult<IReadOnlyList<Order>>(orders);
-    }
+    public Task<IReadOnlyList<Order>> GetUserOrdersAsync(long saleId, string userId, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<Order>>(Query("user_orders.sql", ReadOrder, ("@sale_id", saleId), ("@user_id", userId)));
 
     public Task<StoreSaleCounters> GetCountersAsync(long saleId, CancellationToken cancellationToken)
     {
@@ -274,8 +256,20 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
         if (!r.Read()) return null;
         var sale = new Sale(r.GetInt64(0), r.GetString(1), r.GetString(2), decimal.Parse(r.GetString(3), CultureInfo.InvariantCulture),
             r.GetInt32(4), r.GetInt32(5), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7)), r.GetInt32(8),
-            r.IsDBNull(10) ? null : SaleProtectionJson.Deserialize(r.GetString(10)));
+            r.IsDBNull(10) ? null : SaleGatewayRulesJson.Deserialize(r.GetString(10)));
         return (sale, r.GetInt32(9), r.GetInt64(11) != 0);
+    }
+
+    /// <summary>The rows <paramref name="sqlFile"/> reads with <paramref name="parameters"/>, one item each.</summary>
+    private List<T> Query<T>(string sqlFile, Func<SqliteDataReader, T> read, params ReadOnlySpan<(string Name, object Value)> parameters)
+    {
+        using var connection = database.Connect();
+        using var cmd = Command(connection, null, sqlFile);
+        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value);
+        var rows = new List<T>();
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read()) rows.Add(read(reader));
+        return rows;
     }
 
     private static Order ReadOrder(SqliteDataReader r) => new(
@@ -283,10 +277,10 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
         DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7)));
 
     internal static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? tx, string sqlFile) =>
-        new(SqlResources.Get(sqlFile), connection, tx);
+        new(SqliteDatabase.Scripts.Get(sqlFile), connection, tx);
 }
 
-/// <summary>The columns of an intent, bound once per command and set per row (orders and the journal alike).</summary>
+/// <summary>The columns of an intent, bound once per command and set per row (orders and the ledger alike).</summary>
 internal sealed class IntentParameters
 {
     private readonly SqliteParameter _orderId, _saleId, _userId, _quantity, _requestId, _acceptedAt;

@@ -1,5 +1,6 @@
 using FlashSale.Core.Purchasing;
 using FlashSale.Core.Sales;
+using static FlashSale.Adapters.Tests.Purchases;
 
 namespace FlashSale.Adapters.Tests;
 
@@ -14,18 +15,6 @@ public abstract class GateContract
 
     /// <summary>A gate that has never heard of any sale.</summary>
     protected abstract Task<IStockGate> EmptyGateAsync();
-
-    private long _orderIds = TestEnvironment.NewId() * 1_000;
-
-    private PurchaseRequest Request(string user, int quantity, string? requestId = null) =>
-        new(user, requestId ?? Guid.NewGuid().ToString("N"), quantity, Interlocked.Increment(ref _orderIds));
-
-    private static async Task<GateDecision[]> DecideAsync(IStockGate gate, long saleId, params PurchaseRequest[] requests)
-    {
-        var decisions = new GateDecision[requests.Length];
-        await gate.DecideAsync(saleId, requests, decisions, CancellationToken.None);
-        return decisions;
-    }
 
     [Fact]
     public async Task Sells_the_stock_and_then_answers_sold_out()
@@ -135,31 +124,25 @@ public abstract class GateContract
     }
 
     [Fact]
-    public async Task Lists_every_accepted_request_with_its_order()
-    {
-        var sale = TestEnvironment.NewSale(stock: 5, perUserLimit: 2);
-        var gate = await GateWithAsync(sale);
-        var d = await DecideAsync(gate, sale.Id, Request("a:b", 1, "r1"), Request("a", 1, ":br1"), Request("c", 3, "refused"));
-
-        var accepted = await gate.GetAcceptedRequestsAsync(sale.Id, default);
-
-        accepted.Should().BeEquivalentTo(new Dictionary<(string, string), long> { [("a:b", "r1")] = d[0].OrderId, [("a", ":br1")] = d[1].OrderId },
+    public Task Lists_every_accepted_request_with_its_order() =>
+        ListsTheAcceptedRequestsAsync([Request("a:b", 1, "r1"), Request("a", 1, ":br1")], refused: [Request("c", 3, "refused")],
             "user ids and requestIds may hold any character, and refused requests are not listed");
-    }
 
     [Fact]
-    public async Task Lists_the_accepted_requests_of_users_with_non_ascii_ids()
+    public Task Lists_the_accepted_requests_of_users_with_non_ascii_ids() =>
+        ListsTheAcceptedRequestsAsync([Request("张三", 1, "r-1"), Request("Zoë", 2, "r.2"), Request("😀x", 1, "r:3")], refused: [],
+            "a user id's length in the gate is counted in the same unit it is read back in");
+
+    /// <summary>Decides <paramref name="accepted"/> then <paramref name="refused"/> on a new sale (stock 5, limit 2): the gate lists the first with their orders.</summary>
+    private async Task ListsTheAcceptedRequestsAsync(PurchaseRequest[] accepted, PurchaseRequest[] refused, string because)
     {
         var sale = TestEnvironment.NewSale(stock: 5, perUserLimit: 2);
         var gate = await GateWithAsync(sale);
-        var d = await DecideAsync(gate, sale.Id, Request("张三", 1, "r-1"), Request("Zoë", 2, "r.2"), Request("😀x", 1, "r:3"));
+        var d = await DecideAsync(gate, sale.Id, [.. accepted, .. refused]);
 
-        var accepted = await gate.GetAcceptedRequestsAsync(sale.Id, default);
+        var listed = await gate.GetAcceptedRequestsAsync(sale.Id, default);
 
-        accepted.Should().BeEquivalentTo(new Dictionary<(string, string), long>
-        {
-            [("张三", "r-1")] = d[0].OrderId, [("Zoë", "r.2")] = d[1].OrderId, [("😀x", "r:3")] = d[2].OrderId,
-        }, "a user id's length in the gate is counted in the same unit it is read back in");
+        listed.Should().BeEquivalentTo(accepted.Select((r, i) => (Key: (r.UserId, r.RequestId), d[i].OrderId)).ToDictionary(x => x.Key, x => x.OrderId), because);
     }
 
     [Fact]

@@ -1,43 +1,27 @@
-using FlashSale.Core.Embedded;
 using FlashSale.Core.Orders;
 using FlashSale.Core.Purchasing;
 using FlashSale.Core.Sales;
 using FlashSale.Redis;
-using FlashSale.Sqlite;
 using StackExchange.Redis;
+using static FlashSale.Adapters.Tests.Purchases;
 
 namespace FlashSale.Adapters.Tests;
 
-/// <summary>The contract against the in-process gate, journaling to a real SQLite file.</summary>
+/// <summary>The contract against the in-process gate, recording to a real SQLite file.</summary>
 public sealed class InProcessGateContract : GateContract, IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("flashsale-gate-").FullName;
-    private readonly SqliteDatabase _database;
-    private readonly SqliteFlashSaleStore _store;
-    private readonly InProcessStockGate _gate;
-
-    public InProcessGateContract()
-    {
-        _database = new SqliteDatabase(Path.Combine(_dir, "gate.db"));
-        _database.Open();
-        _store = new SqliteFlashSaleStore(_database, TimeProvider.System);
-        _gate = new InProcessStockGate(_store, new SqliteIntentJournal(_database), new InProcessOrderQueue(), TimeProvider.System);
-    }
+    private readonly EmbeddedNode _node = EmbeddedNode.InNewFolder("gate");
 
     protected override async Task<IStockGate> GateWithAsync(Sale sale)
     {
-        await _store.CreateSaleAsync(sale, default);
-        await _gate.LoadSaleAsync(sale.Id, ct => _store.GetStockSnapshotAsync(sale.Id, ct), GateLoadMode.Normal, default);
-        return _gate;
+        await _node.Store.CreateSaleAsync(sale, default);
+        await _node.Gate.LoadSaleAsync(sale.Id, ct => _node.Store.GetStockSnapshotAsync(sale.Id, ct), GateLoadMode.Normal, default);
+        return _node.Gate;
     }
 
-    protected override Task<IStockGate> EmptyGateAsync() => Task.FromResult<IStockGate>(_gate);
+    protected override Task<IStockGate> EmptyGateAsync() => Task.FromResult<IStockGate>(_node.Gate);
 
-    public void Dispose()
-    {
-        _database.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
+    public void Dispose() => _node.Dispose();
 }
 
 /// <summary>The contract against decide.lua on the real Redis of the test services.</summary>
@@ -62,23 +46,11 @@ public sealed class RedisGateContract : GateContract, IDisposable
 public sealed class RedisGateFaults : IDisposable
 {
     private readonly ConnectionMultiplexer _redis = ConnectionMultiplexer.Connect(TestEnvironment.Redis + ",defaultDatabase=1,allowAdmin=true");
-    private long _orderIds = TestEnvironment.NewId() * 1_000;
-
     public void Dispose() => _redis.Dispose();
 
     private IDatabase Db => _redis.GetDatabase(1);
 
     private static string Key(Sale sale, string name) => $"fs:{{sale:{sale.Id}}}:{name}";
-
-    private PurchaseRequest Request(string user, int quantity, string? requestId = null) =>
-        new(user, requestId ?? Guid.NewGuid().ToString("N"), quantity, Interlocked.Increment(ref _orderIds));
-
-    private static async Task<GateDecision[]> DecideAsync(IStockGate gate, long saleId, params PurchaseRequest[] requests)
-    {
-        var decisions = new GateDecision[requests.Length];
-        await gate.DecideAsync(saleId, requests, decisions, CancellationToken.None);
-        return decisions;
-    }
 
     private static Func<CancellationToken, Task<SaleStockSnapshot?>> Store(SaleStockSnapshot snapshot) => _ => Task.FromResult<SaleStockSnapshot?>(snapshot);
 
@@ -164,7 +136,7 @@ public sealed class RedisGateFaults : IDisposable
     {
         var store = new RedisFunnelStore(_redis);
         var saleId = TestEnvironment.NewId();
-        var delta = Core.Gateway.FunnelSnapshot.Empty;
+        var delta = Core.Purchasing.FunnelSnapshot.Empty;
         delta.Arrived[0] = 3;
 
         await store.AddAsync(saleId, delta, default);

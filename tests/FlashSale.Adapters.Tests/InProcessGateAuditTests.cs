@@ -1,32 +1,25 @@
 using FlashSale.Core.Embedded;
-using FlashSale.Core.Purchasing;
 using FlashSale.Core.Reconciliation;
-using FlashSale.Sqlite;
+using static FlashSale.Adapters.Tests.Purchases;
 
 namespace FlashSale.Adapters.Tests;
 
 /// <summary>
-/// Reconciliation's view of the in-process gate: its memory as decided, the journal's returns, and a give-back
+/// Reconciliation's view of the in-process gate: its memory as decided, the ledger's returns, and a give-back
 /// of orphaned stock and quota that applies only to the state it was computed from (the embedded side of
 /// return_orphaned.lua; the server tests cover the Redis one).
 /// </summary>
-public sealed class InProcessGateAuditTests : IDisposable
+public sealed class InProcessGateAuditTests
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("flashsale-reconcile-").FullName;
-
     [Fact]
     public async Task The_in_process_gate_audit_reads_its_state_and_gives_back_only_what_it_compared()
     {
-        using var database = new SqliteDatabase(Path.Combine(_dir, "flashsale.db"));
-        database.Open();
-        var store = new SqliteFlashSaleStore(database, TimeProvider.System);
-        var journal = new SqliteIntentJournal(database);
-        var gate = new InProcessStockGate(store, journal, new InProcessOrderQueue(), TimeProvider.System);
-        var audit = new InProcessGateAudit(gate, journal);
+        using var node = EmbeddedNode.InNewFolder("reconcile");
+        var gate = node.Gate;
+        var audit = new InProcessGateAudit(gate, node.Ledger);
         var sale = TestEnvironment.NewSale(stock: 5, perUserLimit: 2);
-        await store.CreateSaleAsync(sale, default);
-        var decisions = new GateDecision[1];
-        await gate.DecideAsync(sale.Id, new[] { new PurchaseRequest("alice", "r-1", 1, TestEnvironment.NewId()) }, decisions, default);
+        await node.Store.CreateSaleAsync(sale, default);
+        var decisions = await DecideAsync(gate, sale.Id, Request("alice", 1, "r-1"));
 
         var state = (await audit.ReadAsync(sale.Id, default))!;
         state.Remaining.Should().Be(4);
@@ -45,6 +38,4 @@ public sealed class InProcessGateAuditTests : IDisposable
         after.Remaining.Should().Be(5);
         after.UserTotals.Should().BeEmpty();
     }
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

@@ -7,6 +7,7 @@ using FlashSale.Redis;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
+using static FlashSale.Adapters.Tests.Purchases;
 
 namespace FlashSale.Adapters.Tests;
 
@@ -17,7 +18,6 @@ public sealed class LedgerTrimTests : IDisposable
     private readonly ConnectionMultiplexer _redis = ConnectionMultiplexer.Connect(TestEnvironment.Redis + ",defaultDatabase=2");
     private readonly Npgsql.NpgsqlDataSource _dataSource = Npgsql.NpgsqlDataSource.Create(TestEnvironment.Postgres);
     private readonly PostgresFlashSaleStore _store;
-    private long _orderIds = TestEnvironment.NewId() * 1_000;
 
     public LedgerTrimTests()
     {
@@ -39,8 +39,7 @@ public sealed class LedgerTrimTests : IDisposable
         var gate = new RedisStockGate(_redis);
         await gate.LoadSaleAsync(sale.Id, ct => _store.GetStockSnapshotAsync(sale.Id, ct), GateLoadMode.Normal, default);
         PurchaseRequest[] requests = [Request("a"), Request("b"), Request("c")];
-        var decisions = new GateDecision[3];
-        await gate.DecideAsync(sale.Id, requests, decisions, default);
+        await DecideAsync(gate, sale.Id, requests);
         var intents = requests.Select(r => new OrderIntent(r.CandidateOrderId, sale.Id, r.UserId, r.Quantity, r.RequestId, 0)).ToArray();
         var ledger = new RedisIntentLedger(_redis, watchAfterEnd: TimeSpan.Zero);
         var trimmer = new LedgerTrimmer(ledger, _store, Options.Create(new PipelineOptions { LedgerTrimBatchSize = 2 }), NullLogger<LedgerTrimmer>.Instance);
@@ -62,8 +61,6 @@ public sealed class LedgerTrimTests : IDisposable
         (await ledger.GetWatchedSalesAsync(default)).Should().NotContain(sale.Id);
     }
 
-    private PurchaseRequest Request(string user) => new(user, Guid.NewGuid().ToString("N"), 1, Interlocked.Increment(ref _orderIds));
-
     private async Task<long[]> Ledger(string stream) =>
         RedisIntentLedgerEntries(await _redis.GetDatabase().ExecuteAsync("XRANGE", stream, "-", "+"));
 
@@ -71,29 +68,18 @@ public sealed class LedgerTrimTests : IDisposable
         ((RedisResult[])range!).Select(e => ((RedisValue[])((RedisResult[])e!)[1]!)).Select(f => long.Parse((string)f[Array.IndexOf(f, (RedisValue)"o") + 1]!)).ToArray();
 }
 
-/// <summary>The in-process gate keeps an ended sale in memory only briefly; its journal rebuilds it on demand.</summary>
-public sealed class InProcessGateMemoryTests : IDisposable
+/// <summary>The in-process gate keeps an ended sale in memory only briefly; its ledger rebuilds it on demand.</summary>
+public sealed class InProcessGateMemoryTests
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("flashsale-evict-").FullName;
-
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(_dir, recursive: true);
-    }
-
     [Fact]
-    public async Task An_ended_sale_leaves_memory_and_comes_back_whole_from_the_journal()
+    public async Task An_ended_sale_leaves_memory_and_comes_back_whole_from_the_ledger()
     {
         var time = new MovableTime();
-        using var database = new FlashSale.Sqlite.SqliteDatabase(Path.Combine(_dir, "gate.db"));
-        database.Open();
-        var store = new FlashSale.Sqlite.SqliteFlashSaleStore(database, time);
-        using var gate = new FlashSale.Core.Embedded.InProcessStockGate(store, new FlashSale.Sqlite.SqliteIntentJournal(database), new FlashSale.Core.Embedded.InProcessOrderQueue(), time);
+        using var node = EmbeddedNode.InNewFolder("evict", time);
+        var gate = node.Gate;
         var sale = TestEnvironment.NewSale(stock: 10, perUserLimit: 2, startsIn: TimeSpan.FromMinutes(-1), lasts: TimeSpan.FromMinutes(2));
-        await store.CreateSaleAsync(sale, default);
-        var decisions = new GateDecision[2];
-        await gate.DecideAsync(sale.Id, new PurchaseRequest[] { new("a", "r1", 2, 1), new("b", "r2", 1, 2) }, decisions, default);
+        await node.Store.CreateSaleAsync(sale, default);
+        await DecideAsync(gate, sale.Id, new("a", "r1", 2, 1), new("b", "r2", 1, 2));
         var before = await gate.GetCountersAsync(sale.Id, default);
 
         time.Advance(TimeSpan.FromMinutes(1));
@@ -104,7 +90,7 @@ public sealed class InProcessGateMemoryTests : IDisposable
         gate.EvictEndedSales();
         gate.SalesHeld.Should().Be(0, "ended a while ago: its state leaves memory");
 
-        (await gate.GetCountersAsync(sale.Id, default)).Should().Be(before, "and comes back the same from the journal");
+        (await gate.GetCountersAsync(sale.Id, default)).Should().Be(before, "and comes back the same from the ledger");
         (await gate.GetAcceptedRequestsAsync(sale.Id, default)).Should().HaveCount(2);
     }
 

@@ -183,23 +183,11 @@ public abstract class StoreContract
 
 public sealed class SqliteStoreContract : StoreContract, IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("flashsale-store-").FullName;
-    private readonly FlashSale.Sqlite.SqliteDatabase _database;
+    private readonly EmbeddedNode _node = EmbeddedNode.InNewFolder("store");
 
-    public SqliteStoreContract()
-    {
-        _database = new FlashSale.Sqlite.SqliteDatabase(Path.Combine(_dir, "store.db"));
-        _database.Open();
-        Store = new FlashSale.Sqlite.SqliteFlashSaleStore(_database, TimeProvider.System);
-    }
+    protected override IFlashSaleStore Store => _node.Store;
 
-    protected override IFlashSaleStore Store { get; }
-
-    public void Dispose()
-    {
-        _database.Dispose();
-        Directory.Delete(_dir, recursive: true);
-    }
+    public void Dispose() => _node.Dispose();
 }
 
 public sealed class PostgresStoreContract : StoreContract, IDisposable

@@ -1,3 +1,4 @@
+using FlashSale.Core.Purchasing;
 using FlashSale.Core.Sales;
 
 namespace FlashSale.Adapters.Tests;
@@ -21,5 +22,19 @@ internal static class TestEnvironment
     {
         var starts = DateTimeOffset.UtcNow + (startsIn ?? TimeSpan.FromMinutes(-1));
         return new Sale(NewId(), "Contract phone", "sku", 10.50m, stock, perUserLimit, starts, starts + (lasts ?? TimeSpan.FromHours(1)), 900);
+    }
+}
+
+/// <summary>Purchase requests with order ids no other test uses, and a batch of them decided by a gate.</summary>
+internal static class Purchases
+{
+    public static PurchaseRequest Request(string user, int quantity = 1, string? requestId = null) =>
+        new(user, requestId ?? Guid.NewGuid().ToString("N"), quantity, TestEnvironment.NewId());
+
+    public static async Task<GateDecision[]> DecideAsync(IStockGate gate, long saleId, params PurchaseRequest[] requests)
+    {
+        var decisions = new GateDecision[requests.Length];
+        await gate.DecideAsync(saleId, requests, decisions, CancellationToken.None);
+        return decisions;
     }
 }

@@ -61,6 +61,24 @@ public sealed class OrderWriterTests
     }
 
     [Fact]
+    public async Task Writing_is_tried_again_with_a_growing_pause_while_the_database_cannot_be_reached_until_the_stop()
+    {
+        var store = new RefusingStore(refuse: 0) { Outage = new TimeoutException("no database"), Outages = 3 };
+
+        var outcomes = await NewWriter(store, new RecordingGate(store.Log)).WriteRetryingAsync([new(Intent(1), 0)], default);
+
+        outcomes.Should().Equal(WriteOutcome.Written);
+        store.Written.Should().Equal(1L);
+        var pauses = store.Tries.Zip(store.Tries.Skip(1), (a, b) => System.Diagnostics.Stopwatch.GetElapsedTime(a, b).TotalMilliseconds).ToArray();
+        pauses.Should().HaveCount(3);
+        pauses.Zip(new[] { 200, 400, 600 }).Should().OnlyContain(p => p.First >= p.Second - 5, "200 ms more per failure in a row");
+        var down = new RefusingStore(refuse: 0) { Outage = new TimeoutException("no database") };
+        using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var act = () => NewWriter(down, new RecordingGate(down.Log)).WriteRetryingAsync([new(Intent(1), 0)], stop.Token);
+        await act.Should().ThrowAsync<OperationCanceledException>();
+    }
+
+    [Fact]
     public async Task A_return_the_gate_fails_is_finished_later_by_the_sweeper_exactly_once()
     {
         var store = new RefusingStore(refuse: 2);
@@ -103,10 +121,13 @@ public sealed class OrderWriterTests
         public List<long> Written { get; } = [];
         public List<string> Log { get; } = [];
         public Exception? Outage { get; init; }
+        public int Outages { get; set; } = int.MaxValue;
+        public List<long> Tries { get; } = [];
 
         public Task WriteOrdersAsync(IReadOnlyList<OrderIntent> intents, CancellationToken cancellationToken)
         {
-            if (Outage is not null) throw Outage;
+            Tries.Add(System.Diagnostics.Stopwatch.GetTimestamp());
+            if (Outage is not null && Outages-- > 0) throw Outage;
             if (intents.Any(i => i.OrderId == refuse)) throw new OrderBatchRejectedException("refused");
             Written.AddRange(intents.Select(i => i.OrderId));
             return Task.CompletedTask;

@@ -53,20 +53,17 @@ public sealed class PurchaseAdmissionTests
         var gate = new CountingGate(stock: 10) { Failure = new GateUnavailableException("down") };
         await using var admission = NewAdmission(gate, new AdmissionOptions());
 
-        admission.TryEnqueue(1, new PurchaseRequest("a", "1", 1, 1), out var decision).Should().BeTrue();
-        (await decision).Outcome.Should().Be(GateOutcome.Unavailable);
+        (await DecideAsync(admission, new PurchaseRequest("a", "1", 1, 1))).Outcome.Should().Be(GateOutcome.Unavailable);
     }
 
     [Fact]
     public async Task Once_sold_out_the_process_answers_alone_and_still_replays_accepted_requests()
     {
         var gate = new CountingGate(stock: 1);
-        await using var admission = new PurchaseAdmission(gate, Options.Create(new AdmissionOptions { SoldOutFlagTtl = TimeSpan.FromSeconds(1) }),
-            new ManualClock(), NullLogger<PurchaseAdmission>.Instance);
+        await using var admission = NewAdmission(gate, new AdmissionOptions { SoldOutFlagTtl = TimeSpan.FromSeconds(1) }, new ManualClock());
 
         admission.AnswerFromClosedFlag(1, "a", "r1").Should().BeNull();
-        admission.TryEnqueue(1, new PurchaseRequest("a", "r1", 1, 77), out var last).Should().BeTrue();
-        (await last).Remaining.Should().Be(0);
+        (await DecideAsync(admission, new PurchaseRequest("a", "r1", 1, 77))).Remaining.Should().Be(0);
         await FlagRaisedAsync(admission);
 
         admission.AnswerFromClosedFlag(1, "b", "x").Should().Be(new GateDecision(GateOutcome.SoldOut, 0, 0), "the last unit went: losers need not ask the gate");
@@ -83,8 +80,7 @@ public sealed class PurchaseAdmissionTests
         var gate = new CountingGate(stock: 10) { FailFirst = new InvalidOperationException("OOM command not allowed when used memory > 'maxmemory'") };
         await using var admission = NewAdmission(gate, new AdmissionOptions { BatchersPerSale = 1 });
 
-        admission.TryEnqueue(1, new PurchaseRequest("a", "1", 1, 1), out var first).Should().BeTrue();
-        (await first.AsTask().WaitAsync(TimeSpan.FromSeconds(10))).Outcome.Should().Be(GateOutcome.Unavailable, "an error the batcher did not expect still fails closed");
+        (await DecideAsync(admission, new PurchaseRequest("a", "1", 1, 1))).Outcome.Should().Be(GateOutcome.Unavailable, "an error the batcher did not expect still fails closed");
 
         admission.TryEnqueue(1, new PurchaseRequest("b", "1", 1, 2), out var second).Should().BeTrue();
         var answer = await second.AsTask().WaitAsync(TimeSpan.FromSeconds(10));
@@ -97,8 +93,7 @@ public sealed class PurchaseAdmissionTests
         var gate = new StallingGate();
         await using var admission = NewAdmission(gate, new AdmissionOptions { BatchersPerSale = 1, GateTimeout = TimeSpan.FromMilliseconds(300) });
 
-        admission.TryEnqueue(1, new PurchaseRequest("a", "1", 1, 1), out var first).Should().BeTrue();
-        (await first).Outcome.Should().Be(GateOutcome.Unavailable, "the gate did not answer within GateTimeout");
+        (await DecideAsync(admission, new PurchaseRequest("a", "1", 1, 1))).Outcome.Should().Be(GateOutcome.Unavailable, "the gate did not answer within GateTimeout");
 
         admission.TryEnqueue(1, new PurchaseRequest("b", "1", 1, 2), out var second).Should().BeTrue();
         await gate.SecondCallWrote.Task.WaitAsync(TimeSpan.FromSeconds(10));
@@ -113,15 +108,13 @@ public sealed class PurchaseAdmissionTests
     public async Task A_loser_asking_for_more_than_is_left_does_not_close_the_sale()
     {
         var gate = new CountingGate(stock: 1);
-        await using var admission = new PurchaseAdmission(gate, Options.Create(new AdmissionOptions()), new ManualClock(), NullLogger<PurchaseAdmission>.Instance);
+        await using var admission = NewAdmission(gate, new AdmissionOptions(), new ManualClock());
 
-        admission.TryEnqueue(1, new PurchaseRequest("a", "1", 2, 1), out var two).Should().BeTrue();
-        (await two).Should().Be(new GateDecision(GateOutcome.SoldOut, 0, 1), "one unit is left, two were asked for");
+        (await DecideAsync(admission, new PurchaseRequest("a", "1", 2, 1))).Should().Be(new GateDecision(GateOutcome.SoldOut, 0, 1), "one unit is left, two were asked for");
         await Task.Delay(200); // time for a flag to rise, were it going to
 
         admission.AnswerFromClosedFlag(1, "b", "1").Should().BeNull("one unit is still for sale");
-        admission.TryEnqueue(1, new PurchaseRequest("b", "1", 1, 2), out var one).Should().BeTrue();
-        (await one).Outcome.Should().Be(GateOutcome.Accepted);
+        (await DecideAsync(admission, new PurchaseRequest("b", "1", 1, 2))).Outcome.Should().Be(GateOutcome.Accepted);
     }
 
     [Fact]
@@ -129,18 +122,15 @@ public sealed class PurchaseAdmissionTests
     {
         var gate = new CountingGate(stock: 1);
         var clock = new ManualClock();
-        await using var admission = new PurchaseAdmission(gate, Options.Create(new AdmissionOptions { SoldOutFlagTtl = TimeSpan.FromSeconds(1) }),
-            clock, NullLogger<PurchaseAdmission>.Instance);
-        admission.TryEnqueue(1, new PurchaseRequest("a", "1", 1, 1), out var last).Should().BeTrue();
-        await last;
+        await using var admission = NewAdmission(gate, new AdmissionOptions { SoldOutFlagTtl = TimeSpan.FromSeconds(1) }, clock);
+        await DecideAsync(admission, new PurchaseRequest("a", "1", 1, 1));
         await FlagRaisedAsync(admission);
 
         for (var round = 0; round < 3; round++)
         {
             clock.Advance(TimeSpan.FromSeconds(2)); // the flag's time is up: one batch asks the gate again
             admission.AnswerFromClosedFlag(1, "b", "1").Should().BeNull();
-            admission.TryEnqueue(1, new PurchaseRequest("b", $"{round}", 1, 10 + round), out var again).Should().BeTrue();
-            (await again).Outcome.Should().Be(GateOutcome.SoldOut);
+            (await DecideAsync(admission, new PurchaseRequest("b", $"{round}", 1, 10 + round))).Outcome.Should().Be(GateOutcome.SoldOut);
             await FlagRaisedAsync(admission);
         }
 
@@ -150,12 +140,9 @@ public sealed class PurchaseAdmissionTests
     [Fact]
     public async Task A_lane_nobody_used_for_a_while_is_dropped_and_made_again_on_demand()
     {
-        var gate = new CountingGate(stock: 10);
         var clock = new ManualClock();
-        await using var admission = new PurchaseAdmission(gate, Options.Create(new AdmissionOptions { LaneIdleTimeout = TimeSpan.FromMinutes(1) }),
-            clock, NullLogger<PurchaseAdmission>.Instance);
-        admission.TryEnqueue(1, new PurchaseRequest("a", "1", 1, 1), out var first).Should().BeTrue();
-        await first;
+        await using var admission = NewAdmission(new CountingGate(stock: 10), new AdmissionOptions { LaneIdleTimeout = TimeSpan.FromMinutes(1) }, clock);
+        await DecideAsync(admission, new PurchaseRequest("a", "1", 1, 1));
 
         clock.Advance(TimeSpan.FromSeconds(30));
         admission.EvictIdleLanes();
@@ -164,8 +151,7 @@ public sealed class PurchaseAdmissionTests
         admission.EvictIdleLanes();
         admission.LaneCount.Should().Be(0, "a sale nobody asks for leaves no queue, batchers or copy of its winners behind");
 
-        admission.TryEnqueue(1, new PurchaseRequest("b", "1", 1, 2), out var second).Should().BeTrue();
-        (await second.AsTask().WaitAsync(TimeSpan.FromSeconds(10))).Outcome.Should().Be(GateOutcome.Accepted);
+        (await DecideAsync(admission, new PurchaseRequest("b", "1", 1, 2))).Outcome.Should().Be(GateOutcome.Accepted);
     }
 
     private static async Task FlagRaisedAsync(PurchaseAdmission admission)
@@ -174,8 +160,15 @@ public sealed class PurchaseAdmissionTests
         admission.AnswerFromClosedFlag(1, "nobody", "x").Should().NotBeNull("the closed flag went up");
     }
 
-    private static PurchaseAdmission NewAdmission(IStockGate gate, AdmissionOptions options) =>
-        new(gate, Options.Create(options), TimeProvider.System, NullLogger<PurchaseAdmission>.Instance);
+    private static PurchaseAdmission NewAdmission(IStockGate gate, AdmissionOptions options, TimeProvider? clock = null) =>
+        new(gate, Options.Create(options), clock ?? TimeProvider.System, NullLogger<PurchaseAdmission>.Instance);
+
+    /// <summary>Queues <paramref name="request"/> for sale 1 and waits for its answer.</summary>
+    private static async Task<GateDecision> DecideAsync(PurchaseAdmission admission, PurchaseRequest request)
+    {
+        admission.TryEnqueue(1, request, out var decision).Should().BeTrue();
+        return await decision.AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+    }
 
     /// <summary>A clock that moves only when told, so a flag set now is still set when read.</summary>
     private sealed class ManualClock : TimeProvider

@@ -1,3 +1,4 @@
+using FlashSale.Core.Purchasing;
 using System.Diagnostics;
 using FlashSale.Core.Gateway;
 using FlashSale.Core.Sales;

@@ -37,7 +37,7 @@ public sealed class GatewayTests() : ServerProcessTest(new ServerProcess("api,wo
     [Fact]
     public async Task The_per_ip_limit_holds_across_two_api_processes()
     {
-        var saleId = await Clients[0].CreateSaleAsync(stock: 1_000, perUserLimit: 1, protection: new { riskRejectScore = 1_000, riskChallengeScore = 1_000 });
+        var saleId = await Clients[0].CreateSaleAsync(stock: 1_000, perUserLimit: 1, gatewayRules: new { riskRejectScore = 1_000, riskChallengeScore = 1_000 });
         var tokens = await Crowd.SignInAsync(Clients[0], 26, "same-ip");
 
         var answers = await Task.WhenAll(tokens.Select((t, i) => Clients[i % 2].PurchaseAsync(saleId, t, 1, "r", clientIp: "203.0.113.200")));
@@ -51,8 +51,8 @@ public sealed class GatewayTests() : ServerProcessTest(new ServerProcess("api,wo
     {
         // The per-IP window is opened wide for this sale so that the farm below meets the risk layer (the per-IP
         // limit has its own test).
-        var saleId = await Clients[0].CreateSaleAsync(stock: 100, perUserLimit: 1, protection: new { requireToken = true, ipRequestsPerSecond = 1_000 });
-        var otherSale = await Clients[0].CreateSaleAsync(stock: 100, perUserLimit: 1, protection: new { requireToken = true });
+        var saleId = await Clients[0].CreateSaleAsync(stock: 100, perUserLimit: 1, gatewayRules: new { requireToken = true, ipRequestsPerWindow = 1_000 });
+        var otherSale = await Clients[0].CreateSaleAsync(stock: 100, perUserLimit: 1, gatewayRules: new { requireToken = true });
         var expected = new Dictionary<string, int>();
         void Expect(PurchaseAnswer a, int status, string? code)
         {
@@ -142,7 +142,7 @@ public sealed class GatewayTests() : ServerProcessTest(new ServerProcess("api,wo
     [Fact]
     public async Task Challenges_cannot_be_forged_replayed_or_answered_wrongly_and_blacklists_expire()
     {
-        var saleId = await Clients[0].CreateSaleAsync(stock: 10, perUserLimit: 1, protection: new { requireToken = true });
+        var saleId = await Clients[0].CreateSaleAsync(stock: 10, perUserLimit: 1, gatewayRules: new { requireToken = true });
         var user = await Clients[0].TokenAsync("checker");
         var (_, challenge) = await Clients[0].PostAsync($"api/sales/{saleId}/challenge", new { }, user);
         var id = challenge!["challengeId"]!.GetValue<string>();

@@ -18,7 +18,7 @@ public sealed class FlashSaleClient(HttpClient http)
     })
     { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) });
 
-    public async Task<string> CreateSaleAsync(int stock, int perUserLimit, TimeSpan? startsIn = null, TimeSpan? lasts = null, object? protection = null)
+    public async Task<string> CreateSaleAsync(int stock, int perUserLimit, TimeSpan? startsIn = null, TimeSpan? lasts = null, object? gatewayRules = null)
     {
         var startsAt = DateTimeOffset.UtcNow + (startsIn ?? TimeSpan.FromSeconds(-1));
         using var request = new HttpRequestMessage(HttpMethod.Post, "api/admin/sales")
@@ -32,7 +32,7 @@ public sealed class FlashSaleClient(HttpClient http)
                 perUserLimit,
                 startsAt,
                 endsAt = startsAt + (lasts ?? TimeSpan.FromHours(1)),
-                protection,
+                gatewayRules,
             }),
         };
         request.Headers.Add("X-Admin-Key", TestServices.AdminKey);

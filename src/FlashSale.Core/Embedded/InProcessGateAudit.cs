@@ -3,21 +3,21 @@ using FlashSale.Core.Reconciliation;
 namespace FlashSale.Core.Embedded;
 
 /// <summary>
-/// Reconciliation's view of the in-process gate: its state in memory, and which intents the journal marks
-/// as given back. The journal has no relay: nothing is ever pending or unrelayed, the in-process queue is
+/// Reconciliation's view of the in-process gate: its state in memory, and which intents the ledger marks
+/// as given back. The ledger has no relay: nothing is ever pending or unrelayed, the in-process queue is
 /// the only way in flight.
 /// </summary>
-public sealed class InProcessGateAudit(InProcessStockGate gate, IIntentJournal journal) : IGateAudit
+public sealed class InProcessGateAudit(InProcessStockGate gate, IInProcessLedger ledger) : IGateAudit
 {
     public async Task<GateAuditSnapshot?> ReadAsync(long saleId, CancellationToken cancellationToken)
     {
-        // The journal first: a return is journaled before memory changes, so memory can only be ahead of it,
+        // The ledger first: a return is recorded before memory changes, so memory can only be ahead of it,
         // which shows as more stock than expected (reported), never as stock to give back twice.
-        var journaled = await journal.LoadSaleAsync(saleId, cancellationToken).ConfigureAwait(false);
+        var recorded = await ledger.LoadSaleAsync(saleId, cancellationToken).ConfigureAwait(false);
         if (await gate.ReadStateAsync(saleId, cancellationToken).ConfigureAwait(false) is not { } state) return null;
-        var returned = journaled.Where(j => j.Returned).Select(j => j.Intent.OrderId).ToHashSet();
+        var returned = recorded.Where(j => j.Returned).Select(j => j.Intent.OrderId).ToHashSet();
         return new GateAuditSnapshot(state.Remaining, state.Users, state.Intents, returned,
-            new LedgerAuditSnapshot(journaled.Select(j => j.Intent.OrderId).ToHashSet(), new HashSet<long>(), new HashSet<long>()));
+            new LedgerAuditSnapshot(recorded.Select(j => j.Intent.OrderId).ToHashSet(), new HashSet<long>(), new HashSet<long>()));
     }
 
     public Task<bool> ReturnOrphanedAsync(long saleId, OrphanedDeduction deduction, CancellationToken cancellationToken) =>

@@ -6,20 +6,20 @@ using Microsoft.Extensions.Options;
 namespace FlashSale.Core.Embedded;
 
 /// <summary>
-/// Embedded mode's order writer loop: first queues what the journal holds without an order (a previous
+/// Embedded mode's order writer loop: first queues what the ledger holds without an order (a previous
 /// run's unfinished work), then writes batches from the in-process queue through <see cref="OrderWriter"/>,
 /// the same batching, isolation and compensation as the RabbitMQ consumer.
 /// </summary>
 public sealed class InProcessOrderConsumer(
     InProcessOrderQueue queue,
-    IIntentJournal journal,
+    IInProcessLedger ledger,
     OrderWriter writer,
     IOptions<PipelineOptions> options,
     ILogger<InProcessOrderConsumer> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var unwritten = await journal.LoadUnwrittenAsync(stoppingToken).ConfigureAwait(false);
+        var unwritten = await ledger.LoadUnwrittenAsync(stoppingToken).ConfigureAwait(false);
         if (unwritten.Count > 0)
         {
             logger.LogInformation("Recovering {Count} accepted orders not yet written", unwritten.Count);
@@ -45,23 +45,10 @@ public sealed class InProcessOrderConsumer(
 
     private async Task WriteAsync(List<DeliveredIntent> batch, PipelineOptions opts, CancellationToken stoppingToken)
     {
-        for (var failures = 1; ; failures++)
+        var outcomes = await writer.WriteRetryingAsync(batch, stoppingToken).ConfigureAwait(false);
+        for (var i = 0; i < batch.Count; i++)
         {
-            try
-            {
-                var outcomes = await writer.WriteAsync(batch, stoppingToken).ConfigureAwait(false);
-                for (var i = 0; i < batch.Count; i++)
-                {
-                    if (outcomes[i] == WriteOutcome.Retry) _ = RedeliverLaterAsync(batch[i], opts.RetryDelay(batch[i].PreviousDeliveries), stoppingToken);
-                }
-                return;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // The database could not be written at all (not a refusal): keep the batch and try again.
-                logger.LogWarning(ex, "Writing {Count} orders failed ({Failures} in a row); retrying", batch.Count, failures);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(200 * failures, 5_000)), stoppingToken).ConfigureAwait(false);
-            }
+            if (outcomes[i] == WriteOutcome.Retry) _ = RedeliverLaterAsync(batch[i], opts.RetryDelay(batch[i].PreviousDeliveries), stoppingToken);
         }
     }
 
@@ -74,7 +61,7 @@ public sealed class InProcessOrderConsumer(
         }
         catch (OperationCanceledException)
         {
-            // Shutting down: the journal still holds it, and the next start queues it again.
+            // Shutting down: the ledger still holds it, and the next start queues it again.
         }
     }
 }

@@ -6,7 +6,7 @@ namespace FlashSale.Core.Embedded;
 
 /// <summary>
 /// The order queue of embedded mode: a channel in memory. It need not be durable: every intent on it is
-/// already in the journal, and whatever a crash drops from it is queued again from there on start-up.
+/// already in the ledger, and whatever a crash drops from it is queued again from there on start-up.
 /// </summary>
 public sealed class InProcessOrderQueue : IOrderQueuePublisher
 {

@@ -8,26 +8,26 @@ namespace FlashSale.Core.Embedded;
 
 /// <summary>
 /// The stock gate of embedded mode: the rules of <see cref="GateRules"/> applied in memory under a short
-/// lock (never held across an await), made durable by one journal append per batch before any answer
+/// lock (never held across an await), made durable by one ledger append per batch before any answer
 /// leaves, then handed to the order queue. Batches of one sale are decided one after another so that
 /// a failed append can be undone before the next batch sees its effects.
 /// </summary>
 public sealed class InProcessStockGate : IStockGate, IDisposable
 {
-    /// <summary>An ended sale's state is dropped from memory this long after its end (its journal keeps it).</summary>
+    /// <summary>An ended sale's state is dropped from memory this long after its end (its ledger keeps it).</summary>
     public static readonly TimeSpan KeepAfterEnd = TimeSpan.FromMinutes(1);
 
     private readonly ConcurrentDictionary<long, Lazy<Task<SaleState?>>> _sales = new();
     private readonly IFlashSaleStore store;
-    private readonly IIntentJournal journal;
+    private readonly IInProcessLedger ledger;
     private readonly IOrderQueuePublisher queue;
     private readonly TimeProvider time;
     private readonly ITimer _evictor;
 
-    public InProcessStockGate(IFlashSaleStore store, IIntentJournal journal, IOrderQueuePublisher queue, TimeProvider time)
+    public InProcessStockGate(IFlashSaleStore store, IInProcessLedger ledger, IOrderQueuePublisher queue, TimeProvider time)
     {
         this.store = store;
-        this.journal = journal;
+        this.ledger = ledger;
         this.queue = queue;
         this.time = time;
         _evictor = time.CreateTimer(_ => EvictEndedSales(), null, KeepAfterEnd, KeepAfterEnd);
@@ -38,7 +38,7 @@ public sealed class InProcessStockGate : IStockGate, IDisposable
 
     /// <summary>
     /// Drops the state of sales that ended over <see cref="KeepAfterEnd"/> ago. Nothing is accepted after the end,
-    /// so the state rebuilt from the journal on the next call (a late retry, the stats) is the same.
+    /// so the state rebuilt from the ledger on the next call (a late retry, the stats) is the same.
     /// </summary>
     public void EvictEndedSales()
     {
@@ -71,14 +71,14 @@ public sealed class InProcessStockGate : IStockGate, IDisposable
             if (accepted.Count == 0) return;
             try
             {
-                await journal.AppendAsync(accepted, CancellationToken.None).ConfigureAwait(false);
+                await ledger.AppendAsync(accepted, CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
                 sale.Undo(accepted);
-                throw new GateUnavailableException($"the intent journal could not be written: {ex.Message}", ex);
+                throw new GateUnavailableException($"the intent ledger could not be written: {ex.Message}", ex);
             }
-            // Durable now; the queue is only a fast path (a crash here is recovered from the journal).
+            // Durable now; the queue is only a fast path (a crash here is recovered from the ledger).
             await queue.PublishAsync(accepted, CancellationToken.None).ConfigureAwait(false);
         }
         finally
@@ -87,7 +87,7 @@ public sealed class InProcessStockGate : IStockGate, IDisposable
         }
     }
 
-    /// <summary>The in-process gate loads itself from the store and its journal (which keeps every intent) on first use.</summary>
+    /// <summary>The in-process gate loads itself from the store and its ledger (which keeps every intent) on first use.</summary>
     public async Task<GateLoad> LoadSaleAsync(long saleId, Func<CancellationToken, Task<SaleStockSnapshot?>> readStore, GateLoadMode mode, CancellationToken cancellationToken) =>
         await LoadAsync(saleId, cancellationToken).ConfigureAwait(false) is null ? GateLoad.UnknownSale : GateLoad.Loaded;
 
@@ -111,7 +111,7 @@ public sealed class InProcessStockGate : IStockGate, IDisposable
     {
         var sale = await LoadAsync(intent.SaleId, cancellationToken).ConfigureAwait(false);
         if (sale is null) return false;
-        if (!await journal.MarkReturnedAsync(intent.OrderId, cancellationToken).ConfigureAwait(false)) return false;
+        if (!await ledger.MarkReturnedAsync(intent.OrderId, cancellationToken).ConfigureAwait(false)) return false;
         sale.Return(intent);
         return true;
     }
@@ -140,7 +140,7 @@ public sealed class InProcessStockGate : IStockGate, IDisposable
     {
         var sale = await store.FindSaleAsync(saleId, CancellationToken.None).ConfigureAwait(false);
         if (sale is null) return null;
-        var intents = await journal.LoadSaleAsync(saleId, CancellationToken.None).ConfigureAwait(false);
+        var intents = await ledger.LoadSaleAsync(saleId, CancellationToken.None).ConfigureAwait(false);
         return new SaleState(sale, intents);
     }
 
@@ -155,13 +155,13 @@ public sealed class InProcessStockGate : IStockGate, IDisposable
         private readonly Lock _sync = new();
         private long _remaining, _accepted, _failed;
 
-        public SaleState(Sale sale, IReadOnlyList<JournaledIntent> journaled)
+        public SaleState(Sale sale, IReadOnlyList<LedgerRecord> recorded)
         {
             _sale = sale;
             _startsMs = sale.StartsAt.ToUnixTimeMilliseconds();
             _endsMs = sale.EndsAt.ToUnixTimeMilliseconds();
             _remaining = sale.Stock;
-            foreach (var (intent, returned) in journaled)
+            foreach (var (intent, returned) in recorded)
             {
                 Apply(intent);
                 if (returned) Return(intent);

@@ -18,7 +18,7 @@ public interface ICaptcha
 
 public sealed record CaptchaQuestion(string Question, string? ExpectedAnswer);
 
-/// <summary>"What is 7 + 12?": enough to turn a 0 ms script into a human-paced click (seed 000).</summary>
+/// <summary>"What is 7 + 12?": enough to turn a 0 ms script into a human-paced click.</summary>
 public sealed class ArithmeticCaptcha : ICaptcha
 {
     public CaptchaQuestion Create()

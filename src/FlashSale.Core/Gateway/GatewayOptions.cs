@@ -2,12 +2,12 @@ using System.ComponentModel.DataAnnotations;
 
 namespace FlashSale.Core.Gateway;
 
-/// <summary>The gateway layers' defaults (FlashSale:Gateway); a sale's <see cref="Sales.SaleProtection"/> overrides some.</summary>
+/// <summary>The gateway layers' defaults (FlashSale:Gateway); a sale's <see cref="Sales.SaleGatewayRules"/> overrides some.</summary>
 public sealed class GatewayOptions
 {
     public const string Section = "FlashSale:Gateway";
 
-    /// <summary>Purchase attempts per second one process lets through; set it to about 1.2x the expected peak (seed 000). 0 = off.</summary>
+    /// <summary>Purchase attempts per second one process lets through; set it to about 1.2x the expected peak. 0 = off.</summary>
     [Range(0, 10_000_000)] public int GlobalTokensPerSecond { get; set; }
 
     /// <summary>Burst the global bucket holds; 0 = one second's worth.</summary>
@@ -25,7 +25,7 @@ public sealed class GatewayOptions
     /// <summary>Signs challenges and purchase tokens (at least 32 characters). Required outside Development.</summary>
     public string? TokenSecret { get; set; }
 
-    /// <summary>How long before the start challenges are handed out (seed 000: five seconds).</summary>
+    /// <summary>How long before the start challenges are handed out (five seconds: time to read the question, too short to farm it out).</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00")] public TimeSpan ChallengeLeadTime { get; set; } = TimeSpan.FromSeconds(5);
 
     [Range(typeof(TimeSpan), "00:00:01", "00:30:00")] public TimeSpan ChallengeLifetime { get; set; } = TimeSpan.FromMinutes(2);

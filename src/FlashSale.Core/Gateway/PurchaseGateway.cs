@@ -1,18 +1,12 @@
 using System.Threading.RateLimiting;
+using FlashSale.Core.Purchasing;
 using FlashSale.Core.Sales;
 using Microsoft.Extensions.Options;
 
 namespace FlashSale.Core.Gateway;
 
-/// <summary>Who is buying, as the gateway sees it.</summary>
-/// <param name="AccountCreated">From the token's <c>account_created</c> claim, when the identity provider sets it.</param>
-public readonly record struct PurchaseCaller(string UserId, string Ip, string? DeviceId, DateTimeOffset? AccountCreated);
-
-/// <summary>Why the gateway stopped a purchase: a problem code and, for throttling, when to come back.</summary>
-public sealed record GatewayRefusal(string Code, TimeSpan? RetryAfter = null);
-
 /// <summary>
-/// The layers in front of the stock gate (seeds 000, 001, 004), cheapest first: the global token bucket
+/// The funnel's first layers, about who is asking (not about stock), cheapest first: the global token bucket
 /// (in-process), blacklists (answered from memory), per-IP and per-user sliding windows (shared across
 /// processes), risk score, then the purchase token where the sale or the risk score asks for one.
 /// Every layer counts what arrived, passed and was stopped.
@@ -23,6 +17,10 @@ public sealed class PurchaseGateway
     public const string Blacklisted = "blacklisted";
     public const string InvalidToken = "invalid_token";
     public const string RiskRejected = "risk_rejected";
+    private static readonly PurchaseRefusal BlacklistedRefusal = new(Blacklisted);
+    private static readonly PurchaseRefusal InvalidTokenRefusal = new(InvalidToken);
+    private static readonly PurchaseRefusal RiskRejectedRefusal = new(RiskRejected);
+    private static readonly PurchaseRefusal GloballyThrottled = new(Throttled, TimeSpan.FromSeconds(1));
 
     private readonly GatewayOptions _options;
     private readonly IRateWindow _windows;
@@ -55,16 +53,16 @@ public sealed class PurchaseGateway
         }
     }
 
-    public async ValueTask<GatewayRefusal?> CheckAsync(Sale sale, PurchaseCaller caller, string requestId, string? token, CancellationToken cancellationToken)
+    public async ValueTask<PurchaseRefusal?> CheckAsync(Sale sale, PurchaseCaller caller, string requestId, string? token, CancellationToken cancellationToken)
     {
         var funnel = _funnel.For(sale.Id);
-        var guard = sale.Guard;
+        var rules = sale.GatewayRules ?? SaleGatewayRules.Default;
 
         funnel.Arrived(FunnelLayer.GlobalRate);
         if (_global is not null)
         {
             using var lease = _global.AttemptAcquire();
-            if (!lease.IsAcquired) return Stop(funnel, FunnelLayer.GlobalRate, new GatewayRefusal(Throttled, TimeSpan.FromSeconds(1)));
+            if (!lease.IsAcquired) return Stop(funnel, FunnelLayer.GlobalRate, GloballyThrottled);
         }
         funnel.Passed(FunnelLayer.GlobalRate);
 
@@ -72,50 +70,50 @@ public sealed class PurchaseGateway
         if (_blacklist.IsBlocked(BlacklistKind.User, caller.UserId) || _blacklist.IsBlocked(BlacklistKind.Ip, caller.Ip)
             || _blacklist.IsBlocked(BlacklistKind.Device, caller.DeviceId))
         {
-            return Stop(funnel, FunnelLayer.Blacklist, new GatewayRefusal(Blacklisted));
+            return Stop(funnel, FunnelLayer.Blacklist, BlacklistedRefusal);
         }
         funnel.Passed(FunnelLayer.Blacklist);
 
         funnel.Arrived(FunnelLayer.IpRate);
-        var ipLimit = guard.IpRequestsPerSecond ?? _options.IpRequestsPerWindow;
+        var ipLimit = rules.IpRequestsPerWindow ?? _options.IpRequestsPerWindow;
         if (ipLimit > 0)
         {
             var ip = await _windows.TryHitAsync($"ip:{sale.Id}:{caller.Ip}", ipLimit, _options.Window, cancellationToken).ConfigureAwait(false);
-            if (!ip.Allowed) return Stop(funnel, FunnelLayer.IpRate, new GatewayRefusal(Throttled, ip.RetryAfter));
+            if (!ip.Allowed) return Stop(funnel, FunnelLayer.IpRate, new PurchaseRefusal(Throttled, ip.RetryAfter));
         }
         funnel.Passed(FunnelLayer.IpRate);
 
         funnel.Arrived(FunnelLayer.UserRate);
-        var userLimit = guard.UserRequestsPerSecond ?? _options.UserRequestsPerWindow;
+        var userLimit = rules.UserRequestsPerWindow ?? _options.UserRequestsPerWindow;
         long recentRequests = 0;
         if (userLimit > 0)
         {
             var user = await _windows.TryHitAsync($"user:{sale.Id}:{caller.UserId}", userLimit, _options.Window, cancellationToken).ConfigureAwait(false);
-            if (!user.Allowed) return Stop(funnel, FunnelLayer.UserRate, new GatewayRefusal(Throttled, user.RetryAfter));
+            if (!user.Allowed) return Stop(funnel, FunnelLayer.UserRate, new PurchaseRefusal(Throttled, user.RetryAfter));
             recentRequests = user.Count;
         }
         funnel.Passed(FunnelLayer.UserRate);
 
         funnel.Arrived(FunnelLayer.Risk);
-        var needsToken = guard.RequireToken;
+        var needsToken = rules.RequireToken;
         if (_options.Risk.Enabled)
         {
             var score = await RiskScoreAsync(sale.Id, caller, recentRequests, cancellationToken).ConfigureAwait(false);
-            if (score >= (guard.RiskRejectScore ?? _options.Risk.RejectScore)) return Stop(funnel, FunnelLayer.Risk, new GatewayRefusal(RiskRejected));
-            needsToken |= score >= (guard.RiskChallengeScore ?? _options.Risk.ChallengeScore);
+            if (score >= (rules.RiskRejectScore ?? _options.Risk.RejectScore)) return Stop(funnel, FunnelLayer.Risk, RiskRejectedRefusal);
+            needsToken |= score >= (rules.RiskChallengeScore ?? _options.Risk.ChallengeScore);
         }
         funnel.Passed(FunnelLayer.Risk);
 
         funnel.Arrived(FunnelLayer.Token);
         if (needsToken && await _tokens.SpendAsync(token, sale.Id, caller.UserId, requestId, cancellationToken).ConfigureAwait(false) != PurchaseTokens.Verdict.Valid)
         {
-            return Stop(funnel, FunnelLayer.Token, new GatewayRefusal(InvalidToken));
+            return Stop(funnel, FunnelLayer.Token, InvalidTokenRefusal);
         }
         funnel.Passed(FunnelLayer.Token);
         return null;
     }
 
-    /// <summary>Seed 004's score: each signal past its bar adds its weight.</summary>
+    /// <summary>The risk score: each signal past its bar adds its weight.</summary>
     private async ValueTask<int> RiskScoreAsync(long saleId, PurchaseCaller caller, long recentRequests, CancellationToken cancellationToken)
     {
         var risk = _options.Risk;
@@ -129,7 +127,7 @@ public sealed class PurchaseGateway
         return score;
     }
 
-    private static GatewayRefusal Stop(FunnelCounters.SaleFunnel funnel, FunnelLayer layer, GatewayRefusal refusal)
+    private static PurchaseRefusal Stop(FunnelCounters.SaleFunnel funnel, FunnelLayer layer, PurchaseRefusal refusal)
     {
         funnel.Stopped(layer, refusal.Code);
         return refusal;

@@ -6,7 +6,7 @@ using System.Text;
 namespace FlashSale.Core.Gateway;
 
 /// <summary>
-/// Challenges and purchase tokens (the seeds' "dynamic token / hidden path"): HMAC-SHA256-signed,
+/// Challenges and purchase tokens (a "dynamic token": the purchase path is useless without one): HMAC-SHA256-signed,
 /// bound to one user and one sale, short-lived, and single-use through <see cref="IOnceStore"/>.
 /// Stateless to issue and check, so any API process verifies what another issued.
 /// Format: base64url(payload) "." base64url(HMAC(secret, payload)); payload fields are separated by

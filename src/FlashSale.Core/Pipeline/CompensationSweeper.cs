@@ -1,6 +1,6 @@
 using FlashSale.Core.Orders;
 using FlashSale.Core.Purchasing;
-using Microsoft.Extensions.Hosting;
+using FlashSale.Core.Workers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -20,33 +20,15 @@ public sealed class CompensationSweeper(
     IFlashSaleStore store,
     IStockGate gate,
     IOptions<PipelineOptions> options,
-    ILogger<CompensationSweeper> logger) : BackgroundService
+    ILogger<CompensationSweeper> logger) : RepeatingWorker
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var failedSweeps = 0;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var sweep = await SweepAsync(stoppingToken).ConfigureAwait(false);
-                failedSweeps = sweep.Pending == 0 ? 0 : failedSweeps + 1;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                failedSweeps++;
-                logger.LogWarning("Compensation sweep failed ({Failures} in a row): {Reason}", failedSweeps, ex.Message);
-            }
-            try
-            {
-                await Task.Delay(options.Value.CompensationDelay(failedSweeps), stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    protected override async Task<Pass> RunPassAsync(CancellationToken stoppingToken) =>
+        (await SweepAsync(stoppingToken).ConfigureAwait(false)).Pending == 0 ? Pass.Done : Pass.Unfinished;
+
+    protected override TimeSpan Pause(int failures) => options.Value.CompensationDelay(failures);
+
+    protected override void LogFailure(Exception exception, int failures) =>
+        logger.LogWarning("Compensation sweep failed ({Failures} in a row): {Reason}", failures, exception.Message);
 
     /// <summary>One pass over every failed order not yet recorded as returned. Store failures are thrown; a gate
     /// that cannot be reached ends the pass early (the rest waits for the next one).</summary>

@@ -1,5 +1,5 @@
 using FlashSale.Core.Orders;
-using Microsoft.Extensions.Hosting;
+using FlashSale.Core.Workers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -14,28 +14,18 @@ public sealed class LedgerTrimmer(
     IIntentLedger ledger,
     IFlashSaleStore store,
     IOptions<PipelineOptions> options,
-    ILogger<LedgerTrimmer> logger) : BackgroundService
+    ILogger<LedgerTrimmer> logger) : RepeatingWorker
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task<Pass> RunPassAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await TrimOnceAsync(stoppingToken).ConfigureAwait(false);
-                await Task.Delay(options.Value.LedgerTrimInterval, stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                logger.LogWarning("Ledger trim failed; trying again later: {Reason}", ex.Message);
-                await Task.Delay(options.Value.LedgerTrimInterval, stoppingToken).ConfigureAwait(false);
-            }
-        }
+        await TrimOnceAsync(stoppingToken).ConfigureAwait(false);
+        return Pass.Done;
     }
+
+    protected override TimeSpan Pause(int failures) => options.Value.LedgerTrimInterval;
+
+    protected override void LogFailure(Exception exception, int failures) =>
+        logger.LogWarning("Ledger trim failed; trying again later: {Reason}", exception.Message);
 
     /// <summary>One pass over every watched sale; returns how many entries were removed.</summary>
     public async Task<int> TrimOnceAsync(CancellationToken cancellationToken)

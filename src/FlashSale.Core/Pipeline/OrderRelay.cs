@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Hosting;
+using FlashSale.Core.Workers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -13,33 +13,17 @@ public sealed class OrderRelay(
     IIntentLedger ledger,
     IOrderQueuePublisher publisher,
     IOptions<PipelineOptions> options,
-    ILogger<OrderRelay> logger) : BackgroundService
+    ILogger<OrderRelay> logger) : RepeatingWorker
 {
     private readonly string _readerName = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var failures = 0;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                var moved = await RelayOnceAsync(stoppingToken).ConfigureAwait(false);
-                failures = 0;
-                if (moved == 0) await Task.Delay(options.Value.RelayIdleDelay, stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                failures++;
-                logger.LogWarning(ex, "Order relay failed ({Failures} in a row); retrying", failures);
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(100 * failures, 2_000)), stoppingToken).ConfigureAwait(false);
-            }
-        }
-    }
+    protected override async Task<Pass> RunPassAsync(CancellationToken stoppingToken) =>
+        await RelayOnceAsync(stoppingToken).ConfigureAwait(false) > 0 ? Pass.More : Pass.Done;
+
+    protected override TimeSpan Pause(int failures) => failures == 0 ? options.Value.RelayIdleDelay : PipelineOptions.RelayFailureDelay(failures);
+
+    protected override void LogFailure(Exception exception, int failures) =>
+        logger.LogWarning(exception, "Order relay failed ({Failures} in a row); retrying", failures);
 
     /// <summary>One pass over every watched ledger; returns how many entries were moved.</summary>
     public async Task<int> RelayOnceAsync(CancellationToken cancellationToken)

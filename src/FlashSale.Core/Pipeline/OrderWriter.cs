@@ -31,6 +31,26 @@ public sealed class OrderWriter(
     IOptions<PipelineOptions> options,
     ILogger<OrderWriter> logger)
 {
+    /// <summary>
+    /// <see cref="WriteAsync"/>, tried again while the database cannot be written at all (not a refusal): the caller
+    /// keeps the messages meanwhile, unacknowledged.
+    /// </summary>
+    public async Task<WriteOutcome[]> WriteRetryingAsync(IReadOnlyList<DeliveredIntent> batch, CancellationToken cancellationToken)
+    {
+        for (var failures = 1; ; failures++)
+        {
+            try
+            {
+                return await WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "Writing {Count} orders failed ({Failures} in a row); retrying", batch.Count, failures);
+                await Task.Delay(PipelineOptions.UnreachableDatabaseDelay(failures), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
     public async Task<WriteOutcome[]> WriteAsync(IReadOnlyList<DeliveredIntent> batch, CancellationToken cancellationToken)
     {
         var outcomes = new WriteOutcome[batch.Count];

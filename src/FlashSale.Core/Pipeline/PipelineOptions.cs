@@ -1,10 +1,15 @@
 using System.ComponentModel.DataAnnotations;
+using FlashSale.Core.Workers;
 
 namespace FlashSale.Core.Pipeline;
 
 public sealed class PipelineOptions
 {
     public const string Section = "FlashSale:Pipeline";
+
+    private static readonly TimeSpan MaxCompensationDelay = TimeSpan.FromMinutes(1);
+    private static readonly Backoff RelayFailureBackoff = Backoff.Linear(TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2));
+    private static readonly Backoff UnreachableDatabaseBackoff = Backoff.Linear(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5));
 
     /// <summary>Ledger entries moved to the queue per read.</summary>
     [Range(1, 10_000)] public int RelayBatchSize { get; set; } = 500;
@@ -45,10 +50,19 @@ public sealed class PipelineOptions
     /// <summary>Pages of <see cref="LedgerTrimBatchSize"/> looked at per sale and pass (bounds a pass while the database lags).</summary>
     [Range(1, 10_000)] public int LedgerTrimPagesPerSale { get; set; } = 20;
 
-    public TimeSpan RetryDelay(int attempt) =>
-        TimeSpan.FromTicks(Math.Min(RetryBaseDelay.Ticks << Math.Min(attempt, 10), TimeSpan.FromSeconds(10).Ticks));
+    /// <summary>The wait before a refused message is delivered again, after <paramref name="attempt"/> earlier deliveries:
+    /// <see cref="RetryBaseDelay"/>, doubled per delivery, at most 10 s.</summary>
+    public TimeSpan RetryDelay(int attempt) => Backoff.Doubling(RetryBaseDelay, TimeSpan.FromSeconds(10)).Delay(attempt + 1);
 
-    /// <summary>The sweeper's pause: <see cref="CompensationInterval"/>, doubled per sweep in a row that left work undone, at most a minute.</summary>
+    /// <summary>The sweeper's pause: <see cref="CompensationInterval"/>, doubled per sweep in a row that left work undone, at most a minute
+    /// (or the interval, when that is longer).</summary>
     public TimeSpan CompensationDelay(int failedSweeps) =>
-        TimeSpan.FromTicks(Math.Max(CompensationInterval.Ticks, Math.Min(CompensationInterval.Ticks << Math.Min(failedSweeps, 10), TimeSpan.FromMinutes(1).Ticks)));
+        Backoff.Doubling(CompensationInterval, CompensationInterval > MaxCompensationDelay ? CompensationInterval : MaxCompensationDelay).Delay(failedSweeps + 1);
+
+    /// <summary>The writer's wait after <paramref name="failures"/> failures in a row to write to the database at all (not refusals):
+    /// 200 ms more per failure, at most 5 s.</summary>
+    public static TimeSpan UnreachableDatabaseDelay(int failures) => UnreachableDatabaseBackoff.Delay(failures);
+
+    /// <summary>The relay's pause after <paramref name="failures"/> failed passes in a row: 100 ms more per failure, at most 2 s.</summary>
+    public static TimeSpan RelayFailureDelay(int failures) => RelayFailureBackoff.Delay(failures);
 }

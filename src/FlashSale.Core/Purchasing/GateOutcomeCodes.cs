@@ -1,6 +1,6 @@
 namespace FlashSale.Core.Purchasing;
 
-/// <summary>The API's problem <c>code</c> for each refusal (design §6), used by the HTTP answers and the funnel counters alike.</summary>
+/// <summary>The API's problem <c>code</c> for each refusal, used by the HTTP answers and the funnel counters alike.</summary>
 public static class GateOutcomeCodes
 {
     public static string Of(GateOutcome outcome) => outcome switch

@@ -4,7 +4,7 @@ using FlashSale.Core.Sales;
 namespace FlashSale.Core.Purchasing;
 
 /// <summary>
-/// The one atomic stock decision (design §3). For each request, in order: window open? requestId seen
+/// The one atomic stock decision. For each request, in order: window open? requestId seen
 /// (return the earlier order)? user total + quantity within the limit? stock enough? Then deduct, add to
 /// the user's total, record the requestId and append the order intent to the sale's ledger, all at once.
 /// </summary>

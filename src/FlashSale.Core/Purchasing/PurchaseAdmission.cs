@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace FlashSale.Core.Purchasing;
 
 /// <summary>
-/// The in-process admission stage (design §2): a bounded queue per sale, drained by a few batchers that
+/// The in-process admission stage: a bounded queue per sale, drained by a few batchers that
 /// each decide up to <see cref="AdmissionOptions.MaxBatchSize"/> purchases per gate call, and the
 /// closed flag (sold out, or ended) that answers losers without a remote call.
 /// </summary>

@@ -5,22 +5,38 @@ using FlashSale.Core.Sales;
 namespace FlashSale.Core.Purchasing;
 
 /// <summary>
-/// Where a purchase is decided, after authentication: the local sale-state check (no remote call),
-/// then admission into the sale's queue, then the gate's batched atomic decision.
+/// Where a purchase is decided, after authentication, layer by layer (<see cref="FunnelLayer"/>): the
+/// gateway (who is asking), the local sale state (no remote call), admission into the sale's queue,
+/// then the gate's batched atomic decision (<see cref="IStockGate"/>). The endpoint only translates HTTP.
 /// </summary>
 public sealed class PurchaseFunnel(
     SaleCatalog catalog,
+    PurchaseGateway gateway,
     PurchaseAdmission admission,
     GateLoader loader,
     SnowflakeIdGenerator ids,
     FunnelCounters funnelCounters,
     TimeProvider time)
 {
-    /// <summary>The sale, for the layers before the funnel (404 when unknown); served from memory.</summary>
-    public ValueTask<Sale?> FindSaleAsync(long saleId, CancellationToken cancellationToken) => catalog.FindAsync(saleId, cancellationToken);
+    public async ValueTask<PurchaseAnswer> PurchaseAsync(PurchaseAttempt attempt, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var sale = await catalog.FindAsync(attempt.SaleId, cancellationToken).ConfigureAwait(false);
+            if (sale is null) return new PurchaseAnswer(0, PurchaseRefusal.SaleNotFound);
+            var refusal = await gateway.CheckAsync(sale, attempt.Caller, attempt.RequestId, attempt.Token, cancellationToken).ConfigureAwait(false);
+            if (refusal is not null) return new PurchaseAnswer(0, refusal);
+            var decision = await DecideAsync(sale, attempt.Caller.UserId, attempt.Quantity, attempt.RequestId, cancellationToken).ConfigureAwait(false);
+            return decision.IsAccepted ? new PurchaseAnswer(decision.OrderId, null) : new PurchaseAnswer(0, PurchaseRefusal.For(decision.Outcome));
+        }
+        catch (GateUnavailableException)
+        {
+            return new PurchaseAnswer(0, PurchaseRefusal.Unavailable);
+        }
+    }
 
-    /// <summary>Decides a purchase of a known sale that passed the gateway layers.</summary>
-    public async ValueTask<GateDecision> PurchaseAsync(Sale sale, string userId, int quantity, string requestId, CancellationToken cancellationToken)
+    /// <summary>The layers after the gateway: sale state, admission, gate.</summary>
+    private async ValueTask<GateDecision> DecideAsync(Sale sale, string userId, int quantity, string requestId, CancellationToken cancellationToken)
     {
         var funnel = funnelCounters.For(sale.Id);
         funnel.Arrived(FunnelLayer.SaleState);
@@ -43,7 +59,7 @@ public sealed class PurchaseFunnel(
         funnel.Passed(FunnelLayer.SaleState);
 
         funnel.Arrived(FunnelLayer.Admission);
-        var decision = await DecideAsync(sale.Id, userId, quantity, requestId).ConfigureAwait(false);
+        var decision = await AdmitAsync(sale.Id, userId, quantity, requestId).ConfigureAwait(false);
         if (decision.Outcome == GateOutcome.UnknownSale && sale.WindowAt(time.GetUtcNow()) == SaleWindow.Ended)
         {
             // Past its retention the gate forgets an ended sale: nothing more can be sold, so nothing is rebuilt
@@ -57,7 +73,7 @@ public sealed class PurchaseFunnel(
             var load = await loader.LoadAsync(sale.Id, GateLoadMode.Normal, cancellationToken).ConfigureAwait(false);
             decision = load == GateLoad.StateLost
                 ? GateDecision.Unavailable
-                : await DecideAsync(sale.Id, userId, quantity, requestId).ConfigureAwait(false);
+                : await AdmitAsync(sale.Id, userId, quantity, requestId).ConfigureAwait(false);
         }
         if (decision.Outcome == GateOutcome.Busy)
         {
@@ -86,7 +102,7 @@ public sealed class PurchaseFunnel(
         };
     }
 
-    private ValueTask<GateDecision> DecideAsync(long saleId, string userId, int quantity, string requestId)
+    private ValueTask<GateDecision> AdmitAsync(long saleId, string userId, int quantity, string requestId)
     {
         var request = new PurchaseRequest(userId, requestId, quantity, ids.NextId());
         return admission.TryEnqueue(saleId, request, out var decision)

@@ -1,5 +1,5 @@
 using FlashSale.Core.Orders;
-using Microsoft.Extensions.Hosting;
+using FlashSale.Core.Workers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -8,7 +8,8 @@ namespace FlashSale.Core.Reconciliation;
 /// <summary>
 /// Reconciles every sale that is running or ended recently, each <see cref="ReconciliationOptions.Interval"/>:
 /// read-only while a sale runs, with repair once it has ended (the reconciler itself holds back intents whose
-/// pipeline has not drained, so a repair never races the writer).
+/// pipeline has not drained, so a repair never races the writer). A store or gate that cannot be read now is
+/// read at the next run.
 /// </summary>
 public sealed class ReconciliationWorker(
     SaleReconciler reconciler,
@@ -16,40 +17,29 @@ public sealed class ReconciliationWorker(
     IFlashSaleStore sales,
     TimeProvider time,
     IOptions<ReconciliationOptions> options,
-    ILogger<ReconciliationWorker> logger) : BackgroundService
+    ILogger<ReconciliationWorker> logger) : RepeatingWorker(time)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>Runs only where <see cref="ReconciliationOptions.Periodic"/> is on.</summary>
+    public override Task StartAsync(CancellationToken cancellationToken) =>
+        options.Value.Periodic ? base.StartAsync(cancellationToken) : Task.CompletedTask;
+
+    protected override TimeSpan FirstPause => options.Value.Interval;
+
+    protected override TimeSpan Pause(int failures) => options.Value.Interval;
+
+    protected override async Task<Pass> RunPassAsync(CancellationToken stoppingToken)
     {
         var opts = options.Value;
-        using var timer = new PeriodicTimer(opts.Interval, time);
-        try
+        var now = Time.GetUtcNow();
+        foreach (var saleId in await store.SalesEndingAfterAsync(now - opts.WatchAfterEnd, stoppingToken).ConfigureAwait(false))
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
-            {
-                await RunOnceAsync(opts, stoppingToken).ConfigureAwait(false);
-            }
+            var sale = await sales.FindSaleAsync(saleId, stoppingToken).ConfigureAwait(false);
+            if (sale is null || sale.StartsAt > now) continue;
+            await reconciler.ReconcileAsync(saleId, repair: sale.EndsAt <= now, stoppingToken).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
+        return Pass.Done;
     }
 
-    private async Task RunOnceAsync(ReconciliationOptions opts, CancellationToken stoppingToken)
-    {
-        try
-        {
-            var now = time.GetUtcNow();
-            foreach (var saleId in await store.SalesEndingAfterAsync(now - opts.WatchAfterEnd, stoppingToken).ConfigureAwait(false))
-            {
-                var sale = await sales.FindSaleAsync(saleId, stoppingToken).ConfigureAwait(false);
-                if (sale is null || sale.StartsAt > now) continue;
-                await reconciler.ReconcileAsync(saleId, repair: sale.EndsAt <= now, stoppingToken).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-        {
-            // A store or gate that cannot be read now is read at the next tick.
-            logger.LogWarning(ex, "Reconciliation run failed; trying again in {Interval}", opts.Interval);
-        }
-    }
+    protected override void LogFailure(Exception exception, int failures) =>
+        logger.LogWarning(exception, "Reconciliation run failed; trying again in {Interval}", options.Value.Interval);
 }

@@ -6,8 +6,8 @@ public static class NewSaleValidator
     public const int MaxPerUserLimit = 1_000;
     public const int MaxNameLength = 200;
 
-    /// <summary>Returns null when the sale is valid, else a human-readable reason.</summary>
-    public static string? Validate(NewSale sale)
+    /// <summary>Returns null when the sale the operator asks for is valid, else a human-readable reason.</summary>
+    public static string? Validate(Sale sale)
     {
         if (string.IsNullOrWhiteSpace(sale.Name) || sale.Name.Length > MaxNameLength)
             return $"name is required and at most {MaxNameLength} characters";
@@ -23,8 +23,8 @@ public static class NewSaleValidator
             return "endsAt must be after startsAt";
         if (sale.PaymentTimeoutSeconds < 10 || sale.PaymentTimeoutSeconds > 86_400)
             return "paymentTimeoutSeconds must be between 10 and 86400";
-        if (sale.Protection is { } p && (p.UserRequestsPerSecond < 0 || p.IpRequestsPerSecond < 0 || p.RiskChallengeScore < 0 || p.RiskRejectScore < 0))
-            return "protection limits and scores must not be negative";
+        if (sale.GatewayRules is { } p && (p.UserRequestsPerWindow < 0 || p.IpRequestsPerWindow < 0 || p.RiskChallengeScore < 0 || p.RiskRejectScore < 0))
+            return "gateway rules: limits and scores must not be negative";
         return null;
     }
 }

@@ -2,7 +2,7 @@ using FlashSale.Core.Orders;
 
 namespace FlashSale.Core.Sales;
 
-/// <summary>A sale as defined by the operator; immutable once created.</summary>
+/// <summary>A sale as defined by the operator (a new one is checked by <see cref="NewSaleValidator"/>); immutable once created.</summary>
 public sealed record Sale(
     long Id,
     string Name,
@@ -13,28 +13,13 @@ public sealed record Sale(
     DateTimeOffset StartsAt,
     DateTimeOffset EndsAt,
     int PaymentTimeoutSeconds,
-    SaleProtection? Protection = null)
+    SaleGatewayRules? GatewayRules = null)
 {
-    /// <summary>This sale's gateway settings; what it leaves unset comes from FlashSale:Gateway.</summary>
-    public SaleProtection Guard => Protection ?? SaleProtection.Default;
-
     public SaleWindow WindowAt(DateTimeOffset now) =>
         now < StartsAt ? SaleWindow.Upcoming : now >= EndsAt ? SaleWindow.Ended : SaleWindow.Open;
 }
 
 public enum SaleWindow { Upcoming, Open, Ended }
-
-/// <summary>What the operator asks for; validated by <see cref="NewSaleValidator"/>.</summary>
-public sealed record NewSale(
-    string Name,
-    string ProductId,
-    decimal Price,
-    int Stock,
-    int PerUserLimit,
-    DateTimeOffset StartsAt,
-    DateTimeOffset EndsAt,
-    int PaymentTimeoutSeconds,
-    SaleProtection? Protection = null);
 
 /// <summary>
 /// What the gate is (re)built from: the sale and every order the database holds for it (plus, where a gate
@@ -67,14 +52,14 @@ public sealed record StoredOrder(long OrderId, string UserId, int Quantity, stri
     public bool TakesStock => OrderStatus.TakesStock(Status);
 }
 
-/// <summary>Per-sale gateway settings (issue: gateway protection). Null fields fall back to FlashSale:Gateway.</summary>
+/// <summary>A sale's own gateway rules; a sale without them, and every null field, takes FlashSale:Gateway's.</summary>
 /// <param name="RequireToken">Purchases need a captcha-backed purchase token.</param>
-public sealed record SaleProtection(
+public sealed record SaleGatewayRules(
     bool RequireToken = false,
-    int? UserRequestsPerSecond = null,
-    int? IpRequestsPerSecond = null,
+    int? UserRequestsPerWindow = null,
+    int? IpRequestsPerWindow = null,
     int? RiskChallengeScore = null,
     int? RiskRejectScore = null)
 {
-    public static readonly SaleProtection Default = new();
+    public static readonly SaleGatewayRules Default = new();
 }

@@ -6,12 +6,15 @@ namespace FlashSale.Core.Storage;
 
 /// <summary>
 /// SQL kept in .sql files compiled in as embedded resources (never in C# strings), read once each.
-/// Migrations are the resources named <c>Migrations/NNNN_name.sql</c>, applied in NNNN order.
+/// Migrations are the resources named <c>Migrations/NNNN_name.sql</c>, applied in NNNN order by <see cref="SchemaMigrations"/>.
 /// </summary>
 public sealed class SqlScripts(Assembly assembly, string prefix)
 {
     private const string MigrationsFolder = "Migrations/";
     private readonly ConcurrentDictionary<string, string> _cache = new();
+
+    /// <summary>An adapter's SQL files: its Sql/**/*.sql, embedded as <c>{assembly name}.Sql.{path}</c>.</summary>
+    public static SqlScripts EmbeddedIn(Assembly assembly) => new(assembly, assembly.GetName().Name + ".Sql.");
 
     public string Get(string name) => _cache.GetOrAdd(name, n =>
     {

@@ -1,4 +1,4 @@
--- Guarded deduction (design §4): a sale without enough stock is not updated, and the caller rolls back.
+-- Guarded deduction: a sale without enough stock is not updated, and the caller rolls back.
 UPDATE sales AS s
 SET available_stock = s.available_stock - d.units,
     version = s.version + 1

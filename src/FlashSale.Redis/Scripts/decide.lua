@@ -1,4 +1,4 @@
--- The stock gate (design §3): decides a batch of purchases for one sale, atomically.
+-- The stock gate: decides a batch of purchases for one sale, atomically.
 -- KEYS: 1 meta (hash: remaining, limit, starts, ends, accepted, failed, expires), 2 users (hash user -> units),
 --       3 requests (hash user+requestId -> orderId), 4 orders (hash orderId -> intent json), 5 ledger (stream)
 -- ARGV: 1 n, then n groups of: userId, requestId, quantity, candidateOrderId

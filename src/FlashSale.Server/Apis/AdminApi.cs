@@ -8,6 +8,7 @@ using FlashSale.Core.Sales;
 using FlashSale.Server.Hosting;
 using FlashSale.Server.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace FlashSale.Server.Apis;
 
@@ -31,7 +32,7 @@ public static class AdminApi
         var http = context.HttpContext;
         var given = http.Request.Headers[AdminKeyHeader].ToString();
         if (given.Length == 0) return ValueTask.FromResult<object?>(Problems.AdminKeyMissing);
-        var expected = http.RequestServices.GetRequiredService<FlashSaleSettings>().AdminKey;
+        var expected = http.RequestServices.GetRequiredService<IOptions<FlashSaleOptions>>().Value.AdminKey!;
         return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected))
             ? next(context)
             : ValueTask.FromResult<object?>(Problems.AdminKeyWrong);
@@ -47,12 +48,10 @@ public static class AdminApi
         {
             return Problems.InvalidRequest("name, productId, price, stock, perUserLimit, startsAt and endsAt are required.");
         }
-        var request = new NewSale(body.Name, body.ProductId, body.Price.Value, body.Stock.Value, body.PerUserLimit.Value,
-            body.StartsAt.Value, body.EndsAt.Value, body.PaymentTimeoutSeconds ?? 900, body.Protection);
-        if (NewSaleValidator.Validate(request) is { } invalid) return Problems.InvalidRequest(invalid);
+        var sale = new Sale(ids.NextId(), body.Name, body.ProductId, body.Price.Value, body.Stock.Value, body.PerUserLimit.Value,
+            body.StartsAt.Value, body.EndsAt.Value, body.PaymentTimeoutSeconds ?? 900, body.GatewayRules);
+        if (NewSaleValidator.Validate(sale) is { } invalid) return Problems.InvalidRequest(invalid);
 
-        var sale = new Sale(ids.NextId(), request.Name, request.ProductId, request.Price, request.Stock, request.PerUserLimit,
-            request.StartsAt, request.EndsAt, request.PaymentTimeoutSeconds, request.Protection);
         await store.CreateSaleAsync(sale, context.RequestAborted);
         catalog.Remember(sale);
         try

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 
 namespace FlashSale.Server.Apis;
 
-/// <summary>Captcha challenges and purchase tokens (seed 000: the captcha a few seconds before the start).</summary>
+/// <summary>Captcha challenges and purchase tokens (the captcha is handed out a few seconds before the start).</summary>
 public static class GatewayApi
 {
     public static IEndpointRouteBuilder MapGatewayApi(this IEndpointRouteBuilder app)
@@ -19,18 +19,18 @@ public static class GatewayApi
     }
 
     private static async Task<Results<Ok<ChallengeResponse>, ProblemResult>> ChallengeAsync(
-        string saleId, HttpContext context, PurchaseFunnel funnel, PurchaseTokens tokens, IOptions<GatewayOptions> options, TimeProvider time)
+        string saleId, HttpContext context, SaleCatalog catalog, PurchaseTokens tokens, IOptions<GatewayOptions> options, TimeProvider time)
     {
-        var (sale, problem) = await OpenSaleAsync(saleId, funnel, options.Value, time, context.RequestAborted);
+        var (sale, problem) = await OpenSaleAsync(saleId, catalog, options.Value, time, context.RequestAborted);
         if (problem is not null) return problem;
         var (challengeId, question, expiresAt) = tokens.IssueChallenge(sale!.Id, context.User.UserId(), options.Value.ChallengeLifetime);
         return TypedResults.Ok(new ChallengeResponse(challengeId, question, expiresAt));
     }
 
     private static async Task<Results<Ok<TokenResponse>, ProblemResult>> TokenAsync(
-        string saleId, HttpContext context, PurchaseFunnel funnel, PurchaseTokens tokens, IOptions<GatewayOptions> options, TimeProvider time)
+        string saleId, HttpContext context, SaleCatalog catalog, PurchaseTokens tokens, IOptions<GatewayOptions> options, TimeProvider time)
     {
-        var (sale, problem) = await OpenSaleAsync(saleId, funnel, options.Value, time, context.RequestAborted);
+        var (sale, problem) = await OpenSaleAsync(saleId, catalog, options.Value, time, context.RequestAborted);
         if (problem is not null) return problem;
         var (body, invalid) = await JsonBody.ReadAsync(context.Request, AppJsonContext.Default.TokenRequest);
         if (invalid is not null) return invalid;
@@ -43,14 +43,14 @@ public static class GatewayApi
 
     /// <summary>Challenges are handed out from the lead time before the start until the end.</summary>
     private static async Task<(Sale? Sale, ProblemResult? Problem)> OpenSaleAsync(
-        string saleId, PurchaseFunnel funnel, GatewayOptions options, TimeProvider time, CancellationToken cancellationToken)
+        string saleId, SaleCatalog catalog, GatewayOptions options, TimeProvider time, CancellationToken cancellationToken)
     {
         if (!long.TryParse(saleId, out var id)) return (null, Problems.SaleNotFound);
-        var sale = await funnel.FindSaleAsync(id, cancellationToken);
+        var sale = await catalog.FindAsync(id, cancellationToken);
         if (sale is null) return (null, Problems.SaleNotFound);
         var now = time.GetUtcNow();
-        if (now < sale.StartsAt - options.ChallengeLeadTime) return (null, Problems.ForRefusal(GateOutcome.NotStarted));
-        if (now >= sale.EndsAt) return (null, Problems.ForRefusal(GateOutcome.Ended));
+        if (now < sale.StartsAt - options.ChallengeLeadTime) return (null, Problems.NotStarted);
+        if (now >= sale.EndsAt) return (null, Problems.Ended);
         return (sale, null);
     }
 }

@@ -1,4 +1,3 @@
-using FlashSale.Core.Gateway;
 using FlashSale.Core.Purchasing;
 using FlashSale.Server.Auth;
 using FlashSale.Server.Http;
@@ -15,7 +14,7 @@ public static class PurchaseApi
     }
 
     private static async Task<Results<Accepted<PurchaseAccepted>, ProblemResult>> PurchaseAsync(
-        string saleId, HttpContext context, PurchaseFunnel funnel, PurchaseGateway gateway)
+        string saleId, HttpContext context, PurchaseFunnel funnel)
     {
         if (!long.TryParse(saleId, out var id)) return Problems.SaleNotFound;
         var (body, problem) = await JsonBody.ReadAsync(context.Request, AppJsonContext.Default.PurchaseRequestBody);
@@ -24,21 +23,9 @@ public static class PurchaseApi
         if (!Identifiers.IsValidRequestId(body.RequestId)) return Problems.InvalidRequest(Identifiers.RequestIdRule);
         if (!context.HasValidDeviceId()) return Problems.InvalidRequest(Identifiers.DeviceIdRule);
 
-        GateDecision decision;
-        try
-        {
-            var sale = await funnel.FindSaleAsync(id, context.RequestAborted);
-            if (sale is null) return Problems.SaleNotFound;
-            var refusal = await gateway.CheckAsync(sale, context.Caller(), body.RequestId, body.Token, context.RequestAborted);
-            if (refusal is not null) return Problems.ForRefusal(refusal);
-            decision = await funnel.PurchaseAsync(sale, context.User.UserId(), quantity, body.RequestId, context.RequestAborted);
-        }
-        catch (GateUnavailableException)
-        {
-            return Problems.Unavailable;
-        }
-        if (!decision.IsAccepted) return Problems.ForRefusal(decision.Outcome);
-        var orderId = SaleResponse.Id(decision.OrderId);
+        var answer = await funnel.PurchaseAsync(new PurchaseAttempt(id, context.Caller(), quantity, body.RequestId, body.Token), context.RequestAborted);
+        if (answer.Refusal is { } refusal) return Problems.ForRefusal(refusal);
+        var orderId = SaleResponse.Id(answer.OrderId);
         return TypedResults.Accepted($"/api/orders/{orderId}", new PurchaseAccepted(orderId, Core.Orders.OrderStatus.Queued));
     }
 }

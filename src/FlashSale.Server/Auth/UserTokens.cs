@@ -3,6 +3,7 @@ using System.Text;
 using FlashSale.Core.Purchasing;
 using FlashSale.Server.Hosting;
 using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
 namespace FlashSale.Server.Auth;
@@ -14,18 +15,18 @@ public sealed class UserTokens
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
     private readonly SigningCredentials _credentials;
     private readonly TokenValidationParameters _validation;
-    private readonly FlashSaleSettings _settings;
+    private readonly AuthOptions _auth;
     private readonly TimeProvider _time;
 
-    public UserTokens(FlashSaleSettings settings, TimeProvider time)
+    public UserTokens(IOptions<FlashSaleOptions> options, TimeProvider time)
     {
-        _settings = settings;
+        _auth = options.Value.Auth;
         _time = time;
-        var key = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(settings.SigningKey));
+        var key = new SymmetricSecurityKey(Encoding.UTF8.GetBytes(_auth.SigningKey!));
         _credentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256);
         _validation = new TokenValidationParameters
         {
-            ValidIssuer = settings.Issuer,
+            ValidIssuer = _auth.Issuer,
             ValidateIssuer = true,
             ValidateAudience = false,
             ValidateLifetime = true,
@@ -42,10 +43,10 @@ public sealed class UserTokens
     public (string Token, DateTimeOffset ExpiresAt) Issue(string userId)
     {
         var now = _time.GetUtcNow();
-        var expires = now + _settings.DevTokenLifetime;
+        var expires = now + _auth.DevTokenLifetime;
         var token = _handler.CreateToken(new SecurityTokenDescriptor
         {
-            Issuer = _settings.Issuer,
+            Issuer = _auth.Issuer,
             Subject = new ClaimsIdentity([new Claim(JwtRegisteredClaimNames.Sub, userId)]),
             IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,

@@ -1,41 +1,65 @@
+using System.Security.Cryptography;
+using FlashSale.Core.Gateway;
+using Microsoft.Extensions.Options;
+
 namespace FlashSale.Server.Hosting;
 
+/// <summary>What this process is (section FlashSale): its mode, its roles, its secrets.</summary>
 public sealed class FlashSaleOptions
 {
     public const string Section = "FlashSale";
 
-    /// <summary>Embedded (default): one process, in-process gate, SQLite. Distributed: Redis + RabbitMQ + PostgreSQL.</summary>
-    public string Mode { get; set; } = "Embedded";
+    public FlashSaleMode Mode { get; set; } = FlashSaleMode.Embedded;
 
-    /// <summary>Distributed mode's stock gate: redis (the funnel), or the seeds' baselines database-pessimistic,
-    /// database-optimistic, and database-naive (unsafe: oversells; only to show the benchmark's audit at work).</summary>
-    public string Gate { get; set; } = "redis";
+    /// <summary>What a distributed process runs: <c>api</c>, <c>worker</c> or <c>api,worker</c>. Embedded runs both.</summary>
+    public ProcessRoles Roles { get; set; } = ProcessRoles.Api | ProcessRoles.Worker;
 
-    /// <summary>Serve POST /api/bench/echo, the benchmark's HTTP ceiling (authenticated, reads the body, decides nothing).</summary>
-    public bool BenchEndpoints { get; set; }
-
-    /// <summary>Comma-separated: api, worker, or both.</summary>
-    public string Roles { get; set; } = "api,worker";
-
-    /// <summary>Required in production; the X-Admin-Key header value for admin calls.</summary>
+    /// <summary>The X-Admin-Key header value for admin calls; at least 16 characters. Generated in Development only.</summary>
     public string? AdminKey { get; set; }
 
     public AuthOptions Auth { get; set; } = new();
 
-    public EmbeddedOptions Embedded { get; set; } = new();
+    public bool Runs(ProcessRoles role) => (Roles & role) == role;
 
-    public bool IsEmbedded => string.Equals(Mode, "Embedded", StringComparison.OrdinalIgnoreCase);
+    /// <summary>Binds the section for wiring the adapters; a mode or role that is not one of the names fails here, with the key.</summary>
+    public static FlashSaleOptions Read(IConfiguration configuration)
+    {
+        try
+        {
+            return configuration.GetSection(Section).Get<FlashSaleOptions>() ?? new FlashSaleOptions();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new OptionsValidationException(Section, typeof(FlashSaleOptions),
+                [$"{ex.Message.TrimEnd('.')}. FlashSale:Mode is Embedded or Distributed; FlashSale:Roles is api, worker or api,worker."]);
+        }
+    }
+}
 
-    public bool HasRole(string role) =>
-        Roles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Contains(role, StringComparer.OrdinalIgnoreCase);
+public enum FlashSaleMode
+{
+    /// <summary>One process, no servers: the in-process gate, SQLite, an in-process queue and writer.</summary>
+    Embedded,
+    /// <summary>Redis (gate and ledger), RabbitMQ (order queue), PostgreSQL (system of record); any number of processes.</summary>
+    Distributed,
+}
+
+[Flags]
+public enum ProcessRoles
+{
+    None = 0,
+    /// <summary>Serves HTTP: pages, the funnel, orders, admin.</summary>
+    Api = 1,
+    /// <summary>Moves accepted intents to the database: relay, order writer, sweepers, reconciliation.</summary>
+    Worker = 2,
 }
 
 public sealed class AuthOptions
 {
-    /// <summary>HS256 key for user tokens, at least 32 characters. Required in production.</summary>
+    /// <summary>HS256 key for user tokens, at least 32 characters. Generated in Development only.</summary>
     public string? SigningKey { get; set; }
 
-    /// <summary>Serve POST /api/dev/token. Defaults to on in Development, off elsewhere.</summary>
+    /// <summary>Serve POST /api/dev/token. Unset: on in Development and in embedded mode, off otherwise.</summary>
     public bool? DevTokens { get; set; }
 
     public string Issuer { get; set; } = "flashsale";
@@ -43,14 +67,65 @@ public sealed class AuthOptions
     public TimeSpan DevTokenLifetime { get; set; } = TimeSpan.FromHours(12);
 }
 
-public sealed class EmbeddedOptions
+/// <summary>
+/// Fills what a first run in Development may leave unset (secrets, generated and remembered in
+/// <see cref="Generated"/> for the start-up log; the dev-token default); nothing outside Development.
+/// </summary>
+public sealed class FlashSaleDefaults(IHostEnvironment environment) : IPostConfigureOptions<FlashSaleOptions>, IPostConfigureOptions<GatewayOptions>
 {
-    /// <summary>The SQLite file (relative to the working directory); created with its folder on first run.</summary>
-    public string DatabasePath { get; set; } = "flashsale-data/flashsale.db";
+    private readonly Dictionary<string, string> _generated = [];
 
-    /// <summary>Upper bound on the database file; writes beyond it fail like a full disk (503, nothing lost).</summary>
-    public int? MaxDatabaseSizeMb { get; set; }
+    /// <summary>The keys generated for this run (options are built more than once; each key gets one value).</summary>
+    public IReadOnlyCollection<string> Generated { get { lock (_generated) return [.. _generated.Keys]; } }
 
-    /// <summary>On a first run (no sale in the database), create a demo sale starting a minute after start-up.</summary>
-    public bool DemoSale { get; set; } = true;
+    public void PostConfigure(string? name, FlashSaleOptions options)
+    {
+        options.AdminKey ??= Generate("FlashSale:AdminKey");
+        options.Auth.SigningKey ??= Generate("FlashSale:Auth:SigningKey");
+        options.Auth.DevTokens ??= environment.IsDevelopment() || options.Mode == FlashSaleMode.Embedded;
+    }
+
+    public void PostConfigure(string? name, GatewayOptions options) =>
+        options.TokenSecret = string.IsNullOrEmpty(options.TokenSecret) ? Generate("FlashSale:Gateway:TokenSecret") : options.TokenSecret;
+
+    private string? Generate(string key)
+    {
+        if (!environment.IsDevelopment()) return null;
+        lock (_generated)
+        {
+            if (!_generated.TryGetValue(key, out var value)) _generated[key] = value = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
+            return value;
+        }
+    }
+}
+
+/// <summary>The rules <see cref="FlashSaleOptions"/> and the gateway's secret obey; checked on start, each failure naming its key.</summary>
+public sealed class FlashSaleOptionsValidator : IValidateOptions<FlashSaleOptions>, IValidateOptions<GatewayOptions>
+{
+    public ValidateOptionsResult Validate(string? name, FlashSaleOptions options)
+    {
+        var failures = new List<string>();
+        if (!Enum.IsDefined(options.Mode)) failures.Add($"FlashSale:Mode '{options.Mode}' is unknown; use Embedded or Distributed.");
+        if (options.Roles == ProcessRoles.None || (options.Roles & ~(ProcessRoles.Api | ProcessRoles.Worker)) != 0)
+            failures.Add($"FlashSale:Roles '{options.Roles}' names no role; use api, worker or api,worker.");
+        else if (options.Mode == FlashSaleMode.Embedded && options.Roles != (ProcessRoles.Api | ProcessRoles.Worker))
+            failures.Add($"FlashSale:Roles '{options.Roles}': embedded mode runs api and worker in one process; use api,worker or the Distributed mode.");
+        Secret(failures, options.AdminKey, "FlashSale:AdminKey", 16);
+        Secret(failures, options.Auth.SigningKey, "FlashSale:Auth:SigningKey", 32);
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    public ValidateOptionsResult Validate(string? name, GatewayOptions options)
+    {
+        var failures = new List<string>();
+        Secret(failures, options.TokenSecret, "FlashSale:Gateway:TokenSecret", 32);
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void Secret(List<string> failures, string? value, string key, int minLength)
+    {
+        var variable = key.Replace(":", "__", StringComparison.Ordinal);
+        if (string.IsNullOrEmpty(value)) failures.Add($"{key} is required outside Development; set it in configuration or the environment ({variable}).");
+        else if (value.Length < minLength) failures.Add($"{key} must be at least {minLength} characters.");
+    }
 }

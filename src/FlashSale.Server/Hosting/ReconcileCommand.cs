@@ -30,9 +30,9 @@ public static class ReconcileCommand
             // Standard output carries the report only.
             builder.Logging.ClearProviders();
             builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-            builder.AddFlashSaleOptions();
-            builder.AddFlashSaleAdapters();
-            builder.AddReconciliation(periodic: false);
+            var options = builder.AddFlashSaleOptions();
+            builder.AddFlashSaleAdapters(options);
+            builder.AddReconciliation(options); // its periodic run is a hosted service, and this host is never started
             await using var app = builder.Build();
             using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
             await app.Services.GetRequiredService<IFlashSaleStore>().MigrateAsync(timeout.Token);

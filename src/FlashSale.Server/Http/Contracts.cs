@@ -4,7 +4,7 @@ using FlashSale.Core.Sales;
 
 namespace FlashSale.Server.Http;
 
-// The HTTP contract of design §6. Ids are strings: 64-bit values do not fit JavaScript numbers.
+// The HTTP contract (README, "HTTP API"). Ids are strings: 64-bit values do not fit JavaScript numbers.
 
 public sealed record TimeResponse(DateTimeOffset Now, long EpochMs);
 
@@ -13,15 +13,15 @@ public sealed record DevTokenResponse(string Token, DateTimeOffset ExpiresAt);
 
 public sealed record CreateSaleRequest(
     string? Name, string? ProductId, decimal? Price, int? Stock, int? PerUserLimit,
-    DateTimeOffset? StartsAt, DateTimeOffset? EndsAt, int? PaymentTimeoutSeconds, SaleProtection? Protection);
+    DateTimeOffset? StartsAt, DateTimeOffset? EndsAt, int? PaymentTimeoutSeconds, SaleGatewayRules? GatewayRules);
 
 public sealed record SaleResponse(
     string SaleId, string Name, string ProductId, decimal Price, int Stock, int PerUserLimit,
-    DateTimeOffset StartsAt, DateTimeOffset EndsAt, int PaymentTimeoutSeconds, string State, long Remaining, SaleProtection Protection)
+    DateTimeOffset StartsAt, DateTimeOffset EndsAt, int PaymentTimeoutSeconds, string State, long Remaining, SaleGatewayRules GatewayRules)
 {
     public static SaleResponse From(Sale sale, string state, long remaining) => new(
         Id(sale.Id), sale.Name, sale.ProductId, sale.Price, sale.Stock, sale.PerUserLimit,
-        sale.StartsAt, sale.EndsAt, sale.PaymentTimeoutSeconds, state, remaining, sale.Guard);
+        sale.StartsAt, sale.EndsAt, sale.PaymentTimeoutSeconds, state, remaining, sale.GatewayRules ?? SaleGatewayRules.Default);
 
     public static string Id(long id) => id.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,3 +1,4 @@
+using FlashSale.Core.Hosting;
 using FlashSale.Core.Purchasing;
 using FlashSale.Core.Storage;
 using FlashSale.Redis;

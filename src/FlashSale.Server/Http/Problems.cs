@@ -4,7 +4,7 @@ using FlashSale.Core.Purchasing;
 namespace FlashSale.Server.Http;
 
 /// <summary>
-/// application/problem+json answers with a machine-readable <c>code</c> (design §6). The refusals a
+/// application/problem+json answers with a machine-readable <c>code</c> (README, "HTTP API"). The refusals a
 /// burst produces by the thousand are encoded once and written as bytes.
 /// </summary>
 public sealed class ProblemResult : IResult, IStatusCodeHttpResult, IContentTypeHttpResult
@@ -68,12 +68,9 @@ public static class Problems
 
     public static ProblemResult InvalidRequest(string detail) => new(400, "invalid_request", "Invalid request", detail);
 
-    /// <summary>The HTTP answer to a refused purchase.</summary>
-    public static ProblemResult ForRefusal(GateOutcome outcome) => ByCode[GateOutcomeCodes.Of(outcome)];
-
-    /// <summary>The HTTP answer to a purchase a gateway layer stopped; throttling says when to come back.</summary>
+    /// <summary>The HTTP answer to a refused purchase; throttling says when to come back.</summary>
     /// <remarks>Only throttling carries a delay; each distinct delay (at most the rate window, in seconds) is encoded once.</remarks>
-    public static ProblemResult ForRefusal(FlashSale.Core.Gateway.GatewayRefusal refusal) =>
+    public static ProblemResult ForRefusal(PurchaseRefusal refusal) =>
         refusal.RetryAfter is { } wait && wait > TimeSpan.FromSeconds(1)
             ? ThrottledFor.GetOrAdd((int)Math.Ceiling(wait.TotalSeconds),
                 static seconds => new ProblemResult(429, Throttled.Code, "Too many requests", "Slow down; try again after the Retry-After delay.", seconds))

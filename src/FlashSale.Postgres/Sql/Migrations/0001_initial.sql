@@ -1,4 +1,4 @@
--- Sales, orders and per-user totals: the seeds' seckill_products / seckill_orders / user_purchases, made consistent.
+-- Sales, orders and per-user totals (the classic seckill_products / seckill_orders / user_purchases tables), made consistent.
 CREATE TABLE sales (
     id                      bigint        PRIMARY KEY,
     name                    text          NOT NULL,

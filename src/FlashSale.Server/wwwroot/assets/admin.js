@@ -41,7 +41,7 @@
         name: f.get('name'), productId: f.get('productId'), price: Number(f.get('price')), stock: Number(f.get('stock')),
         perUserLimit: Number(f.get('perUserLimit')), startsAt: starts.toISOString(),
         endsAt: new Date(starts.getTime() + Number(f.get('lasts')) * 60000).toISOString(),
-        protection: { requireToken: f.get('requireToken') === 'on' },
+        gatewayRules: { requireToken: f.get('requireToken') === 'on' },
       },
     });
     $('create-state').textContent = status === 201 ? 'Created sale ' + body.saleId : 'Refused: ' + ((body && body.detail) || status);

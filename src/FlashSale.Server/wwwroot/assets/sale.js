@@ -1,9 +1,9 @@
-// The sale page (seeds 000, 001): server-time countdown, a button that wakes at the start and rests after
+// The sale page: server-time countdown, a button that wakes at the start and rests after
 // each press, the captcha just before the start, and the honest outcome. No framework, no other host.
 (() => {
   'use strict';
-  const COOLDOWN_MS = 5000;       // seed 001: grey for 5-10 s after a press
-  const CAPTCHA_LEAD_MS = 5000;   // seed 000: the question appears five seconds before the start
+  const COOLDOWN_MS = 5000;       // grey for 5 s after a press (a double click is one purchase)
+  const CAPTCHA_LEAD_MS = 5000;   // the question appears five seconds before the start
   const $ = (id) => document.getElementById(id);
   const saleId = decodeURIComponent(location.pathname.split('/').filter(Boolean)[1] || '');
   const store = window.sessionStorage; // per window: two windows can be two users
@@ -78,10 +78,10 @@
       $('sale').dataset.state = 'active';
       open = true;
     }
-    if (sale.protection && sale.protection.requireToken && !purchaseToken && userToken() && now >= starts - CAPTCHA_LEAD_MS && now < ends && !captchaAsked) {
+    if (sale.gatewayRules && sale.gatewayRules.requireToken && !purchaseToken && userToken() && now >= starts - CAPTCHA_LEAD_MS && now < ends && !captchaAsked) {
       askCaptcha();
     }
-    const needsToken = sale.protection && sale.protection.requireToken && !purchaseToken;
+    const needsToken = sale.gatewayRules && sale.gatewayRules.requireToken && !purchaseToken;
     $('buy').disabled = !open || !userToken() || busy || finished || needsToken || performance.now() < coolingUntil;
   }
 

@@ -1,15 +1,18 @@
+using FlashSale.Bench.Baselines;
 using FlashSale.Core.Purchasing;
+using FlashSale.Core.Sales;
 using FlashSale.Postgres;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
-namespace FlashSale.Adapters.Tests;
+namespace FlashSale.Bench.Tests;
 
 /// <summary>The benchmark's database gates: retries of one request, all at once, make one order.</summary>
 public sealed class DatabaseGateRetryTests : IDisposable
 {
     private const int Requests = 8, Copies = 8;
-    private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(TestEnvironment.Postgres);
+    private readonly NpgsqlDataSource _dataSource = NpgsqlDataSource.Create(Environment.GetEnvironmentVariable("ConnectionStrings__Postgres")
+        ?? throw new InvalidOperationException("ConnectionStrings__Postgres is not set: run the tests with scripts/test.sh, which starts the services."));
 
     [Theory]
     [InlineData(DatabaseGateStrategy.Pessimistic)]
@@ -18,7 +21,8 @@ public sealed class DatabaseGateRetryTests : IDisposable
     {
         var store = new PostgresFlashSaleStore(_dataSource, NullLogger<PostgresFlashSaleStore>.Instance);
         await store.MigrateAsync(default);
-        var sale = TestEnvironment.NewSale(stock: 1_000, perUserLimit: 1_000);
+        var now = DateTimeOffset.UtcNow;
+        var sale = new Sale(NewId(), "Baseline phone", "sku", 10.50m, 1_000, 1_000, now.AddMinutes(-1), now.AddHours(1), 900);
         await store.CreateSaleAsync(sale, default);
         var gate = new PostgresDatabaseGate(_dataSource, strategy, TimeProvider.System);
 
@@ -31,7 +35,7 @@ public sealed class DatabaseGateRetryTests : IDisposable
         {
             await start.Task;
             var decision = new GateDecision[1];
-            await gate.DecideAsync(sale.Id, new[] { new PurchaseRequest("alice", $"retry-{i % Requests}", 1, TestEnvironment.NewId()) }, decision, default);
+            await gate.DecideAsync(sale.Id, new[] { new PurchaseRequest("alice", $"retry-{i % Requests}", 1, NewId()) }, decision, default);
             return (RequestId: $"retry-{i % Requests}", Decision: decision[0]);
         }).ToArray();
         start.SetResult();
@@ -49,4 +53,8 @@ public sealed class DatabaseGateRetryTests : IDisposable
     }
 
     public void Dispose() => _dataSource.Dispose();
+
+    private static long _nextId = Random.Shared.NextInt64(1L << 40, 1L << 50);
+
+    private static long NewId() => Interlocked.Increment(ref _nextId);
 }

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace FlashSale.Core.Gateway;
+namespace FlashSale.Core.Purchasing;
 
 /// <summary>The funnel's layers, cheapest first: the order a purchase meets them.</summary>
 public enum FunnelLayer

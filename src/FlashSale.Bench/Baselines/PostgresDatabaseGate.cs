@@ -1,23 +1,24 @@
 using FlashSale.Core.Orders;
 using FlashSale.Core.Purchasing;
 using FlashSale.Core.Sales;
+using FlashSale.Core.Storage;
 using Npgsql;
 
-namespace FlashSale.Postgres;
+namespace FlashSale.Bench.Baselines;
 
 public enum DatabaseGateStrategy
 {
-    /// <summary>Seed 003 v1: SELECT ... FOR UPDATE, one transaction per purchase.</summary>
+    /// <summary>The classic version 1: SELECT ... FOR UPDATE, one transaction per purchase.</summary>
     Pessimistic,
-    /// <summary>Seed 003 v2: read, then update where the version is unchanged; bounded retries with backoff.</summary>
+    /// <summary>The classic version 2: read, then update where the version is unchanged; bounded retries with backoff.</summary>
     Optimistic,
     /// <summary>Read, check, write back without a guard: oversells under concurrency. For the audit's sake only.</summary>
     Naive,
 }
 
 /// <summary>
-/// The seeds' database-only gates, behind the same HTTP API as the Redis gate, as the benchmark's
-/// baselines: each purchase is its own transaction on the sale's row, and the order is written in it
+/// The database-only gates a flash sale usually starts from, behind the same HTTP API as the Redis gate, as
+/// the benchmark's baselines (they live in the benchmark: a production server cannot be configured with them): each purchase is its own transaction on the sale's row, and the order is written in it
 /// (there is no queue). The rules are <see cref="GateRules"/>, as everywhere.
 /// </summary>
 public sealed class PostgresDatabaseGate(NpgsqlDataSource dataSource, DatabaseGateStrategy strategy, TimeProvider time) : IStockGate
@@ -26,6 +27,7 @@ public sealed class PostgresDatabaseGate(NpgsqlDataSource dataSource, DatabaseGa
     private const string CheckViolation = "23514";
     private const string UniqueViolation = "23505";
     private const string RequestIndex = "orders_sale_user_request";
+    private static readonly SqlScripts Sql = new(typeof(PostgresDatabaseGate).Assembly, "FlashSale.Bench.Baselines.Sql.");
 
     public async Task DecideAsync(long saleId, ReadOnlyMemory<PurchaseRequest> requests, Memory<GateDecision> decisions, CancellationToken cancellationToken)
     {
@@ -123,7 +125,7 @@ public sealed class PostgresDatabaseGate(NpgsqlDataSource dataSource, DatabaseGa
 
     private static NpgsqlCommand Command(NpgsqlConnection connection, NpgsqlTransaction tx, string file, long saleId, PurchaseRequest r)
     {
-        var cmd = new NpgsqlCommand(SqlResources.Get("Gates/" + file), connection, tx);
+        var cmd = new NpgsqlCommand(Sql.Get(file), connection, tx);
         cmd.Parameters.AddWithValue("sale_id", saleId);
         cmd.Parameters.AddWithValue("user_id", r.UserId);
         cmd.Parameters.AddWithValue("request_id", r.RequestId);
@@ -138,7 +140,7 @@ public sealed class PostgresDatabaseGate(NpgsqlDataSource dataSource, DatabaseGa
 
     public async Task<GateSaleCounters?> GetCountersAsync(long saleId, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand(SqlResources.Get("Gates/counters.sql"));
+        await using var cmd = dataSource.CreateCommand(Sql.Get("counters.sql"));
         cmd.Parameters.AddWithValue("sale_id", saleId);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false)) return null;
@@ -153,7 +155,7 @@ public sealed class PostgresDatabaseGate(NpgsqlDataSource dataSource, DatabaseGa
 
     public async Task<IReadOnlyDictionary<(string UserId, string RequestId), long>> GetAcceptedRequestsAsync(long saleId, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand(SqlResources.Get("Gates/accepted_requests.sql"));
+        await using var cmd = dataSource.CreateCommand(Sql.Get("accepted_requests.sql"));
         cmd.Parameters.AddWithValue("sale_id", saleId);
         var accepted = new Dictionary<(string, string), long>();
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

@@ -1,18 +1,33 @@
-using FlashSale.Redis;
+using FlashSale.Core.Ids;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
 
-namespace FlashSale.Server.Hosting;
+namespace FlashSale.Redis;
+
+/// <summary>Distributed mode's worker ids: leased in Redis at start-up (start-up retries while Redis is unreachable).</summary>
+public sealed class RedisWorkerIdSource(IConnectionMultiplexer redis) : IWorkerIdSource
+{
+    /// <summary>The lease behind the id, kept by <see cref="RedisWorkerIdLeaseKeeper"/>.</summary>
+    public RedisWorkerIdLease? Lease { get; private set; }
+
+    public async Task<int> AcquireAsync(CancellationToken cancellationToken)
+    {
+        Lease = await RedisWorkerIdLease.AcquireAsync(redis).WaitAsync(cancellationToken).ConfigureAwait(false);
+        return Lease.Id;
+    }
+}
 
 /// <summary>
 /// Renews this process's worker id lease every <see cref="RedisWorkerIdLease.RenewInterval"/> and gives it
 /// back on a clean stop. Should another process hold the id by now, this one stops rather than mint order
 /// ids that may collide; while Redis cannot be reached no purchase is accepted anyway (the gate fails closed).
 /// </summary>
-public sealed class WorkerIdLeaseKeeper(WorkerIdentity identity, IHostApplicationLifetime lifetime, ILogger<WorkerIdLeaseKeeper> logger) : BackgroundService
+public sealed class RedisWorkerIdLeaseKeeper(RedisWorkerIdSource source, IHostApplicationLifetime lifetime, ILogger<RedisWorkerIdLeaseKeeper> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (identity.Lease is not { } lease) return;
+        if (source.Lease is not { } lease) return;
         using var timer = new PeriodicTimer(RedisWorkerIdLease.RenewInterval);
         try
         {
@@ -48,7 +63,7 @@ public sealed class WorkerIdLeaseKeeper(WorkerIdentity identity, IHostApplicatio
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
-        if (identity.Lease is not { } lease) return;
+        if (source.Lease is not { } lease) return;
         try
         {
             await lease.ReleaseAsync().WaitAsync(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);

@@ -1,7 +1,7 @@
-using Microsoft.Extensions.Hosting;
+using FlashSale.Core.Workers;
 using Microsoft.Extensions.Logging;
 
-namespace FlashSale.Core.Gateway;
+namespace FlashSale.Core.Purchasing;
 
 /// <summary>Embedded mode: one process, so its own counters are the whole funnel.</summary>
 public sealed class LocalFunnelStore(FunnelCounters counters) : IFunnelStore
@@ -11,19 +11,27 @@ public sealed class LocalFunnelStore(FunnelCounters counters) : IFunnelStore
     public Task<FunnelSnapshot> ReadAsync(long saleId, CancellationToken cancellationToken) => Task.FromResult(counters.For(saleId).Snapshot());
 }
 
-/// <summary>Distributed mode: ships this process's funnel counts to the shared store every second.</summary>
-public sealed class FunnelFlusher(FunnelCounters counters, IFunnelStore store, ILogger<FunnelFlusher> logger) : BackgroundService
+/// <summary>Distributed mode: ships this process's funnel counts to the shared store every second, and once more on the way out.</summary>
+public sealed class FunnelFlusher(FunnelCounters counters, IFunnelStore store, ILogger<FunnelFlusher> logger) : RepeatingWorker
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    protected override TimeSpan FirstPause => Interval;
+
+    protected override TimeSpan Pause(int failures) => Interval;
+
+    protected override async Task<Pass> RunPassAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false)) await FlushAsync(stoppingToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
+        await FlushAsync(stoppingToken).ConfigureAwait(false);
+        return Pass.Done;
+    }
+
+    protected override void LogFailure(Exception exception, int failures) =>
+        logger.LogWarning("Funnel counts not flushed: {Reason}", exception.Message);
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
         await FlushAsync(CancellationToken.None).ConfigureAwait(false);
     }
 

@@ -1,0 +1,33 @@
+namespace FlashSale.Core.Purchasing;
+
+/// <summary>One purchase as the endpoint hands it to the funnel, HTTP already translated away.</summary>
+/// <param name="Token">The purchase token, where the sale or the risk score asks for one.</param>
+public readonly record struct PurchaseAttempt(long SaleId, PurchaseCaller Caller, int Quantity, string RequestId, string? Token);
+
+/// <summary>Who is buying, as the funnel sees it.</summary>
+/// <param name="AccountCreated">From the token's <c>account_created</c> claim, when the identity provider sets it.</param>
+public readonly record struct PurchaseCaller(string UserId, string Ip, string? DeviceId, DateTimeOffset? AccountCreated);
+
+/// <summary>Why a purchase was refused: the API's problem code and, for throttling, when to come back.</summary>
+public sealed record PurchaseRefusal(string Code, TimeSpan? RetryAfter = null)
+{
+    private static readonly PurchaseRefusal[] ByOutcome = Enum.GetValues<GateOutcome>().Select(o => new PurchaseRefusal(GateOutcomeCodes.Of(o))).ToArray();
+
+    static PurchaseRefusal()
+    {
+        // Indexed by the outcome's value: the outcomes must stay numbered 0, 1, 2, ...
+        if (ByOutcome.Where((r, i) => (int)Enum.GetValues<GateOutcome>()[i] != i).Any()) throw new InvalidOperationException("GateOutcome values must be 0..n-1");
+    }
+
+    public static PurchaseRefusal SaleNotFound { get; } = For(GateOutcome.UnknownSale);
+    public static PurchaseRefusal Unavailable { get; } = For(GateOutcome.Unavailable);
+
+    /// <summary>The refusal for a gate outcome other than accepted; one shared instance per outcome.</summary>
+    public static PurchaseRefusal For(GateOutcome outcome) => ByOutcome[(int)outcome];
+}
+
+/// <summary>The funnel's answer: the order of an accepted purchase, or why it was refused.</summary>
+public readonly record struct PurchaseAnswer(long OrderId, PurchaseRefusal? Refusal)
+{
+    public bool IsAccepted => Refusal is null;
+}

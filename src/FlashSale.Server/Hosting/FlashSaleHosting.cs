@@ -1,0 +1,113 @@
+using FlashSale.Core.Gateway;
+using FlashSale.Core.Ids;
+using FlashSale.Core.Pipeline;
+using FlashSale.Core.Purchasing;
+using FlashSale.Core.Reconciliation;
+using FlashSale.Core.Sales;
+using FlashSale.Server.Apis;
+using FlashSale.Server.Auth;
+using FlashSale.Server.Http;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace FlashSale.Server.Hosting;
+
+/// <summary>The server's own parts, registered by area; the adapters register themselves (AddRedisGate, ...).</summary>
+public static class FlashSaleHosting
+{
+    /// <summary>
+    /// Every FlashSale:* section bound once and validated on start (each failure names its key); in Development,
+    /// missing secrets are generated. Returns the process's mode and roles for wiring the adapters. Also the
+    /// start-up work, first of the hosted services.
+    /// </summary>
+    public static FlashSaleOptions AddFlashSaleOptions(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<FlashSaleOptions>().BindConfiguration(FlashSaleOptions.Section).ValidateOnStart();
+        services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<AdmissionOptions>().BindConfiguration(AdmissionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PipelineOptions>().BindConfiguration(PipelineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ReconciliationOptions>().BindConfiguration(ReconciliationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<FlashSaleDefaults>();
+        services.AddSingleton<IPostConfigureOptions<FlashSaleOptions>>(sp => sp.GetRequiredService<FlashSaleDefaults>());
+        services.AddSingleton<IPostConfigureOptions<GatewayOptions>>(sp => sp.GetRequiredService<FlashSaleDefaults>());
+        services.AddSingleton<IValidateOptions<FlashSaleOptions>, FlashSaleOptionsValidator>();
+        services.AddSingleton<IValidateOptions<GatewayOptions>, FlashSaleOptionsValidator>();
+        services.AddSingleton(TimeProvider.System);
+        // Hosted services start in the order they are added: the start-up work (schema, worker id) comes first,
+        // before the adapters' workers and before the server listens.
+        services.AddHostedService<StartupInitializer>();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, AppJsonContext.Default));
+        return FlashSaleOptions.Read(builder.Configuration);
+    }
+
+    public static WebApplicationBuilder AddFlashSaleAuthentication(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<UserTokens>();
+        builder.Services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorization();
+        return builder;
+    }
+
+    /// <summary>The request path: the funnel and its layers (gateway, sale catalog, admission, gate loader) and the pages.</summary>
+    public static WebApplicationBuilder AddPurchaseFunnel(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton<FunnelCounters>();
+        services.AddSingleton<ICaptcha, ArithmeticCaptcha>();
+        services.AddSingleton(sp => new PurchaseTokens(System.Text.Encoding.UTF8.GetBytes(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.TokenSecret!),
+            sp.GetRequiredService<ICaptcha>(), sp.GetRequiredService<IOnceStore>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<PurchaseGateway>();
+        services.AddSingleton<StaticPages>();
+        // The client IP for the per-IP limit: X-Forwarded-For is believed only from trusted proxies (loopback by default).
+        services.Configure<ForwardedHeadersOptions>(o => o.ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor);
+        services.AddSingleton<WorkerIdentity>();
+        services.AddSingleton(sp => new SnowflakeIdGenerator(sp.GetRequiredService<WorkerIdentity>().Id));
+        services.AddSingleton<SaleCatalog>();
+        services.AddSingleton<PurchaseAdmission>();
+        services.TryAddSingleton<GateLoader>();
+        services.AddSingleton<PurchaseFunnel>();
+        return builder;
+    }
+
+    /// <summary>
+    /// The worker role: the batched order writer and the compensation sweeper; in distributed mode also the
+    /// ledger -> queue relay and the ledger trimmer (the queue's consumer comes with the RabbitMQ adapter).
+    /// </summary>
+    public static WebApplicationBuilder AddOrderPipeline(this WebApplicationBuilder builder, FlashSaleOptions options)
+    {
+        builder.Services.AddSingleton<OrderWriter>();
+        if (!options.Runs(ProcessRoles.Worker)) return builder;
+        builder.Services.AddHostedService<CompensationSweeper>();
+        if (options.Mode == FlashSaleMode.Distributed)
+        {
+            builder.Services.AddHostedService<OrderRelay>();
+            builder.Services.AddHostedService<LedgerTrimmer>();
+        }
+        return builder;
+    }
+
+    /// <summary>The reconciler over the adapters' read-only views; in the worker role, also its periodic run (FlashSale:Reconciliation:Periodic).</summary>
+    public static WebApplicationBuilder AddReconciliation(this WebApplicationBuilder builder, FlashSaleOptions options)
+    {
+        builder.Services.AddSingleton<SaleReconciler>();
+        builder.Services.TryAddSingleton<GateLoader>();
+        if (options.Runs(ProcessRoles.Worker)) builder.Services.AddHostedService<ReconciliationWorker>();
+        return builder;
+    }
+
+    public static WebApplication MapFlashSaleApis(this WebApplication app, FlashSaleOptions options)
+    {
+        app.MapHealthApi();
+        if (!options.Runs(ProcessRoles.Api)) return app;
+        app.MapPages();
+        app.MapSalesApi();
+        app.MapGatewayApi();
+        app.MapPurchaseApi();
+        app.MapOrdersApi();
+        app.MapAdminApi();
+        if (app.Services.GetRequiredService<IOptions<FlashSaleOptions>>().Value.Auth.DevTokens == true) app.MapDevApi();
+        return app;
+    }
+}

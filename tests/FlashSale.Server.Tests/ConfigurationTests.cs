@@ -1,0 +1,46 @@
+using System.Reflection;
+using FlashSale.Server.Tests.Infrastructure;
+
+namespace FlashSale.Server.Tests;
+
+/// <summary>A configuration that cannot work stops the start with exit code 2 and a message that names the key.</summary>
+[Collection(ServerCollection.Name)]
+public sealed class ConfigurationTests : IDisposable
+{
+    private readonly EmbeddedDatabase _database = new();
+
+    public void Dispose() => _database.Dispose();
+
+    [Theory]
+    [InlineData("FlashSale__Mode", "Embeded", "FlashSale:Mode")]
+    [InlineData("FlashSale__Roles", "api,wroker", "FlashSale:Roles")]
+    [InlineData("FlashSale__Roles", "api", "embedded mode runs api and worker in one process")]
+    [InlineData("FlashSale__AdminKey", "too-short", "FlashSale:AdminKey must be at least 16 characters")]
+    [InlineData("FlashSale__Auth__SigningKey", "", "FlashSale:Auth:SigningKey is required outside Development")]
+    [InlineData("FlashSale__Gateway__TokenSecret", "", "FlashSale:Gateway:TokenSecret is required outside Development")]
+    [InlineData("FlashSale__Admission__MaxBatchSize", "0", "MaxBatchSize")]
+    [InlineData("FlashSale__Embedded__MaxDatabaseSizeMb", "0", "MaxDatabaseSizeMb")]
+    public async Task A_setting_that_cannot_work_stops_the_start_naming_its_key(string key, string value, string message)
+    {
+        await using var server = ServerProcess.Embedded(_database.Path, new Dictionary<string, string> { [key] = value });
+
+        var exitCode = await server.StartExpectingExitAsync(TimeSpan.FromSeconds(30));
+
+        exitCode.Should().Be(2, server.Log);
+        server.Log.Should().Contain("FlashSale cannot start").And.Contain(message);
+    }
+
+    [Fact]
+    public void The_production_binary_holds_no_gate_but_the_redis_and_the_in_process_one()
+    {
+        // The benchmark's database baselines (one oversells on purpose) live in the benchmark, never in what ships.
+        var folder = Path.GetDirectoryName(ServerProcess.ServerDll)!;
+        var shipped = Directory.GetFiles(folder, "FlashSale.*.dll").Select(path => Assembly.LoadFrom(path)).ToList();
+        shipped.Select(a => a.GetName().Name).Should().Contain("FlashSale.Server").And.NotContain("FlashSale.Bench");
+        var gateInterface = shipped.Single(a => a.GetName().Name == "FlashSale.Core").GetType("FlashSale.Core.Purchasing.IStockGate", throwOnError: true)!;
+
+        var gates = shipped.SelectMany(a => a.GetTypes()).Where(t => t is { IsClass: true, IsAbstract: false } && gateInterface.IsAssignableFrom(t)).Select(t => t.Name);
+
+        gates.Should().BeEquivalentTo("RedisStockGate", "InProcessStockGate");
+    }
+}
