@@ -8,8 +8,8 @@ namespace FlashSale.Api.Tests.Infrastructure;
 /// <summary>
 /// The FlashSale server inside the test process (TestServer: no port, no socket), in embedded mode on a
 /// temporary SQLite file of its own, configured as <see cref="ServerProcess.Embedded"/> configures a process.
-/// The server's own Program runs as it does from the command line (migration, then start); disposing stops it
-/// and deletes the file.
+/// The server's own Program runs as it does from the command line (its start-up work, then the start); disposing
+/// stops it and deletes the file.
 /// </summary>
 public sealed class FlashSaleApplication(IDictionary<string, string>? settings = null) : WebApplicationFactory<Program>
 {
@@ -18,19 +18,18 @@ public sealed class FlashSaleApplication(IDictionary<string, string>? settings =
     /// <summary>A client of the API; the first one starts the server.</summary>
     public FlashSaleClient CreateFlashSaleClient()
     {
-        HttpClient http;
         try
         {
-            http = CreateClient();
+            var http = CreateClient();
+            Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.IsCancellationRequested.Should().BeTrue("the server started");
+            return new FlashSaleClient(http);
         }
         catch (ObjectDisposedException ex)
         {
-            // Program answers a refused start with "FlashSale cannot start: ..." on standard error and exit code 2,
+            // The server answers a refused start with "FlashSale cannot start: ..." on standard error and exit code 2,
             // disposing the app it built: the factory then meets a disposed service provider.
             throw new InvalidOperationException("The server refused to start: its reason is on standard error (\"FlashSale cannot start: ...\").", ex);
         }
-        Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStarted.IsCancellationRequested.Should().BeTrue("the server started");
-        return new FlashSaleClient(http);
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
