@@ -31,12 +31,7 @@ public static class RedisHosting
         services.AddSingleton<IIntentLedger, RedisIntentLedger>();
         services.AddSingleton<IGateAudit, RedisSaleAudit>();
 
-        services.AddSingleton<IRateWindow, RedisRateWindow>();
-        services.AddSingleton<IOnceStore, RedisOnceStore>();
-        services.AddSingleton<IRiskSignals, RedisRiskSignals>();
-        services.AddSingleton<RedisBlacklist>();
-        services.AddSingleton<IBlacklist>(sp => sp.GetRequiredService<RedisBlacklist>());
-        services.AddSingleton<IFunnelStore, RedisFunnelStore>();
+        services.AddGatewayState<RedisRateWindow, RedisOnceStore, RedisRiskSignals, RedisBlacklist, RedisFunnelStore>();
         services.AddHostedService<RedisBlacklistSync>();
         services.AddHostedService<FunnelFlusher>();
 

@@ -54,11 +54,7 @@ public static class EmbeddedHosting
         services.AddHostedService<InProcessOrderConsumer>();
         services.AddSingleton<IWorkerIdSource, SingleProcessWorkerId>();
 
-        services.AddSingleton<IRateWindow, InMemoryRateWindow>();
-        services.AddSingleton<IOnceStore, InMemoryOnceStore>();
-        services.AddSingleton<IRiskSignals, InMemoryRiskSignals>();
-        services.AddSingleton<IBlacklist, InMemoryBlacklist>();
-        services.AddSingleton<IFunnelStore, LocalFunnelStore>();
+        services.AddGatewayState<InMemoryRateWindow, InMemoryOnceStore, InMemoryRiskSignals, InMemoryBlacklist, LocalFunnelStore>();
 
         services.AddSingleton<SqliteSaleAudit>();
         services.AddSingleton<IStoreAudit>(sp => sp.GetRequiredService<SqliteSaleAudit>());

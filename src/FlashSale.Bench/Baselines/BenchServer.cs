@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using FlashSale.Core.Purchasing;
 using FlashSale.Server.Apis;
@@ -51,12 +50,12 @@ public sealed class BenchServer : IFlashSaleExtension
     public void MapEndpoints(WebApplication app)
     {
         app.MapPost("/api/bench/echo", EchoAsync).RequireAuthorization();
-        app.MapGet("/api/bench/memory", MemoryAsync);
+        app.MapGet("/api/bench/memory", MemoryAsync).AddEndpointFilter(AdminApi.RequireAdminKey);
     }
 
     private static async Task EchoAsync(HttpContext context)
     {
-        var (body, problem) = await JsonBody.ReadAsync(context.Request, AppJsonContext.Default.PurchaseRequestBody);
+        var (body, problem) = await JsonBody.ReadAsync(context.Request, PurchaseJson.Default.PurchaseRequestBody);
         if (problem is not null || body!.Quantity is null || string.IsNullOrEmpty(body.RequestId))
         {
             await (problem ?? Problems.InvalidRequest("quantity and requestId are required.")).ExecuteAsync(context);
@@ -69,14 +68,8 @@ public sealed class BenchServer : IFlashSaleExtension
         await context.Response.Body.WriteAsync(Echo);
     }
 
-    private static async Task MemoryAsync(HttpContext context, PurchaseAdmission admission, IOptions<FlashSaleOptions> options)
+    private static async Task MemoryAsync(HttpContext context, PurchaseAdmission admission)
     {
-        var given = Encoding.UTF8.GetBytes(context.Request.Headers[AdminApi.AdminKeyHeader].ToString());
-        if (!CryptographicOperations.FixedTimeEquals(given, Encoding.UTF8.GetBytes(options.Value.AdminKey!)))
-        {
-            await Problems.AdminKeyWrong.ExecuteAsync(context);
-            return;
-        }
         if (context.Request.Query["collect"] == "true")
         {
             GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);

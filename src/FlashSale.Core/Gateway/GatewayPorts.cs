@@ -1,3 +1,6 @@
+using FlashSale.Core.Purchasing;
+using Microsoft.Extensions.DependencyInjection;
+
 namespace FlashSale.Core.Gateway;
 
 // The gateway's shared state, one port each: in memory for embedded mode, in Redis for distributed
@@ -37,4 +40,24 @@ public interface IBlacklist
 public interface IRiskSignals
 {
     ValueTask<(long DevicesForUser, long UsersForIp)> RecordAsync(string userId, string ip, string? deviceId, TimeSpan window, CancellationToken cancellationToken);
+}
+
+public static class GatewayStateRegistration
+{
+    /// <summary>The gateway's state, one implementation per port: in memory (embedded) or shared through a server (distributed).</summary>
+    public static IServiceCollection AddGatewayState<TRateWindow, TOnceStore, TRiskSignals, TBlacklist, TFunnelStore>(this IServiceCollection services)
+        where TRateWindow : class, IRateWindow
+        where TOnceStore : class, IOnceStore
+        where TRiskSignals : class, IRiskSignals
+        where TBlacklist : class, IBlacklist
+        where TFunnelStore : class, IFunnelStore
+    {
+        services.AddSingleton<IRateWindow, TRateWindow>();
+        services.AddSingleton<IOnceStore, TOnceStore>();
+        services.AddSingleton<IRiskSignals, TRiskSignals>();
+        services.AddSingleton<TBlacklist>();
+        services.AddSingleton<IBlacklist>(sp => sp.GetRequiredService<TBlacklist>());
+        services.AddSingleton<IFunnelStore, TFunnelStore>();
+        return services;
+    }
 }

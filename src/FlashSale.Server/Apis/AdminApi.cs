@@ -2,13 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using FlashSale.Core.Gateway;
 using FlashSale.Core.Ids;
-using FlashSale.Core.Orders;
-using FlashSale.Core.Purchasing;
-using FlashSale.Core.Sales;
 using FlashSale.Server.Hosting;
-using FlashSale.Server.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 
 namespace FlashSale.Server.Apis;
 
@@ -16,18 +10,7 @@ public static class AdminApi
 {
     public const string AdminKeyHeader = "X-Admin-Key";
 
-    public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
-    {
-        var admin = app.MapGroup("/api/admin").AddEndpointFilter(RequireAdminKey);
-        admin.MapPost("/sales", CreateSaleAsync);
-        admin.MapGet("/sales/{saleId}/stats", GetStatsAsync);
-        admin.MapGet("/sales/{saleId}/funnel", GetFunnelAsync);
-        admin.MapBlacklistApi();
-        admin.MapReconciliationApi();
-        return app;
-    }
-
-    private static ValueTask<object?> RequireAdminKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    public static ValueTask<object?> RequireAdminKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
         var given = http.Request.Headers[AdminKeyHeader].ToString();
@@ -38,10 +21,10 @@ public static class AdminApi
             : ValueTask.FromResult<object?>(Problems.AdminKeyWrong);
     }
 
-    private static async Task<Results<Created<SaleResponse>, ProblemResult>> CreateSaleAsync(
+    internal static async Task<Results<Created<SaleResponse>, ProblemResult>> CreateSaleAsync(
         HttpContext context, IFlashSaleStore store, GateLoader loader, SaleCatalog catalog, SnowflakeIdGenerator ids, TimeProvider time)
     {
-        var (body, problem) = await JsonBody.ReadAsync(context.Request, AppJsonContext.Default.CreateSaleRequest);
+        var (body, problem) = await JsonBody.ReadAsync(context.Request, AdminJson.Default.CreateSaleRequest);
         if (problem is not null) return problem;
         if (body!.Name is null || body.ProductId is null || body.Price is null || body.Stock is null || body.PerUserLimit is null
             || body.StartsAt is null || body.EndsAt is null)
@@ -64,11 +47,11 @@ public static class AdminApi
             return Problems.Unavailable;
         }
         var state = sale.WindowAt(time.GetUtcNow()) == SaleWindow.Upcoming ? "upcoming" : "active";
-        return TypedResults.Created($"/api/sales/{SaleResponse.Id(sale.Id)}", SaleResponse.From(sale, state, sale.Stock));
+        return TypedResults.Created($"/api/sales/{ApiId.Of(sale.Id)}", SaleResponse.From(sale, state, sale.Stock));
     }
 
     /// <summary>How many purchases each layer let through and stopped, summed over every API process.</summary>
-    private static async Task<Results<Ok<FunnelResponse>, ProblemResult>> GetFunnelAsync(
+    internal static async Task<Results<Ok<FunnelResponse>, ProblemResult>> GetFunnelAsync(
         string saleId, SaleCatalog catalog, IFunnelStore funnels, CancellationToken cancellationToken)
     {
         if (!long.TryParse(saleId, out var id) || await catalog.FindAsync(id, cancellationToken) is null) return Problems.SaleNotFound;
@@ -77,10 +60,10 @@ public static class AdminApi
             FunnelNames.Of(layer), funnel.Arrived[(int)layer], funnel.Passed[(int)layer],
             funnel.Stopped.Where(s => s.Key.Layer == layer).Sum(s => s.Value),
             funnel.Stopped.Where(s => s.Key.Layer == layer).ToDictionary(s => s.Key.Code, s => s.Value))).ToArray();
-        return TypedResults.Ok(new FunnelResponse(SaleResponse.Id(id), layers));
+        return TypedResults.Ok(new FunnelResponse(ApiId.Of(id), layers));
     }
 
-    private static async Task<Results<Ok<SaleStatsResponse>, ProblemResult>> GetStatsAsync(
+    internal static async Task<Results<Ok<SaleStatsResponse>, ProblemResult>> GetStatsAsync(
         string saleId, SaleCatalog catalog, IStockGate gate, IFlashSaleStore store, PurchaseAdmission admission, CancellationToken cancellationToken)
     {
         if (!long.TryParse(saleId, out var id)) return Problems.SaleNotFound;
@@ -97,9 +80,27 @@ public static class AdminApi
         }
         var db = await store.GetCountersAsync(id, cancellationToken);
         var accepted = gateCounters is null ? 0 : gateCounters.Accepted - gateCounters.Failed;
-        return TypedResults.Ok(new SaleStatsResponse(SaleResponse.Id(id), sale.Stock, accepted, db.PersistedUnits,
+        return TypedResults.Ok(new SaleStatsResponse(ApiId.Of(id), sale.Stock, accepted, db.PersistedUnits,
             gateCounters?.Failed ?? 0, gateCounters?.Remaining ?? -1, db.AvailableStock, db.OrdersByStatus, admission.QueueDepth(id),
             db.FirstAcceptedAt, db.LastPersistedAt));
     }
 }
 
+public sealed record CreateSaleRequest(
+    string? Name, string? ProductId, decimal? Price, int? Stock, int? PerUserLimit,
+    DateTimeOffset? StartsAt, DateTimeOffset? EndsAt, int? PaymentTimeoutSeconds, SaleGatewayRules? GatewayRules);
+
+/// <param name="AdmissionQueueDepth">Purchases waiting for the gate in the process that answered.</param>
+public sealed record SaleStatsResponse(
+    string SaleId, int Stock, long Accepted, long Persisted, long Failed, long RemainingInGate, long RemainingInDb,
+    IReadOnlyDictionary<string, long> OrdersByStatus, int AdmissionQueueDepth, DateTimeOffset? FirstAcceptedAt, DateTimeOffset? LastPersistedAt);
+
+public sealed record FunnelLayerResponse(string Layer, long Arrived, long Passed, long Stopped, IReadOnlyDictionary<string, long> StoppedBy);
+
+public sealed record FunnelResponse(string SaleId, IReadOnlyList<FunnelLayerResponse> Layers);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(CreateSaleRequest))]
+[JsonSerializable(typeof(SaleStatsResponse))]
+[JsonSerializable(typeof(FunnelResponse))]
+public sealed partial class AdminJson : JsonSerializerContext;

@@ -1,27 +1,16 @@
 using FlashSale.Core.Gateway;
-using FlashSale.Server.Auth;
-using FlashSale.Server.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FlashSale.Server.Apis;
 
 /// <summary>Admin: blocked users, IPs and devices (X-Device-Id), optionally until a time.</summary>
 public static class BlacklistApi
 {
-    public static RouteGroupBuilder MapBlacklistApi(this RouteGroupBuilder admin)
-    {
-        admin.MapGet("/blacklist", ListAsync);
-        admin.MapPost("/blacklist", AddAsync);
-        admin.MapDelete("/blacklist/{kind}/{value}", RemoveAsync);
-        return admin;
-    }
-
-    private static async Task<Ok<IReadOnlyList<BlacklistEntryResponse>>> ListAsync(IBlacklist blacklist, CancellationToken cancellationToken) =>
+    internal static async Task<Ok<IReadOnlyList<BlacklistEntryResponse>>> ListAsync(IBlacklist blacklist, CancellationToken cancellationToken) =>
         TypedResults.Ok<IReadOnlyList<BlacklistEntryResponse>>((await blacklist.ListAsync(cancellationToken)).Select(BlacklistEntryResponse.From).ToArray());
 
-    private static async Task<Results<Created<BlacklistEntryResponse>, ProblemResult>> AddAsync(HttpContext context, IBlacklist blacklist, TimeProvider time)
+    internal static async Task<Results<Created<BlacklistEntryResponse>, ProblemResult>> AddAsync(HttpContext context, IBlacklist blacklist, TimeProvider time)
     {
-        var (body, problem) = await JsonBody.ReadAsync(context.Request, AppJsonContext.Default.BlacklistRequest);
+        var (body, problem) = await JsonBody.ReadAsync(context.Request, BlacklistJson.Default.BlacklistRequest);
         if (problem is not null) return problem;
         if (!TryParseKind(body!.Kind, out var kind)) return Problems.InvalidRequest("kind must be user, ip or device.");
         if (string.IsNullOrWhiteSpace(body.Value) || body.Value.Length > UserTokens.MaxUserIdLength * 2)
@@ -34,7 +23,7 @@ public static class BlacklistApi
         return TypedResults.Created($"/api/admin/blacklist/{body.Kind}/{Uri.EscapeDataString(body.Value)}", BlacklistEntryResponse.From(entry));
     }
 
-    private static async Task<Results<NoContent, ProblemResult>> RemoveAsync(string kind, string value, IBlacklist blacklist, CancellationToken cancellationToken)
+    internal static async Task<Results<NoContent, ProblemResult>> RemoveAsync(string kind, string value, IBlacklist blacklist, CancellationToken cancellationToken)
     {
         if (!TryParseKind(kind, out var parsed)) return Problems.InvalidRequest("kind must be user, ip or device.");
         return await blacklist.RemoveAsync(parsed, value, cancellationToken)
@@ -45,3 +34,16 @@ public static class BlacklistApi
     private static bool TryParseKind(string? kind, out BlacklistKind parsed) =>
         Enum.TryParse(kind, ignoreCase: true, out parsed) && Enum.IsDefined(parsed) && !int.TryParse(kind, out _);
 }
+
+public sealed record BlacklistRequest(string? Kind, string? Value, DateTimeOffset? ExpiresAt, int? TtlSeconds, string? Reason);
+
+public sealed record BlacklistEntryResponse(string Kind, string Value, DateTimeOffset? ExpiresAt, string? Reason)
+{
+    public static BlacklistEntryResponse From(FlashSale.Core.Gateway.BlacklistEntry e) => new(e.Kind.ToString().ToLowerInvariant(), e.Value, e.ExpiresAt, e.Reason);
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(BlacklistRequest))]
+[JsonSerializable(typeof(BlacklistEntryResponse))]
+[JsonSerializable(typeof(IReadOnlyList<BlacklistEntryResponse>))]
+public sealed partial class BlacklistJson : JsonSerializerContext;

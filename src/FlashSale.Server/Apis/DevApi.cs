@@ -1,22 +1,12 @@
-using FlashSale.Core.Purchasing;
-using FlashSale.Server.Auth;
-using FlashSale.Server.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FlashSale.Server.Apis;
 
 /// <summary>POST /api/dev/token: a user token for any user id. Mapped only where dev tokens are enabled.</summary>
 public static class DevApi
 {
-    public static IEndpointRouteBuilder MapDevApi(this IEndpointRouteBuilder app)
+    internal static async Task<Results<Ok<DevTokenResponse>, ProblemResult>> IssueAsync(HttpContext context, UserTokens tokens)
     {
-        app.MapPost("/api/dev/token", IssueAsync);
-        return app;
-    }
-
-    private static async Task<Results<Ok<DevTokenResponse>, ProblemResult>> IssueAsync(HttpContext context, UserTokens tokens)
-    {
-        var (body, problem) = await JsonBody.ReadAsync(context.Request, AppJsonContext.Default.DevTokenRequest);
+        var (body, problem) = await JsonBody.ReadAsync(context.Request, DevJson.Default.DevTokenRequest);
         if (problem is not null) return problem;
         if (!UserTokens.IsValidUserId(body!.UserId))
             return Problems.InvalidRequest(Identifiers.UserIdRule);
@@ -24,3 +14,12 @@ public static class DevApi
         return TypedResults.Ok(new DevTokenResponse(token, expiresAt));
     }
 }
+
+public sealed record DevTokenRequest(string? UserId);
+
+public sealed record DevTokenResponse(string Token, DateTimeOffset ExpiresAt);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(DevTokenRequest))]
+[JsonSerializable(typeof(DevTokenResponse))]
+public sealed partial class DevJson : JsonSerializerContext;

@@ -1,24 +1,11 @@
 using FlashSale.Core.Gateway;
-using FlashSale.Core.Purchasing;
-using FlashSale.Core.Sales;
-using FlashSale.Server.Auth;
-using FlashSale.Server.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 
 namespace FlashSale.Server.Apis;
 
 /// <summary>Captcha challenges and purchase tokens (the captcha is handed out a few seconds before the start).</summary>
 public static class GatewayApi
 {
-    public static IEndpointRouteBuilder MapGatewayApi(this IEndpointRouteBuilder app)
-    {
-        app.MapPost("/api/sales/{saleId}/challenge", ChallengeAsync).RequireAuthorization();
-        app.MapPost("/api/sales/{saleId}/token", TokenAsync).RequireAuthorization();
-        return app;
-    }
-
-    private static async Task<Results<Ok<ChallengeResponse>, ProblemResult>> ChallengeAsync(
+    internal static async Task<Results<Ok<ChallengeResponse>, ProblemResult>> ChallengeAsync(
         string saleId, HttpContext context, SaleCatalog catalog, PurchaseTokens tokens, IOptions<GatewayOptions> options, TimeProvider time)
     {
         var (sale, problem) = await OpenSaleAsync(saleId, catalog, options.Value, time, context.RequestAborted);
@@ -27,12 +14,12 @@ public static class GatewayApi
         return TypedResults.Ok(new ChallengeResponse(challengeId, question, expiresAt));
     }
 
-    private static async Task<Results<Ok<TokenResponse>, ProblemResult>> TokenAsync(
+    internal static async Task<Results<Ok<TokenResponse>, ProblemResult>> TokenAsync(
         string saleId, HttpContext context, SaleCatalog catalog, PurchaseTokens tokens, IOptions<GatewayOptions> options, TimeProvider time)
     {
         var (sale, problem) = await OpenSaleAsync(saleId, catalog, options.Value, time, context.RequestAborted);
         if (problem is not null) return problem;
-        var (body, invalid) = await JsonBody.ReadAsync(context.Request, AppJsonContext.Default.TokenRequest);
+        var (body, invalid) = await JsonBody.ReadAsync(context.Request, GatewayJson.Default.TokenRequest);
         if (invalid is not null) return invalid;
         if (string.IsNullOrEmpty(body!.ChallengeId) || body.Answer is null || body.Answer.Length > 100)
             return Problems.InvalidRequest("challengeId and answer are required.");
@@ -54,3 +41,15 @@ public static class GatewayApi
         return (sale, null);
     }
 }
+
+public sealed record ChallengeResponse(string ChallengeId, string Question, DateTimeOffset ExpiresAt);
+
+public sealed record TokenRequest(string? ChallengeId, string? Answer);
+
+public sealed record TokenResponse(string Token, DateTimeOffset ExpiresAt);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ChallengeResponse))]
+[JsonSerializable(typeof(TokenRequest))]
+[JsonSerializable(typeof(TokenResponse))]
+public sealed partial class GatewayJson : JsonSerializerContext;

@@ -1,29 +1,16 @@
 using System.Data.Common;
-using FlashSale.Core.Orders;
 using FlashSale.Core.Pipeline;
-using FlashSale.Core.Purchasing;
-using FlashSale.Server.Auth;
-using FlashSale.Server.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
 
 namespace FlashSale.Server.Apis;
 
 public static class OrdersApi
 {
-    public static IEndpointRouteBuilder MapOrdersApi(this IEndpointRouteBuilder app)
-    {
-        app.MapGet("/api/orders/{orderId}", GetOrderAsync).RequireAuthorization();
-        app.MapGet("/api/sales/{saleId}/orders/mine", GetMyOrdersAsync).RequireAuthorization();
-        return app;
-    }
-
     /// <summary>
     /// The database's order, or, while it is still on its way there, the gate's record of it (status queued).
     /// Both lookups share one deadline (<see cref="PipelineOptions.CallTimeout"/>): a server that does not
     /// answer in time is a 503 unavailable, never a request held open.
     /// </summary>
-    private static async Task<Results<Ok<OrderResponse>, ProblemResult>> GetOrderAsync(
+    internal static async Task<Results<Ok<OrderResponse>, ProblemResult>> GetOrderAsync(
         string orderId, HttpContext context, IFlashSaleStore store, IStockGate gate, IOptions<PipelineOptions> options)
     {
         if (!long.TryParse(orderId, out var id)) return Problems.OrderNotFound;
@@ -45,7 +32,7 @@ public static class OrdersApi
         }
     }
 
-    private static async Task<Results<Ok<IReadOnlyList<OrderResponse>>, ProblemResult>> GetMyOrdersAsync(
+    internal static async Task<Results<Ok<IReadOnlyList<OrderResponse>>, ProblemResult>> GetMyOrdersAsync(
         string saleId, HttpContext context, IFlashSaleStore store)
     {
         if (!long.TryParse(saleId, out var id)) return Problems.SaleNotFound;
@@ -54,3 +41,16 @@ public static class OrdersApi
         return TypedResults.Ok<IReadOnlyList<OrderResponse>>(orders.Select(OrderResponse.From).ToArray());
     }
 }
+
+public sealed record OrderResponse(string OrderId, string SaleId, string UserId, int Quantity, string RequestId, string Status, DateTimeOffset AcceptedAt)
+{
+    public static OrderResponse From(Order o) => new(ApiId.Of(o.OrderId), ApiId.Of(o.SaleId), o.UserId, o.Quantity, o.RequestId, o.Status, o.AcceptedAt);
+
+    public static OrderResponse Queued(OrderIntent i) => new(ApiId.Of(i.OrderId), ApiId.Of(i.SaleId), i.UserId, i.Quantity, i.RequestId,
+        OrderStatus.Queued, DateTimeOffset.FromUnixTimeMilliseconds(i.AcceptedAtMs));
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(OrderResponse))]
+[JsonSerializable(typeof(IReadOnlyList<OrderResponse>))]
+public sealed partial class OrdersJson : JsonSerializerContext;

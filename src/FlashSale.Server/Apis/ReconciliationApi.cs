@@ -1,22 +1,12 @@
-using FlashSale.Core.Purchasing;
 using FlashSale.Core.Reconciliation;
 using FlashSale.Core.Storage;
-using FlashSale.Server.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FlashSale.Server.Apis;
 
 /// <summary>Admin: reconcile a sale on demand, and read its last report.</summary>
 public static class ReconciliationApi
 {
-    public static RouteGroupBuilder MapReconciliationApi(this RouteGroupBuilder admin)
-    {
-        admin.MapPost("/sales/{saleId}/reconcile", ReconcileAsync);
-        admin.MapGet("/sales/{saleId}/reconciliation", LastReportAsync);
-        return admin;
-    }
-
-    private static async Task<Results<Ok<ReconciliationReport>, ProblemResult>> ReconcileAsync(
+    internal static async Task<Results<Ok<ReconciliationReport>, ProblemResult>> ReconcileAsync(
         string saleId, bool? repair, SaleReconciler reconciler, CancellationToken cancellationToken)
     {
         if (!long.TryParse(saleId, out var id)) return Problems.SaleNotFound;
@@ -31,7 +21,7 @@ public static class ReconciliationApi
         }
     }
 
-    private static async Task<Results<Ok<ReconciliationReport>, ProblemResult>> LastReportAsync(
+    internal static async Task<Results<Ok<ReconciliationReport>, ProblemResult>> LastReportAsync(
         string saleId, IReconciliationReports reports, CancellationToken cancellationToken)
     {
         if (!long.TryParse(saleId, out var id)) return Problems.ReconciliationNotFound;

@@ -1,25 +1,16 @@
-using FlashSale.Core.Orders;
-using FlashSale.Core.Purchasing;
-using FlashSale.Core.Sales;
-using FlashSale.Server.Http;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FlashSale.Server.Apis;
 
 public static class SalesApi
 {
-    public static IEndpointRouteBuilder MapSalesApi(this IEndpointRouteBuilder app)
+    /// <summary>The server's clock, for the page's countdown.</summary>
+    internal static Ok<TimeResponse> Time(TimeProvider time)
     {
-        app.MapGet("/api/time", (TimeProvider time) =>
-        {
-            var now = time.GetUtcNow();
-            return TypedResults.Ok(new TimeResponse(now, now.ToUnixTimeMilliseconds()));
-        });
-        app.MapGet("/api/sales/{saleId}", GetSaleAsync);
-        return app;
+        var now = time.GetUtcNow();
+        return TypedResults.Ok(new TimeResponse(now, now.ToUnixTimeMilliseconds()));
     }
 
-    private static async Task<Results<Ok<SaleResponse>, ProblemResult>> GetSaleAsync(
+    internal static async Task<Results<Ok<SaleResponse>, ProblemResult>> GetSaleAsync(
         string saleId, SaleCatalog catalog, IStockGate gate, IFlashSaleStore store, TimeProvider time, CancellationToken cancellationToken)
     {
         if (!long.TryParse(saleId, out var id)) return Problems.SaleNotFound;
@@ -44,3 +35,19 @@ public static class SalesApi
         return TypedResults.Ok(SaleResponse.From(sale, state, remaining));
     }
 }
+
+public sealed record TimeResponse(DateTimeOffset Now, long EpochMs);
+
+public sealed record SaleResponse(
+    string SaleId, string Name, string ProductId, decimal Price, int Stock, int PerUserLimit,
+    DateTimeOffset StartsAt, DateTimeOffset EndsAt, int PaymentTimeoutSeconds, string State, long Remaining, SaleGatewayRules GatewayRules)
+{
+    public static SaleResponse From(Sale sale, string state, long remaining) => new(
+        ApiId.Of(sale.Id), sale.Name, sale.ProductId, sale.Price, sale.Stock, sale.PerUserLimit,
+        sale.StartsAt, sale.EndsAt, sale.PaymentTimeoutSeconds, state, remaining, sale.GatewayRules ?? SaleGatewayRules.Default);
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(TimeResponse))]
+[JsonSerializable(typeof(SaleResponse))]
+public sealed partial class SalesJson : JsonSerializerContext;

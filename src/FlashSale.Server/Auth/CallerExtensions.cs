@@ -1,6 +1,5 @@
 using System.Globalization;
 using FlashSale.Core.Gateway;
-using FlashSale.Core.Purchasing;
 
 namespace FlashSale.Server.Auth;
 
@@ -9,14 +8,14 @@ public static class CallerExtensions
     public const string DeviceHeader = "X-Device-Id";
     public const string AccountCreatedClaim = "account_created";
 
-    /// <summary>
-    /// The caller as the gateway layers see it: user (token), client IP (X-Forwarded-For is honoured
-    /// from trusted proxies only, see UseForwardedHeaders), device id header, account age claim.
-    /// </summary>
     /// <summary>No X-Device-Id, or one every store can keep (<see cref="Identifiers.IsValidDeviceId"/>).</summary>
     public static bool HasValidDeviceId(this HttpContext context) =>
         context.Request.Headers[DeviceHeader] is { Count: 0 } || Identifiers.IsValidDeviceId(context.Request.Headers[DeviceHeader].ToString());
 
+    /// <summary>
+    /// The caller as the funnel sees it: user (token), client IP (X-Forwarded-For is honoured
+    /// from trusted proxies only, see UseForwardedHeaders), device id header, account age claim.
+    /// </summary>
     public static PurchaseCaller Caller(this HttpContext context)
     {
         var device = context.Request.Headers[DeviceHeader].ToString();

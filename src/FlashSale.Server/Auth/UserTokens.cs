@@ -1,9 +1,7 @@
 using System.Security.Claims;
 using System.Text;
-using FlashSale.Core.Purchasing;
 using FlashSale.Server.Hosting;
 using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
 namespace FlashSale.Server.Auth;

@@ -1,8 +1,8 @@
 using FlashSale.Core.Hosting;
+using FlashSale.Server.Apis;
 using FlashSale.Postgres;
 using FlashSale.RabbitMq;
 using FlashSale.Redis;
-using FlashSale.Server.Http;
 using FlashSale.Sqlite;
 
 namespace FlashSale.Server.Hosting;

@@ -1,14 +1,9 @@
 using FlashSale.Core.Gateway;
 using FlashSale.Core.Ids;
 using FlashSale.Core.Pipeline;
-using FlashSale.Core.Purchasing;
 using FlashSale.Core.Reconciliation;
-using FlashSale.Core.Sales;
 using FlashSale.Server.Apis;
-using FlashSale.Server.Auth;
-using FlashSale.Server.Http;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
 namespace FlashSale.Server.Hosting;
 
@@ -37,7 +32,7 @@ public static class FlashSaleHosting
         // Hosted services start in the order they are added: the start-up work (schema, worker id) comes first,
         // before the adapters' workers and before the server listens.
         services.AddHostedService<StartupInitializer>();
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, AppJsonContext.Default));
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, FlashSaleJson.Resolver));
         return FlashSaleOptions.Read(builder.Configuration);
     }
 
@@ -95,19 +90,5 @@ public static class FlashSaleHosting
         builder.Services.TryAddSingleton<GateLoader>();
         if (options.Runs(ProcessRoles.Worker)) builder.Services.AddHostedService<ReconciliationWorker>();
         return builder;
-    }
-
-    public static WebApplication MapFlashSaleApis(this WebApplication app, FlashSaleOptions options)
-    {
-        app.MapHealthApi();
-        if (!options.Runs(ProcessRoles.Api)) return app;
-        app.MapPages();
-        app.MapSalesApi();
-        app.MapGatewayApi();
-        app.MapPurchaseApi();
-        app.MapOrdersApi();
-        app.MapAdminApi();
-        if (app.Services.GetRequiredService<IOptions<FlashSaleOptions>>().Value.Auth.DevTokens == true) app.MapDevApi();
-        return app;
     }
 }

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using FlashSale.Core.Gateway;
-using Microsoft.Extensions.Options;
 
 namespace FlashSale.Server.Hosting;
 

@@ -1,8 +1,5 @@
 using System.Globalization;
-using System.Text.Json;
-using FlashSale.Core.Orders;
 using FlashSale.Core.Reconciliation;
-using FlashSale.Server.Http;
 
 namespace FlashSale.Server.Hosting;
 

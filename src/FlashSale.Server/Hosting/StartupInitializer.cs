@@ -1,8 +1,6 @@
 using FlashSale.Core.Ids;
-using FlashSale.Core.Orders;
-using FlashSale.Core.Sales;
+using FlashSale.Core.Workers;
 using FlashSale.Sqlite;
-using Microsoft.Extensions.Options;
 
 namespace FlashSale.Server.Hosting;
 
@@ -79,6 +77,8 @@ public sealed class StartupInitializer(
 /// <summary>Start-up waits for servers that are not up yet: transient failures are retried (1 s, 2 s, ... 5 s apart, 60 tries).</summary>
 internal static class StartupRetry
 {
+    private static readonly Backoff Wait = Backoff.Linear(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5));
+
     public static async Task RunAsync(ILogger logger, string what, Func<Task> action, CancellationToken stopping)
     {
         for (var attempt = 1; ; attempt++)
@@ -91,7 +91,7 @@ internal static class StartupRetry
             catch (Exception ex) when (attempt < 60 && IsTransient(ex))
             {
                 logger.LogWarning("{What} failed (attempt {Attempt}): {Reason}; retrying", what, attempt, ex.Message);
-                await Task.Delay(TimeSpan.FromSeconds(Math.Min(attempt, 5)), stopping);
+                await Task.Delay(Wait.Delay(attempt), stopping);
             }
         }
     }

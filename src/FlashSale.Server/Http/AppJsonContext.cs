@@ -1,26 +1,17 @@
-using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using FlashSale.Server.Apis;
 
 namespace FlashSale.Server.Http;
 
-[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+/// <summary>Source-generated JSON for every answer: each feature's context (next to its handlers) and the shared one here.</summary>
+public static class FlashSaleJson
+{
+    public static readonly IJsonTypeInfoResolver Resolver = JsonTypeInfoResolver.Combine(
+        AppJsonContext.Default, SalesJson.Default, PurchaseJson.Default, OrdersJson.Default, GatewayJson.Default,
+        DevJson.Default, AdminJson.Default, BlacklistJson.Default, HealthJson.Default);
+}
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ProblemBody))]
-[JsonSerializable(typeof(TimeResponse))]
-[JsonSerializable(typeof(DevTokenRequest))]
-[JsonSerializable(typeof(DevTokenResponse))]
-[JsonSerializable(typeof(CreateSaleRequest))]
-[JsonSerializable(typeof(SaleResponse))]
-[JsonSerializable(typeof(SaleStatsResponse))]
-[JsonSerializable(typeof(PurchaseRequestBody))]
-[JsonSerializable(typeof(PurchaseAccepted))]
-[JsonSerializable(typeof(OrderResponse))]
-[JsonSerializable(typeof(IReadOnlyList<OrderResponse>))]
-[JsonSerializable(typeof(HealthResponse))]
-[JsonSerializable(typeof(ChallengeResponse))]
-[JsonSerializable(typeof(TokenRequest))]
-[JsonSerializable(typeof(TokenResponse))]
-[JsonSerializable(typeof(BlacklistRequest))]
-[JsonSerializable(typeof(BlacklistEntryResponse))]
-[JsonSerializable(typeof(IReadOnlyList<BlacklistEntryResponse>))]
-[JsonSerializable(typeof(FunnelResponse))]
 [JsonSerializable(typeof(FlashSale.Core.Reconciliation.ReconciliationReport))]
 public sealed partial class AppJsonContext : JsonSerializerContext;

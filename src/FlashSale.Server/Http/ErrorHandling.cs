@@ -1,10 +1,8 @@
 using FlashSale.Core.Hosting;
-using FlashSale.Core.Purchasing;
 using FlashSale.Core.Storage;
 using FlashSale.Redis;
 using FlashSale.Server.Hosting;
 using FlashSale.Sqlite;
-using Microsoft.Extensions.Options;
 
 namespace FlashSale.Server.Http;
 

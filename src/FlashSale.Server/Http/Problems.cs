@@ -1,5 +1,3 @@
-using System.Text.Json;
-using FlashSale.Core.Purchasing;
 
 namespace FlashSale.Server.Http;
 
