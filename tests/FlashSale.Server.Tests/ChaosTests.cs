@@ -80,28 +80,12 @@ public sealed class ChaosTests(PrivateServices services, ITestOutputHelper outpu
     }
 
     [Fact]
-    public async Task RabbitMq_killed_and_restarted_mid_sale_loses_no_accepted_purchase()
-    {
-        var server = await StartAsync("api,worker");
-        await RunAsync(server, "rabbit-kill", async (_, _) =>
-        {
-            await services.RabbitMq.KillAsync();
-            await Task.Delay(1_000);
-            await services.RabbitMq.StartAsync();
-        });
-    }
+    public Task RabbitMq_killed_and_restarted_mid_sale_loses_no_accepted_purchase() =>
+        RunWithOutageAsync("rabbit-kill", services.RabbitMq.KillAsync, TimeSpan.FromSeconds(1), services.RabbitMq.StartAsync);
 
     [Fact]
-    public async Task PostgreSql_shut_down_immediately_and_restarted_mid_sale_loses_no_accepted_purchase()
-    {
-        var server = await StartAsync("api,worker");
-        await RunAsync(server, "pg-quit", async (_, _) =>
-        {
-            await services.Postgres.QuitAsync();
-            await Task.Delay(2_000);
-            await services.Postgres.StartAsync();
-        });
-    }
+    public Task PostgreSql_shut_down_immediately_and_restarted_mid_sale_loses_no_accepted_purchase() =>
+        RunWithOutageAsync("pg-quit", services.Postgres.QuitAsync, TimeSpan.FromSeconds(2), services.Postgres.StartAsync);
 
     [Fact]
     public async Task Redis_out_of_memory_answers_503_within_the_gate_timeout_and_the_sale_continues()
@@ -140,6 +124,18 @@ public sealed class ChaosTests(PrivateServices services, ITestOutputHelper outpu
             },
             () => sleeping!.Wait(TimeSpan.FromSeconds(10)).Should().BeTrue(),
             hold: TimeSpan.FromSeconds(2));
+    }
+
+    /// <summary>The sale on one api,worker process, during which a server is stopped, stays down a while and is started again.</summary>
+    private async Task RunWithOutageAsync(string name, Func<Task> stop, TimeSpan down, Func<Task> start)
+    {
+        var server = await StartAsync("api,worker");
+        await RunAsync(server, name, async (_, _) =>
+        {
+            await stop();
+            await Task.Delay(down);
+            await start();
+        });
     }
 
     /// <summary>

@@ -5,12 +5,8 @@ namespace FlashSale.Server.Tests;
 
 /// <summary>A configuration that cannot work stops the start with exit code 2 and a message that names the key.</summary>
 [Collection(ServerCollection.Name)]
-public sealed class ConfigurationTests : IDisposable
+public sealed class ConfigurationTests : EmbeddedDatabaseTest
 {
-    private readonly EmbeddedDatabase _database = new();
-
-    public void Dispose() => _database.Dispose();
-
     [Theory]
     [InlineData("FlashSale__Mode", "Embeded", "FlashSale:Mode")]
     [InlineData("FlashSale__Roles", "api,wroker", "FlashSale:Roles")]
@@ -22,7 +18,7 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("FlashSale__Embedded__MaxDatabaseSizeMb", "0", "MaxDatabaseSizeMb")]
     public async Task A_setting_that_cannot_work_stops_the_start_naming_its_key(string key, string value, string message)
     {
-        await using var server = ServerProcess.Embedded(_database.Path, new Dictionary<string, string> { [key] = value });
+        await using var server = ServerProcess.Embedded(Database.Path, new Dictionary<string, string> { [key] = value });
 
         var exitCode = await server.StartExpectingExitAsync(TimeSpan.FromSeconds(30));
 

@@ -7,24 +7,18 @@ namespace FlashSale.Server.Tests;
 /// check that no answered purchase was lost and nothing was oversold.
 /// </summary>
 [Collection(ServerCollection.Name)]
-public sealed class CrashRecoveryTests : IAsyncLifetime
+public sealed class CrashRecoveryTests() : ServerProcessTest(new ServerProcess("api"), new ServerProcess("api"), new ServerProcess("worker"), new ServerProcess("worker"))
 {
     private const int Stock = 5_000;
     private const int Users = 10_000;
-    private readonly ServerProcess[] _apis = [new("api"), new("api")];
-    private readonly ServerProcess[] _workers = [new("worker"), new("worker")];
 
-    public Task InitializeAsync() => Task.WhenAll(_apis.Concat(_workers).Select(s => s.StartAsync()));
-
-    public async Task DisposeAsync()
-    {
-        foreach (var s in _apis.Concat(_workers)) await s.DisposeAsync();
-    }
+    private ServerProcess[] Apis => Servers[..2];
+    private ServerProcess[] Workers => Servers[2..];
 
     [Fact]
     public async Task Killing_an_api_and_a_worker_mid_sale_loses_no_accepted_purchase()
     {
-        var clients = _apis.Select(s => FlashSaleClient.For(s, maxConnections: 64)).ToArray();
+        var clients = Apis.Select(s => FlashSaleClient.For(s, maxConnections: 64)).ToArray();
         var survivor = clients[1];
         var saleId = await survivor.CreateSaleAsync(stock: Stock, perUserLimit: 1);
         var tokens = await Crowd.SignInAsync(survivor, Users, "crash");
@@ -36,15 +30,15 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
 
         await Eventually.UntilAsync(async () => (await survivor.StatsAsync(saleId))["accepted"]!.GetValue<long>() >= 1_000);
         var atWorkerKill = await survivor.StatsAsync(saleId);
-        _workers[0].Kill();
+        Workers[0].Kill();
         await Task.Delay(500);
-        await _workers[0].StartAsync();
+        await Workers[0].StartAsync();
 
         await Eventually.UntilAsync(async () => (await survivor.StatsAsync(saleId))["accepted"]!.GetValue<long>() >= 2_500);
         var atApiKill = await survivor.StatsAsync(saleId);
-        _apis[0].Kill();
+        Apis[0].Kill();
         await Task.Delay(500);
-        await _apis[0].StartAsync();
+        await Apis[0].StartAsync();
         await Eventually.UntilAsync(async () => (await survivor.StatsAsync(saleId))["remainingInGate"]!.GetValue<long>() == 0);
         await soldOut.CancelAsync();
         var answers = (await load).ToList();

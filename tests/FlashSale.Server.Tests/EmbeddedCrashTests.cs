@@ -68,24 +68,3 @@ public sealed class EmbeddedCrashTests : EmbeddedServerTest
         stats.Long("remainingInGate").Should().Be(0, "the sale continued after the restart and sold out");
     }
 }
-
-/// <summary>Embedded mode answers a retry after the end like distributed mode does: with the order it made.</summary>
-[Collection(ServerCollection.Name)]
-public sealed class EmbeddedIdempotencyTests : EmbeddedServerTest
-{
-    [Fact]
-    public async Task A_retry_after_the_end_of_a_request_accepted_before_it_gets_its_order()
-    {
-        var client = FlashSaleClient.For(Server);
-        var saleId = await client.CreateSaleAsync(stock: 10, perUserLimit: 1, lasts: TimeSpan.FromSeconds(3));
-        var alice = await client.TokenAsync("Zoë");
-        var bought = await client.PurchaseAsync(saleId, alice, 1, "before-the-end");
-        bought.Status.Should().Be(202);
-
-        await Task.Delay(TimeSpan.FromSeconds(3.5));
-
-        var retry = await client.PurchaseAsync(saleId, alice, 1, "before-the-end");
-        (retry.Status, retry.OrderId).Should().Be((202, bought.OrderId));
-        (await client.PurchaseAsync(saleId, alice, 1, "after-the-end")).Code.Should().Be("ended");
-    }
-}

@@ -4,18 +4,14 @@ namespace FlashSale.Server.Tests;
 
 /// <summary>What embedded mode does when its database file cannot be used: say so clearly, lose nothing.</summary>
 [Collection(ServerCollection.Name)]
-public sealed class EmbeddedStorageFailureTests : IDisposable
+public sealed class EmbeddedStorageFailureTests : EmbeddedDatabaseTest
 {
-    private readonly EmbeddedDatabase _database = new();
-
-    public void Dispose() => _database.Dispose();
-
     [Fact]
     public async Task A_corrupt_database_file_stops_the_start_with_a_clear_message()
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(_database.Path)!);
-        await File.WriteAllBytesAsync(_database.Path, Enumerable.Repeat((byte)0x5A, 64 * 1024).ToArray());
-        await using var server = ServerProcess.Embedded(_database.Path);
+        Directory.CreateDirectory(Path.GetDirectoryName(Database.Path)!);
+        await File.WriteAllBytesAsync(Database.Path, Enumerable.Repeat((byte)0x5A, 64 * 1024).ToArray());
+        await using var server = ServerProcess.Embedded(Database.Path);
 
         var exitCode = await server.StartExpectingExitAsync(TimeSpan.FromSeconds(30));
 
@@ -26,7 +22,7 @@ public sealed class EmbeddedStorageFailureTests : IDisposable
     [Fact]
     public async Task An_unusable_database_location_stops_the_start_with_a_clear_message()
     {
-        var aFile = Path.Combine(Path.GetDirectoryName(_database.Path)!, "a-file");
+        var aFile = Path.Combine(Path.GetDirectoryName(Database.Path)!, "a-file");
         Directory.CreateDirectory(Path.GetDirectoryName(aFile)!);
         await File.WriteAllTextAsync(aFile, "not a folder");
         await using var server = ServerProcess.Embedded(Path.Combine(aFile, "flashsale.db"));
@@ -40,9 +36,9 @@ public sealed class EmbeddedStorageFailureTests : IDisposable
     [Fact]
     public async Task A_second_instance_on_the_same_file_is_refused_and_the_first_keeps_selling()
     {
-        await using var first = ServerProcess.Embedded(_database.Path);
+        await using var first = ServerProcess.Embedded(Database.Path);
         await first.StartAsync();
-        await using var second = ServerProcess.Embedded(_database.Path);
+        await using var second = ServerProcess.Embedded(Database.Path);
 
         var exitCode = await second.StartExpectingExitAsync(TimeSpan.FromSeconds(30));
 
@@ -58,7 +54,7 @@ public sealed class EmbeddedStorageFailureTests : IDisposable
     {
         // A 1 MB cap on the file stands in for a full disk: SQLite fails the write exactly the same way.
         var full = new Dictionary<string, string> { ["FlashSale__Embedded__MaxDatabaseSizeMb"] = "1" };
-        await using var server = ServerProcess.Embedded(_database.Path, full);
+        await using var server = ServerProcess.Embedded(Database.Path, full);
         await server.StartAsync();
         var client = FlashSaleClient.For(server, maxConnections: 32);
         var saleId = await client.CreateSaleAsync(stock: 100_000, perUserLimit: 1);
@@ -73,10 +69,10 @@ public sealed class EmbeddedStorageFailureTests : IDisposable
 
         // Room again (a bigger cap, as after freeing disk space): every 202 becomes its order.
         await server.DisposeAsync();
-        await using var roomy = ServerProcess.Embedded(_database.Path, new Dictionary<string, string> { ["FlashSale__Embedded__MaxDatabaseSizeMb"] = "64" });
+        await using var roomy = ServerProcess.Embedded(Database.Path, new Dictionary<string, string> { ["FlashSale__Embedded__MaxDatabaseSizeMb"] = "64" });
         await roomy.StartAsync();
         var stats = await FlashSaleClient.For(roomy).WaitForDrainAsync(saleId);
-        var orderIds = (await _database.OrdersAsync(long.Parse(saleId))).Select(o => o.OrderId.ToString()).ToHashSet();
+        var orderIds = (await Database.OrdersAsync(long.Parse(saleId))).Select(o => o.OrderId.ToString()).ToHashSet();
         accepted.Should().OnlyContain(a => orderIds.Contains(a.Answer.OrderId!), "no accepted purchase was lost");
         stats["accepted"]!.GetValue<long>().Should().Be(accepted.Count, "the refused (503) purchases sold nothing");
     }

@@ -3,22 +3,16 @@ using FlashSale.Server.Tests.Infrastructure;
 namespace FlashSale.Server.Tests;
 
 [Collection(ServerCollection.Name)]
-public sealed class PoisonMessageTests : IAsyncLifetime
+public sealed class PoisonMessageTests() : ServerProcessTest(new ServerProcess("api,worker", new Dictionary<string, string>
 {
-    private readonly ServerProcess _server = new("api,worker", new Dictionary<string, string>
-    {
-        ["FlashSale__Pipeline__MaxDeliveryAttempts"] = "3",
-        ["FlashSale__Pipeline__RetryBaseDelay"] = "00:00:00.050",
-    });
-
-    public Task InitializeAsync() => _server.StartAsync();
-
-    public async Task DisposeAsync() => await _server.DisposeAsync();
-
+    ["FlashSale__Pipeline__MaxDeliveryAttempts"] = "3",
+    ["FlashSale__Pipeline__RetryBaseDelay"] = "00:00:00.050",
+}))
+{
     [Fact]
     public async Task An_order_the_database_keeps_refusing_is_dead_lettered_failed_and_its_stock_returned()
     {
-        var client = FlashSaleClient.For(_server);
+        var client = Client;
         var saleId = await client.CreateSaleAsync(stock: 5, perUserLimit: 2);
         var sale = long.Parse(saleId);
         // The database no longer has the stock the gate has: every write of this sale's orders is refused.

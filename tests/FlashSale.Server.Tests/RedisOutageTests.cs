@@ -4,36 +4,31 @@ namespace FlashSale.Server.Tests;
 
 /// <summary>The gate fails closed: no Redis, no sale (503 unavailable, nothing sold); Redis back, the sale goes on.</summary>
 [Collection(ServerCollection.Name)]
-public sealed class RedisOutageTests : IAsyncLifetime
+public sealed class RedisOutageTests : ServerProcessTest
 {
-    private readonly PrivateRedis _redis = new();
-    private ServerProcess _server = null!;
+    private readonly PrivateRedis _redis;
 
-    public async Task InitializeAsync()
+    public RedisOutageTests()
+        : this(new PrivateRedis())
     {
-        await _redis.StartAsync();
-        _server = new ServerProcess("api,worker", new Dictionary<string, string>
+    }
+
+    private RedisOutageTests(PrivateRedis redis)
+        : base(new ServerProcess("api,worker", new Dictionary<string, string>
         {
-            ["ConnectionStrings__Redis"] = _redis.ConnectionString,
+            ["ConnectionStrings__Redis"] = redis.ConnectionString,
             ["FlashSale__Admission__GateTimeout"] = "00:00:00.500",
             ["FlashSale__Redis__CallTimeout"] = "00:00:00.500",
-        });
-        await _server.StartAsync();
-    }
+        })) => _redis = redis;
 
-    public async Task DisposeAsync()
-    {
-        await _server.DisposeAsync();
-        await _redis.DisposeAsync();
-    }
+    protected override Task StartServicesAsync() => _redis.StartAsync();
+
+    protected override ValueTask StopServicesAsync() => _redis.DisposeAsync();
 
     [Fact]
     public async Task Purchases_answer_503_while_redis_is_down_and_the_sale_continues_when_it_is_back()
     {
-        var client = FlashSaleClient.For(_server);
-        var saleId = await client.CreateSaleAsync(stock: 10, perUserLimit: 1);
-        var tokens = await Crowd.SignInAsync(client, 10, "outage");
-        (await client.PurchaseAsync(saleId, tokens[0], 1, "before")).Status.Should().Be(202);
+        var (client, saleId, tokens) = await SaleWithAFirstBuyerAsync(10, "outage", "before");
         await client.WaitForDrainAsync(saleId);
 
         _redis.Stop();
@@ -63,13 +58,10 @@ public sealed class RedisOutageTests : IAsyncLifetime
     [Fact]
     public async Task A_stalled_redis_is_answered_503_within_the_gate_timeout_and_the_retry_tells_what_the_gate_decided()
     {
-        var client = FlashSaleClient.For(_server);
-        var saleId = await client.CreateSaleAsync(stock: 10, perUserLimit: 1);
-        var tokens = await Crowd.SignInAsync(client, 2, "stall");
-        (await client.PurchaseAsync(saleId, tokens[0], 1, "warm-up")).Status.Should().Be(202);
+        var (client, saleId, tokens) = await SaleWithAFirstBuyerAsync(2, "stall", "warm-up");
 
         // Redis holds every write for 3 s: the gate call is sent, the batcher stops waiting after 0.5 s.
-        RedisCli("CLIENT", "PAUSE", "3000", "WRITE");
+        _redis.Cli("CLIENT", "PAUSE", "3000", "WRITE").Should().Be("OK");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var stalled = await client.PurchaseAsync(saleId, tokens[1], 1, "during-the-stall");
         clock.Stop();
@@ -86,12 +78,12 @@ public sealed class RedisOutageTests : IAsyncLifetime
         (await Database.OrdersAsync(long.Parse(saleId))).Should().HaveCount(2);
     }
 
-    private void RedisCli(params string[] args)
+    /// <summary>A sale of 10 units (limit 1) and its signed-in users, the first of whom has bought one.</summary>
+    private async Task<(FlashSaleClient Client, string SaleId, string[] Tokens)> SaleWithAFirstBuyerAsync(int users, string prefix, string requestId)
     {
-        var info = new System.Diagnostics.ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { "-p", _redis.Port.ToString(), "-h", "127.0.0.1" }.Concat(args)) info.ArgumentList.Add(a);
-        using var p = System.Diagnostics.Process.Start(info)!;
-        p.WaitForExit(10_000).Should().BeTrue();
-        p.StandardOutput.ReadToEnd().Should().Contain("OK");
+        var saleId = await Client.CreateSaleAsync(stock: 10, perUserLimit: 1);
+        var tokens = await Crowd.SignInAsync(Client, users, prefix);
+        (await Client.PurchaseAsync(saleId, tokens[0], 1, requestId)).Status.Should().Be(202);
+        return (Client, saleId, tokens);
     }
 }

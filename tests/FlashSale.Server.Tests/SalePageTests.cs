@@ -8,13 +8,11 @@ namespace FlashSale.Server.Tests;
 [Collection(ServerCollection.Name)]
 public sealed class SalePageTests : EmbeddedServerTest
 {
-    private FlashSaleClient _client = null!;
     private Browser _browser = null!;
 
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        _client = FlashSaleClient.For(Server);
         _browser = await Browser.LaunchAsync();
     }
 
@@ -31,7 +29,7 @@ public sealed class SalePageTests : EmbeddedServerTest
 
     private string Url(string path) => new Uri(Server.BaseAddress, path).ToString();
 
-    private async Task<long> ServerNowMsAsync() => (await _client.GetAsync("api/time")).Body!["epochMs"]!.GetValue<long>();
+    private async Task<long> ServerNowMsAsync() => (await Client.GetAsync("api/time")).Body!["epochMs"]!.GetValue<long>();
 
     private static async Task SignInAsync(IPage page, string userId)
     {
@@ -45,8 +43,8 @@ public sealed class SalePageTests : EmbeddedServerTest
     [InlineData(+11)]
     public async Task The_countdown_follows_theServer_clock_when_the_local_clock_is_minutes_off(int skewMinutes)
     {
-        var saleId = await _client.CreateSaleAsync(stock: 10, perUserLimit: 1, startsIn: TimeSpan.FromMinutes(3));
-        var startsAt = DateTimeOffset.Parse((await _client.GetAsync($"api/sales/{saleId}")).Body!["startsAt"]!.GetValue<string>()).ToUnixTimeMilliseconds();
+        var saleId = await Client.CreateSaleAsync(stock: 10, perUserLimit: 1, startsIn: TimeSpan.FromMinutes(3));
+        var startsAt = DateTimeOffset.Parse((await Client.GetAsync($"api/sales/{saleId}")).Body!["startsAt"]!.GetValue<string>()).ToUnixTimeMilliseconds();
         var skew = $$"""
             (() => {
               const skew = {{skewMinutes * 60_000}};
@@ -73,8 +71,8 @@ public sealed class SalePageTests : EmbeddedServerTest
     [Fact]
     public async Task The_button_wakes_at_the_start_rests_after_a_click_and_a_purchase_ends_in_got_it()
     {
-        var saleId = await _client.CreateSaleAsync(stock: 5, perUserLimit: 2, startsIn: TimeSpan.FromSeconds(8));
-        var startsAt = DateTimeOffset.Parse((await _client.GetAsync($"api/sales/{saleId}")).Body!["startsAt"]!.GetValue<string>()).ToUnixTimeMilliseconds();
+        var saleId = await Client.CreateSaleAsync(stock: 5, perUserLimit: 2, startsIn: TimeSpan.FromSeconds(8));
+        var startsAt = DateTimeOffset.Parse((await Client.GetAsync($"api/sales/{saleId}")).Body!["startsAt"]!.GetValue<string>()).ToUnixTimeMilliseconds();
         var page = await _browser.NewPageAsync();
         await page.GotoAsync(Url($"sales/{saleId}"));
         await SignInAsync(page, "page-alice");
@@ -105,7 +103,7 @@ public sealed class SalePageTests : EmbeddedServerTest
     [Fact]
     public async Task When_the_stock_is_gone_the_second_user_sees_sold_out()
     {
-        var saleId = await _client.CreateSaleAsync(stock: 1, perUserLimit: 1);
+        var saleId = await Client.CreateSaleAsync(stock: 1, perUserLimit: 1);
         var alice = await _browser.NewPageAsync();
         var bob = await _browser.NewPageAsync();
         await alice.GotoAsync(Url($"sales/{saleId}"));
@@ -126,14 +124,14 @@ public sealed class SalePageTests : EmbeddedServerTest
     [Fact]
     public async Task The_admin_chart_moves_during_a_sale()
     {
-        var saleId = await _client.CreateSaleAsync(stock: 300, perUserLimit: 1);
+        var saleId = await Client.CreateSaleAsync(stock: 300, perUserLimit: 1);
         var page = await _browser.NewPageAsync(width: 1100, height: 900,
             initScript: $"sessionStorage.setItem('fs.adminKey', '{TestServices.AdminKey}');");
         await page.GotoAsync(Url($"admin?sale={saleId}"));
         await page.WaitForSelectorAsync("#live:not([hidden])");
 
-        var tokens = await Crowd.SignInAsync(_client, 600, "admin-chart");
-        var crowd = Crowd.RaceAsync([_client], saleId, tokens, 1_800, _ => 1, concurrency: 16, pace: TimeSpan.FromMilliseconds(10));
+        var tokens = await Crowd.SignInAsync(Client, 600, "admin-chart");
+        var crowd = Crowd.RaceAsync([Client], saleId, tokens, 1_800, _ => 1, concurrency: 16, pace: TimeSpan.FromMilliseconds(10));
         await page.WaitForFunctionAsync("() => Number(document.querySelector('#chart').dataset.peakRequests) > 0", null,
             new PageWaitForFunctionOptions { Timeout = 30_000 });
         await crowd;
@@ -150,10 +148,10 @@ public sealed class SalePageTests : EmbeddedServerTest
     [Fact]
     public async Task Reconciliation_shows_in_the_admin_view_and_runs_from_its_button()
     {
-        var saleId = await _client.CreateSaleAsync(stock: 10, perUserLimit: 1);
-        var token = await _client.TokenAsync("alice");
-        (await _client.PurchaseAsync(saleId, token, 1, "r-1")).Status.Should().Be(202);
-        await _client.WaitForDrainAsync(saleId);
+        var saleId = await Client.CreateSaleAsync(stock: 10, perUserLimit: 1);
+        var token = await Client.TokenAsync("alice");
+        (await Client.PurchaseAsync(saleId, token, 1, "r-1")).Status.Should().Be(202);
+        await Client.WaitForDrainAsync(saleId);
         var page = await _browser.NewPageAsync(width: 1100, height: 900,
             initScript: $"sessionStorage.setItem('fs.adminKey', '{TestServices.AdminKey}');");
         await page.GotoAsync(Url($"admin?sale={saleId}"));

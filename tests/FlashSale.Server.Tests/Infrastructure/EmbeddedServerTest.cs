@@ -1,20 +1,21 @@
 namespace FlashSale.Server.Tests.Infrastructure;
 
-/// <summary>A test class with one embedded-mode server on a SQLite file of its own.</summary>
-public abstract class EmbeddedServerTest : IAsyncLifetime
+/// <summary>A test class with one embedded-mode server process on a SQLite file of its own.</summary>
+public abstract class EmbeddedServerTest : ServerProcessTest
 {
-    protected EmbeddedDatabase Database { get; } = new();
-    protected ServerProcess Server { get; set; } = null!;
-
-    public virtual async Task InitializeAsync()
+    protected EmbeddedServerTest(IDictionary<string, string>? settings = null)
+        : this(new EmbeddedDatabase(), settings)
     {
-        Server = ServerProcess.Embedded(Database.Path);
-        await Server.StartAsync();
     }
 
-    public virtual async Task DisposeAsync()
+    private EmbeddedServerTest(EmbeddedDatabase database, IDictionary<string, string>? settings)
+        : base(ServerProcess.Embedded(database.Path, settings)) => Database = database;
+
+    protected EmbeddedDatabase Database { get; }
+
+    public override async Task DisposeAsync()
     {
-        await Server.DisposeAsync();
+        await base.DisposeAsync();
         Database.Dispose();
     }
 }

@@ -1,4 +1,4 @@
-namespace FlashSale.Server.Tests.Infrastructure;
+namespace FlashSale.Testing;
 
 public static class Eventually
 {

@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace FlashSale.Server.Tests.Infrastructure;
+namespace FlashSale.Testing;
 
 /// <summary>A temporary SQLite file for an embedded server, and direct reads of it (WAL lets us read beside the server).</summary>
 public sealed class EmbeddedDatabase : IDisposable
@@ -11,8 +11,7 @@ public sealed class EmbeddedDatabase : IDisposable
 
     public async Task<List<(long OrderId, string UserId, int Quantity, string Status, string RequestId)>> OrdersAsync(long saleId)
     {
-        await using var connection = new SqliteConnection($"Data Source={Path};Mode=ReadOnly;Pooling=False");
-        await connection.OpenAsync();
+        await using var connection = await OpenAsync(readOnly: true);
         await using var cmd = new SqliteCommand("SELECT order_id, user_id, quantity, status, request_id FROM orders WHERE sale_id = @s", connection);
         cmd.Parameters.AddWithValue("@s", saleId);
         var rows = new List<(long, string, int, string, string)>();
@@ -21,13 +20,29 @@ public sealed class EmbeddedDatabase : IDisposable
         return rows;
     }
 
-    public async Task<long> ScalarAsync(string sql, long saleId)
+    /// <summary>One number; <c>@s</c> in the statement is the sale id.</summary>
+    public async Task<long> ScalarAsync(string sql, long saleId = 0)
     {
-        await using var connection = new SqliteConnection($"Data Source={Path};Mode=ReadOnly;Pooling=False");
-        await connection.OpenAsync();
+        await using var connection = await OpenAsync(readOnly: true);
         await using var cmd = new SqliteCommand(sql, connection);
         cmd.Parameters.AddWithValue("@s", saleId);
         return Convert.ToInt64(await cmd.ExecuteScalarAsync());
+    }
+
+    /// <summary>Changes the file under the running server, as a broken disk or an operator would; the statement must change a row.</summary>
+    public async Task ExecuteAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = await OpenAsync(readOnly: false);
+        await using var cmd = new SqliteCommand(sql, connection);
+        foreach (var (name, value) in parameters) cmd.Parameters.AddWithValue(name, value);
+        (await cmd.ExecuteNonQueryAsync()).Should().BeGreaterThan(0, sql);
+    }
+
+    private async Task<SqliteConnection> OpenAsync(bool readOnly)
+    {
+        var connection = new SqliteConnection($"Data Source={Path};{(readOnly ? "Mode=ReadOnly;" : "")}Pooling=False;Default Timeout=10");
+        await connection.OpenAsync();
+        return connection;
     }
 
     public void Dispose()

@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace FlashSale.Server.Tests.Infrastructure;
+namespace FlashSale.Testing;
 
 /// <summary>The HTTP API as a test drives it.</summary>
 public sealed class FlashSaleClient(HttpClient http)
@@ -69,22 +69,38 @@ public sealed class FlashSaleClient(HttpClient http)
 
     public async Task<JsonObject> StatsAsync(string saleId)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/admin/sales/{saleId}/stats");
-        request.Headers.Add("X-Admin-Key", TestServices.AdminKey);
-        using var response = await http.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        response.StatusCode.Should().Be(HttpStatusCode.OK, body);
-        return JsonNode.Parse(body)!.AsObject();
+        var (status, body) = await GetStatsAsync(saleId);
+        status.Should().Be((int)HttpStatusCode.OK, body?.ToJsonString());
+        return body!;
     }
 
     /// <summary>The sale's stats with whatever status the server answers (a test of failures expects 503s).</summary>
     public async Task<(int Status, JsonObject? Body)> GetStatsAsync(string saleId)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"api/admin/sales/{saleId}/stats");
-        request.Headers.Add("X-Admin-Key", TestServices.AdminKey);
-        using var response = await http.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        return ((int)response.StatusCode, response.IsSuccessStatusCode ? JsonNode.Parse(body)!.AsObject() : null);
+        var (status, body) = await GetAsync($"api/admin/sales/{saleId}/stats", adminKey: TestServices.AdminKey);
+        return (status, status == (int)HttpStatusCode.OK ? body : null);
+    }
+
+    /// <summary>Buys and returns the order id.</summary>
+    public async Task<string> BuyAsync(string saleId, string user, int quantity)
+    {
+        var token = await TokenAsync(user);
+        var answer = await PurchaseAsync(saleId, token, quantity, "r-" + Guid.NewGuid().ToString("N"));
+        answer.Status.Should().Be(202, answer.Code);
+        return answer.OrderId!;
+    }
+
+    /// <summary>
+    /// A sale on sale now in which each buyer bought once, with every order persisted: its id (also as a number)
+    /// and the order ids, in the buyers' order.
+    /// </summary>
+    public async Task<(string SaleId, long Sale, string[] OrderIds)> DrainedSaleAsync(int stock, int perUserLimit, params (string User, int Quantity)[] buyers)
+    {
+        var saleId = await CreateSaleAsync(stock, perUserLimit);
+        var orderIds = new string[buyers.Length];
+        for (var i = 0; i < buyers.Length; i++) orderIds[i] = await BuyAsync(saleId, buyers[i].User, buyers[i].Quantity);
+        await WaitForDrainAsync(saleId);
+        return (saleId, long.Parse(saleId, System.Globalization.CultureInfo.InvariantCulture), orderIds);
     }
 
     public async Task<(int Status, JsonObject? Body)> PostAsync(string path, object body, string? token = null, string? adminKey = null)
@@ -105,10 +121,11 @@ public sealed class FlashSaleClient(HttpClient http)
         return (int)response.StatusCode;
     }
 
-    public async Task<(int Status, JsonObject? Body)> GetAsync(string path, string? token = null)
+    public async Task<(int Status, JsonObject? Body)> GetAsync(string path, string? token = null, string? adminKey = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (adminKey is not null) request.Headers.Add("X-Admin-Key", adminKey);
         using var response = await http.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
         return ((int)response.StatusCode, body.Length > 0 && body.TrimStart().StartsWith('{') ? JsonNode.Parse(body)!.AsObject() : null);

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace FlashSale.Server.Tests.Infrastructure;
+namespace FlashSale.Testing;
 
 /// <summary>
 /// A FlashSale server started as its own OS process (the built FlashSale.Server.dll), on real HTTP, so a
@@ -16,13 +16,7 @@ public sealed class ServerProcess : IAsyncDisposable
 
     /// <summary>A distributed-mode process with the given roles, on the test services.</summary>
     public ServerProcess(string roles, IDictionary<string, string>? settings = null)
-        : this(roles, new Dictionary<string, string>
-        {
-            ["ConnectionStrings__Redis"] = TestServices.Redis,
-            ["ConnectionStrings__RabbitMq"] = TestServices.RabbitMq,
-            ["ConnectionStrings__Postgres"] = TestServices.Postgres,
-            ["FlashSale__Mode"] = "Distributed",
-        }, settings)
+        : this(roles, TestServices.DistributedSettings, settings)
     {
     }
 
@@ -30,31 +24,13 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         Port = TestServices.FreePort();
         Roles = roles;
-        _environment = new Dictionary<string, string>(mode)
-        {
-            ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["FlashSale__Roles"] = roles,
-            ["FlashSale__AdminKey"] = TestServices.AdminKey,
-            ["FlashSale__Auth__SigningKey"] = TestServices.SigningKey,
-            ["FlashSale__Auth__DevTokens"] = "true",
-            ["FlashSale__Gateway__TokenSecret"] = TestServices.TokenSecret,
-            // Generous gateway limits unless a test sets its own: races and crashes are about the gate.
-            ["FlashSale__Gateway__UserRequestsPerWindow"] = "1000",
-            ["FlashSale__Gateway__IpRequestsPerWindow"] = "100000",
-            ["Logging__LogLevel__Default"] = "Warning",
-            ["Logging__LogLevel__FlashSale"] = "Information",
-        };
-        foreach (var (key, value) in settings ?? new Dictionary<string, string>()) _environment[key] = value;
+        _environment = TestServices.AsEnvironment(TestServices.ServerSettings(roles), mode, settings);
+        _environment["ASPNETCORE_ENVIRONMENT"] = "Production";
     }
 
     /// <summary>An embedded-mode process (no servers) on its own SQLite file.</summary>
     public static ServerProcess Embedded(string databasePath, IDictionary<string, string>? settings = null) =>
-        new("api,worker", new Dictionary<string, string>
-        {
-            ["FlashSale__Mode"] = "Embedded",
-            ["FlashSale__Embedded__DatabasePath"] = databasePath,
-            ["FlashSale__Embedded__DemoSale"] = "false",
-        }, settings);
+        new("api,worker", TestServices.EmbeddedSettings(databasePath), settings);
 
     public int Port { get; }
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace FlashSale.Server.Tests.Infrastructure;
+namespace FlashSale.Testing;
 
 /// <summary>Simulated buyers: signs users in and fires purchase attempts with bounded concurrency.</summary>
 public static class Crowd
