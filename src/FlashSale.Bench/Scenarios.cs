@@ -1,3 +1,4 @@
+using FlashSale.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
@@ -52,7 +53,7 @@ public static class Scenarios
                 config["FlashSale__Bench__Gate"] = strategy;
             }
             Console.Error.WriteLine($"== {strategy}: starting a server");
-            await using (var server = await ServerHost.StartAsync(config))
+            await using (var server = await BenchServerProcess.StartAsync(config))
             {
                 using var http = LoadRun.Client(server.BaseAddress, settings.Connections);
                 // Warm the JIT and the connection pool before anything is measured.
@@ -72,7 +73,7 @@ public static class Scenarios
         return results;
     }
 
-    private static async Task<StrategyResult> MeasureAsync(string strategy, ServerHost server, HttpClient http, string[] tokens, BenchSettings settings)
+    private static async Task<StrategyResult> MeasureAsync(string strategy, ServerProcess server, HttpClient http, string[] tokens, BenchSettings settings)
     {
         var startsAt = DateTimeOffset.UtcNow.AddSeconds(2);
         using var create = new HttpRequestMessage(HttpMethod.Post, "api/admin/sales")

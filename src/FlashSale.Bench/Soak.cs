@@ -1,3 +1,4 @@
+using FlashSale.Testing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
@@ -77,7 +78,7 @@ public static class Soak
         Console.Error.WriteLine($"== soak ({settings.Mode}): starting a server (retention after end and lane idle timeout {retention})");
         try
         {
-            await using var server = await ServerHost.StartAsync(config);
+            await using var server = await BenchServerProcess.StartAsync(config);
             using var http = LoadRun.Client(server.BaseAddress, settings.Connections);
             await LoadRun.RunAsync(http, "api/bench/echo", tokens, Math.Min(2_000, settings.Attempts), settings.Concurrency, "warm-up");
 

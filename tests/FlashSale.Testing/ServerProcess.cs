@@ -1,15 +1,19 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 
 namespace FlashSale.Testing;
 
 /// <summary>
-/// A FlashSale server started as its own OS process (the built FlashSale.Server.dll), on real HTTP, so a
-/// test can SIGKILL it mid-sale and start it again.
+/// A FlashSale server started as its own OS process (the built FlashSale.Server.dll, or the benchmark's
+/// <c>bench serve</c>), on real HTTP, so a test can SIGKILL it mid-sale and start it again and the benchmark
+/// can read its CPU time and memory. The one launcher of the tests and the benchmark.
 /// </summary>
 public sealed class ServerProcess : IAsyncDisposable
 {
     private readonly Dictionary<string, string> _environment;
+    private readonly string _dll;
+    private readonly string[] _arguments;
     private readonly StringBuilder _log = new();
     private Process? _process;
     private bool _exitExpected;
@@ -21,12 +25,20 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     private ServerProcess(string roles, Dictionary<string, string> mode, IDictionary<string, string>? settings)
+        : this(ServerDll, [], roles, TestServices.AsEnvironment(TestServices.ServerSettings(roles), mode, settings))
     {
+    }
+
+    private ServerProcess(string dll, string[] arguments, string roles, Dictionary<string, string> environment)
+    {
+        (_dll, _arguments, Roles, _environment) = (dll, arguments, roles, environment);
         Port = TestServices.FreePort();
-        Roles = roles;
-        _environment = TestServices.AsEnvironment(TestServices.ServerSettings(roles), mode, settings);
         _environment["ASPNETCORE_ENVIRONMENT"] = "Production";
     }
+
+    /// <summary>Another entry point that hosts the server (the benchmark's <c>bench serve</c>), with exactly the given settings.</summary>
+    public static ServerProcess Of(string dll, IReadOnlyList<string> arguments, IDictionary<string, string> environment) =>
+        new(dll, [.. arguments], environment.TryGetValue("FlashSale__Roles", out var roles) ? roles : "api,worker", new Dictionary<string, string>(environment));
 
     /// <summary>An embedded-mode process (no servers) on its own SQLite file.</summary>
     public static ServerProcess Embedded(string databasePath, IDictionary<string, string>? settings = null) =>
@@ -72,12 +84,15 @@ public sealed class ServerProcess : IAsyncDisposable
         _exitExpected = false;
         var info = new ProcessStartInfo("dotnet")
         {
-            ArgumentList = { ServerDll, "--urls", BaseAddress.ToString().TrimEnd('/') },
+            ArgumentList = { _dll },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = Path.GetDirectoryName(ServerDll)!,
+            WorkingDirectory = Path.GetDirectoryName(_dll)!,
         };
+        foreach (var argument in _arguments) info.ArgumentList.Add(argument);
+        info.ArgumentList.Add("--urls");
+        info.ArgumentList.Add(BaseAddress.ToString().TrimEnd('/'));
         foreach (var (key, value) in _environment) info.Environment[key] = value;
         var process = new Process { StartInfo = info };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
@@ -105,6 +120,41 @@ public sealed class ServerProcess : IAsyncDisposable
             await Task.Delay(100);
         }
         throw new TimeoutException($"Server ({Roles}) did not start:\n{Log}");
+    }
+
+    public int ProcessId => _process?.Id ?? throw new InvalidOperationException("Not started.");
+
+    public bool HasExited => _process is null || _process.HasExited;
+
+    /// <summary>Resident memory now (VmRSS) in MiB; 0 once the process is gone.</summary>
+    public double ResidentMiB()
+    {
+        try
+        {
+            return StatusMiB("VmRSS:");
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Peak resident memory (VmHWM) in MiB and CPU seconds used so far.</summary>
+    public (double PeakMiB, double CpuSeconds) Usage()
+    {
+        var peak = StatusMiB("VmHWM:");
+        _process!.Refresh();
+        return (peak, _process.TotalProcessorTime.TotalSeconds);
+    }
+
+    private double StatusMiB(string field)
+    {
+        foreach (var line in File.ReadLines($"/proc/{ProcessId}/status"))
+        {
+            if (line.StartsWith(field, StringComparison.Ordinal))
+                return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
+        }
+        return 0;
     }
 
     /// <summary>SIGKILL: no shutdown hooks, no draining, exactly like a crash.</summary>
