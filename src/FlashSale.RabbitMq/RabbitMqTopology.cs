@@ -8,11 +8,10 @@ namespace FlashSale.RabbitMq;
 /// </summary>
 public static class RabbitMqTopology
 {
-    public const string Exchange = "flashsale.orders";
+    /// <summary>The exchange and its queue share one name; the dead-letter pair is named after it.</summary>
+    public const string Exchange = "flashsale.orders", Queue = Exchange;
+    public const string DeadLetterExchange = Exchange + ".dlx", DeadLetterQueue = Queue + ".dead";
     public const string RoutingKey = "order.intent";
-    public const string Queue = "flashsale.orders";
-    public const string DeadLetterExchange = "flashsale.orders.dlx";
-    public const string DeadLetterQueue = "flashsale.orders.dead";
 
     public static async Task DeclareAsync(IChannel channel, CancellationToken cancellationToken)
     {

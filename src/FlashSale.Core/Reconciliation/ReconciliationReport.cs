@@ -37,16 +37,18 @@ public static class ReconciliationStatus
     public const string NeedsAttention = "needs_attention";
 }
 
+/// <summary>What a reconciliation can find (docs/architecture.md, "Reconciliation", says when and what is repaired).</summary>
 public static class DifferenceKind
 {
-    public const string AcceptedNotPersisted = "accepted_not_persisted";
-    public const string PersistedNotAccepted = "persisted_not_accepted";
-    public const string StockMismatch = "stock_mismatch";
-    public const string UserTotalMismatch = "user_total_mismatch";
-    public const string DeadLettered = "dead_lettered";
-    public const string FailedNotReturned = "failed_not_returned";
-    public const string OrphanedDeduction = "orphaned_deduction";
-    public const string GateMissing = "gate_missing";
+    public const string
+        AcceptedNotPersisted = "accepted_not_persisted",
+        PersistedNotAccepted = "persisted_not_accepted",
+        StockMismatch = "stock_mismatch",
+        UserTotalMismatch = "user_total_mismatch",
+        DeadLettered = "dead_lettered",
+        FailedNotReturned = "failed_not_returned",
+        OrphanedDeduction = "orphaned_deduction",
+        GateMissing = "gate_missing";
 }
 
 /// <summary>How reports are stored: the same JSON the admin API answers.</summary>
