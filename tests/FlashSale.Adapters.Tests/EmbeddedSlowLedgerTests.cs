@@ -15,7 +15,8 @@ public sealed class EmbeddedSlowLedgerTests
     [Fact]
     public async Task A_stalled_fsync_answers_503_and_the_retry_gets_the_order_the_ledger_kept()
     {
-        using var node = EmbeddedNode.InNewFolder("slow", ledger: sqlite => new SlowLedger(sqlite, TimeSpan.FromSeconds(1.5)));
+        // A stall far beyond the gate timeout: on a loaded machine the timeout's timer may itself run a second late.
+        using var node = EmbeddedNode.InNewFolder("slow", ledger: sqlite => new SlowLedger(sqlite, TimeSpan.FromSeconds(5)));
         var ledger = (SlowLedger)node.Ledger;
         await using var admission = new PurchaseAdmission(node.Gate, Options.Create(new AdmissionOptions { GateTimeout = TimeSpan.FromMilliseconds(300) }),
             TimeProvider.System, NullLogger<PurchaseAdmission>.Instance);
