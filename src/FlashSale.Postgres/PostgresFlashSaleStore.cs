@@ -201,8 +201,14 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
         if (await FindCollisionAsync(connection, null, [intent], cancellationToken).ConfigureAwait(false) is { } collision) throw Collision(collision);
     }
 
-    public async Task<IReadOnlyList<OrderIntent>> GetUnreturnedFailedOrdersAsync(long afterOrderId, int limit, CancellationToken cancellationToken) =>
-        await QueryAsync("unreturned_failed_orders.sql",
+    public Task<IReadOnlyList<OrderIntent>> GetUnreturnedFailedOrdersAsync(long afterOrderId, int limit, CancellationToken cancellationToken) =>
+        UnreturnedAsync("unreturned_failed_orders.sql", afterOrderId, limit, cancellationToken);
+
+    public Task<IReadOnlyList<OrderIntent>> GetUnreturnedCancelledOrdersAsync(long afterOrderId, int limit, CancellationToken cancellationToken) =>
+        UnreturnedAsync("unreturned_cancelled_orders.sql", afterOrderId, limit, cancellationToken);
+
+    private async Task<IReadOnlyList<OrderIntent>> UnreturnedAsync(string sqlFile, long afterOrderId, int limit, CancellationToken cancellationToken) =>
+        await QueryAsync(sqlFile,
             r => new OrderIntent(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetInt32(3), r.GetString(4), new DateTimeOffset(r.GetDateTime(5), TimeSpan.Zero).ToUnixTimeMilliseconds()),
             cancellationToken, ("after_order_id", afterOrderId), ("limit", limit)).ConfigureAwait(false);
 
@@ -215,11 +221,78 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
 
     public async Task<Order?> FindOrderAsync(long orderId, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand(Scripts.Get("find_order.sql"));
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await FindOrderAsync(connection, null, orderId, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<Order?> FindOrderAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, long orderId, CancellationToken cancellationToken)
+    {
+        await using var cmd = new NpgsqlCommand(Scripts.Get("find_order.sql"), connection, tx);
         cmd.Parameters.AddWithValue("order_id", orderId);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadOrder(reader) : null;
     }
+
+    public async Task<PaymentOutcome> RecordPaymentAsync(PaymentEvent payment, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        if (await FindPaymentStatusAsync(connection, payment.PaymentId, cancellationToken).ConfigureAwait(false) is { } recorded) return PaymentOutcome.Recorded(recorded, repeated: true);
+        var order = await FindOrderAsync(connection, null, payment.OrderId, cancellationToken).ConfigureAwait(false);
+        if (order is null) return new PaymentOutcome(PaymentResult.UnknownOrder);
+        if (!payment.Matches(order)) return new PaymentOutcome(PaymentResult.Mismatch);
+
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        var paid = await PaymentCommandAsync(connection, tx, "pay_order.sql", payment, cancellationToken).ConfigureAwait(false) == 1;
+        if (!paid) await PaymentCommandAsync(connection, tx, "refund_payment.sql", payment, cancellationToken).ConfigureAwait(false);
+        var status = paid ? PaymentStatus.Succeeded : PaymentStatus.RefundPending;
+        if (await PaymentCommandAsync(connection, tx, "insert_payment.sql", payment, cancellationToken, status).ConfigureAwait(false) == 0)
+        {
+            // The same payment, recorded by a transaction that committed while this one ran: its answer stands.
+            await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
+            return PaymentOutcome.Recorded((await FindPaymentStatusAsync(connection, payment.PaymentId, cancellationToken).ConfigureAwait(false))!, repeated: true);
+        }
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return PaymentOutcome.Recorded(status, repeated: false);
+    }
+
+    private static async Task<string?> FindPaymentStatusAsync(NpgsqlConnection connection, string paymentId, CancellationToken cancellationToken)
+    {
+        await using var cmd = new NpgsqlCommand(Scripts.Get("find_payment.sql"), connection);
+        cmd.Parameters.AddWithValue("payment_id", paymentId);
+        return await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+    }
+
+    /// <summary>Runs one of the payment's statements with the payment's values; returns the rows it changed.</summary>
+    private static async Task<int> PaymentCommandAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string sqlFile, PaymentEvent payment, CancellationToken cancellationToken, string? status = null)
+    {
+        await using var cmd = new NpgsqlCommand(Scripts.Get(sqlFile), connection, tx);
+        cmd.Parameters.AddWithValue("payment_id", payment.PaymentId);
+        cmd.Parameters.AddWithValue("order_id", payment.OrderId);
+        cmd.Parameters.AddWithValue("amount", payment.Amount);
+        cmd.Parameters.AddWithValue("currency", payment.Currency);
+        cmd.Parameters.AddWithValue("provider", payment.Provider);
+        cmd.Parameters.AddWithValue("received_at", payment.ReceivedAt.UtcDateTime);
+        if (status is not null) cmd.Parameters.AddWithValue("status", status);
+        return await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<CancelOutcome> CancelAsync(long orderId, string reason, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (!OrderLifecycle.IsCancelReason(reason)) throw new ArgumentOutOfRangeException(nameof(reason), reason, "not a cancel reason");
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var cmd = new NpgsqlCommand(Scripts.Get("cancel_order.sql"), connection))
+        {
+            cmd.Parameters.AddWithValue("order_id", orderId);
+            cmd.Parameters.AddWithValue("reason", reason);
+            cmd.Parameters.AddWithValue("now", now.UtcDateTime);
+            if (await cmd.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is 1L) return CancelOutcome.Cancelled;
+        }
+        return OrderLifecycle.UnmovedCancel((await FindOrderAsync(connection, null, orderId, cancellationToken).ConfigureAwait(false))?.Status);
+    }
+
+    public async Task<IReadOnlyList<DuePayment>> GetDuePaymentsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
+        await QueryAsync("due_payments.sql", r => new DuePayment(r.GetInt64(0), r.GetInt64(1), new DateTimeOffset(r.GetDateTime(2), TimeSpan.Zero)),
+            cancellationToken, ("now", now.UtcDateTime), ("limit", limit)).ConfigureAwait(false);
 
     public async Task<IReadOnlySet<long>> FindPersistedAsync(IReadOnlyList<long> orderIds, CancellationToken cancellationToken) =>
         orderIds.Count == 0
@@ -290,5 +363,11 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
 
     private static Order ReadOrder(NpgsqlDataReader r) => new(
         r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetInt32(3), r.GetString(4), r.GetString(5),
-        new DateTimeOffset(r.GetDateTime(6), TimeSpan.Zero), new DateTimeOffset(r.GetDateTime(7), TimeSpan.Zero));
+        At(r, 6)!.Value, At(r, 7), r.GetDecimal(8), At(r, 9)!.Value, At(r, 10), At(r, 11), Text(r, 12),
+        r.IsDBNull(13) ? null : new OrderPayment(r.GetString(13), r.GetString(14), r.GetString(15)),
+        r.IsDBNull(16) ? null : new OrderRefund(r.GetString(16), r.GetDecimal(17)));
+
+    private static DateTimeOffset? At(NpgsqlDataReader r, int column) => r.IsDBNull(column) ? null : new DateTimeOffset(r.GetDateTime(column), TimeSpan.Zero);
+
+    private static string? Text(NpgsqlDataReader r, int column) => r.IsDBNull(column) ? null : r.GetString(column);
 }

@@ -159,7 +159,13 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
         }, cancellationToken);
 
     public Task<IReadOnlyList<OrderIntent>> GetUnreturnedFailedOrdersAsync(long afterOrderId, int limit, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<OrderIntent>>(Query("unreturned_failed_orders.sql",
+        Unreturned("unreturned_failed_orders.sql", afterOrderId, limit);
+
+    public Task<IReadOnlyList<OrderIntent>> GetUnreturnedCancelledOrdersAsync(long afterOrderId, int limit, CancellationToken cancellationToken) =>
+        Unreturned("unreturned_cancelled_orders.sql", afterOrderId, limit);
+
+    private Task<IReadOnlyList<OrderIntent>> Unreturned(string sqlFile, long afterOrderId, int limit) =>
+        Task.FromResult<IReadOnlyList<OrderIntent>>(Query(sqlFile,
             r => new OrderIntent(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetInt32(3), r.GetString(4), r.GetInt64(5)),
             ("@after_order_id", afterOrderId), ("@limit", limit)));
 
@@ -179,11 +185,80 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
     public Task<Order?> FindOrderAsync(long orderId, CancellationToken cancellationToken)
     {
         using var connection = database.Connect();
-        using var cmd = Command(connection, null, "find_order.sql");
+        return Task.FromResult(FindOrder(connection, null, orderId));
+    }
+
+    private static Order? FindOrder(SqliteConnection connection, SqliteTransaction? tx, long orderId)
+    {
+        using var cmd = Command(connection, tx, "find_order.sql");
         cmd.Parameters.AddWithValue("@order_id", orderId);
         using var reader = cmd.ExecuteReader();
-        return Task.FromResult(reader.Read() ? ReadOrder(reader) : null);
+        return reader.Read() ? ReadOrder(reader) : null;
     }
+
+    /// <summary>Writes run one at a time here, so the checks read in the write's transaction cannot go stale before its update.</summary>
+    public Task<PaymentOutcome> RecordPaymentAsync(PaymentEvent payment, CancellationToken cancellationToken) =>
+        database.WriteAsync((connection, tx) =>
+        {
+            if (FindPaymentStatus(connection, tx, payment.PaymentId) is { } recorded) return PaymentOutcome.Recorded(recorded, repeated: true);
+            var order = FindOrder(connection, tx, payment.OrderId);
+            if (order is null) return new PaymentOutcome(PaymentResult.UnknownOrder);
+            if (!payment.Matches(order)) return new PaymentOutcome(PaymentResult.Mismatch);
+            var paid = PaymentCommand(connection, tx, "pay_order.sql", payment) == 1;
+            if (!paid) PaymentCommand(connection, tx, "refund_payment.sql", payment);
+            var status = paid ? PaymentStatus.Succeeded : PaymentStatus.RefundPending;
+            PaymentCommand(connection, tx, "insert_payment.sql", payment, status);
+            return PaymentOutcome.Recorded(status, repeated: false);
+        }, cancellationToken);
+
+    private static string? FindPaymentStatus(SqliteConnection connection, SqliteTransaction tx, string paymentId)
+    {
+        using var cmd = Command(connection, tx, "find_payment.sql");
+        cmd.Parameters.AddWithValue("@payment_id", paymentId);
+        return cmd.ExecuteScalar() as string;
+    }
+
+    /// <summary>Runs one of the payment's statements with the payment's values; returns the rows it changed.</summary>
+    private int PaymentCommand(SqliteConnection connection, SqliteTransaction tx, string sqlFile, PaymentEvent payment, string? status = null)
+    {
+        using var cmd = Command(connection, tx, sqlFile);
+        cmd.Parameters.AddWithValue("@payment_id", payment.PaymentId);
+        cmd.Parameters.AddWithValue("@order_id", payment.OrderId);
+        cmd.Parameters.AddWithValue("@amount", payment.Amount.ToString(CultureInfo.InvariantCulture));
+        cmd.Parameters.AddWithValue("@currency", payment.Currency);
+        cmd.Parameters.AddWithValue("@provider", payment.Provider);
+        cmd.Parameters.AddWithValue("@received_at_ms", payment.ReceivedAt.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("@now_ms", time.GetUtcNow().ToUnixTimeMilliseconds());
+        if (status is not null) cmd.Parameters.AddWithValue("@status", status);
+        return cmd.ExecuteNonQuery();
+    }
+
+    public Task<CancelOutcome> CancelAsync(long orderId, string reason, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        if (!OrderLifecycle.IsCancelReason(reason)) throw new ArgumentOutOfRangeException(nameof(reason), reason, "not a cancel reason");
+        return database.WriteAsync((connection, tx) =>
+        {
+            using var cancel = Command(connection, tx, "cancel_order.sql");
+            cancel.Parameters.AddWithValue("@order_id", orderId);
+            cancel.Parameters.AddWithValue("@reason", reason);
+            cancel.Parameters.AddWithValue("@now_ms", now.ToUnixTimeMilliseconds());
+            using (var reader = cancel.ExecuteReader())
+            {
+                if (!reader.Read()) return OrderLifecycle.UnmovedCancel(FindOrder(connection, tx, orderId)?.Status);
+                using var give = Command(connection, tx, "return_units.sql");
+                give.Parameters.AddWithValue("@sale_id", reader.GetInt64(0));
+                give.Parameters.AddWithValue("@user_id", reader.GetString(1));
+                give.Parameters.AddWithValue("@units", reader.GetInt32(2));
+                reader.Close();
+                give.ExecuteNonQuery();
+            }
+            return CancelOutcome.Cancelled;
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<DuePayment>> GetDuePaymentsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<DuePayment>>(Query("due_payments.sql", r => new DuePayment(r.GetInt64(0), r.GetInt64(1), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2))),
+            ("@now_ms", now.ToUnixTimeMilliseconds()), ("@limit", limit)));
 
     public Task<IReadOnlySet<long>> FindPersistedAsync(IReadOnlyList<long> orderIds, CancellationToken cancellationToken)
     {
@@ -274,7 +349,13 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
 
     private static Order ReadOrder(SqliteDataReader r) => new(
         r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetInt32(3), r.GetString(4), r.GetString(5),
-        DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(7)));
+        At(r, 6)!.Value, At(r, 7), Money(r, 8)!.Value, At(r, 9)!.Value, At(r, 10), At(r, 11), r.IsDBNull(12) ? null : r.GetString(12),
+        r.IsDBNull(13) ? null : new OrderPayment(r.GetString(13), r.GetString(14), r.GetString(15)),
+        r.IsDBNull(16) ? null : new OrderRefund(r.GetString(16), Money(r, 17)!.Value));
+
+    private static DateTimeOffset? At(SqliteDataReader r, int column) => r.IsDBNull(column) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(column));
+
+    private static decimal? Money(SqliteDataReader r, int column) => r.IsDBNull(column) ? null : decimal.Parse(r.GetString(column), CultureInfo.InvariantCulture);
 
     internal static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? tx, string sqlFile) =>
         new(SqliteDatabase.Scripts.Get(sqlFile), connection, tx);

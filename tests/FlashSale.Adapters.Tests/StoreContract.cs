@@ -173,6 +173,221 @@ public abstract class StoreContract
         (await Store.FindOrderAsync(written.OrderId, default))!.Status.Should().Be(OrderStatus.PendingPayment);
     }
 
+    /// <summary>A pending order of <paramref name="sale"/>, written by the order writer, as the store reads it back.</summary>
+    private async Task<Order> PendingAsync(Sale sale, string user, int quantity = 1, DateTimeOffset? acceptedAt = null)
+    {
+        var intent = Intent(sale, user, quantity);
+        if (acceptedAt is { } at) intent = intent with { AcceptedAtMs = at.ToUnixTimeMilliseconds() };
+        await Store.WriteOrdersAsync([intent], default);
+        return (await Store.FindOrderAsync(intent.OrderId, default))!;
+    }
+
+    private static PaymentEvent Payment(Order order, string? paymentId = null) =>
+        new(paymentId ?? Guid.NewGuid().ToString("N"), order.OrderId, order.Amount, OrderLifecycle.Currency, "test", DateTimeOffset.UtcNow);
+
+    private async Task<Order> ReadAsync(Order order) => (await Store.FindOrderAsync(order.OrderId, default))!;
+
+    private static readonly DateTimeOffset Later = DateTimeOffset.UtcNow.AddDays(1);
+
+    [Fact]
+    public async Task A_written_order_costs_price_times_quantity_and_is_due_after_the_sales_payment_timeout()
+    {
+        var sale = await NewSaleAsync(stock: 10, perUserLimit: 3);
+        var order = await PendingAsync(sale, "a", 3);
+
+        order.Amount.Should().Be(31.50m);
+        order.PaymentDeadline.Should().Be(order.AcceptedAt.AddSeconds(sale.PaymentTimeoutSeconds));
+        order.Should().Match<Order>(o => o.PaidAt == null && o.CancelledAt == null && o.CancelReason == null && o.Payment == null && o.Refund == null);
+    }
+
+    [Fact]
+    public async Task A_payment_pays_a_pending_order_and_the_same_payment_again_changes_nothing()
+    {
+        var sale = await NewSaleAsync(stock: 10, perUserLimit: 2);
+        var order = await PendingAsync(sale, "a", 2);
+        var payment = Payment(order);
+
+        var first = await Store.RecordPaymentAsync(payment, default);
+        var paid = await ReadAsync(order);
+        var again = await Store.RecordPaymentAsync(payment with { ReceivedAt = payment.ReceivedAt.AddMinutes(1) }, default);
+
+        first.Should().Be(new PaymentOutcome(PaymentResult.Paid));
+        again.Should().Be(new PaymentOutcome(PaymentResult.Paid, Repeated: true));
+        paid.Status.Should().Be(OrderStatus.Paid);
+        paid.PaidAt.Should().BeCloseTo(payment.ReceivedAt, TimeSpan.FromMilliseconds(1));
+        paid.Payment.Should().Be(new OrderPayment(payment.PaymentId, "test", PaymentStatus.Succeeded));
+        paid.Refund.Should().BeNull();
+        (await ReadAsync(order)).Should().Be(paid, "the repeated payment changed nothing");
+        (await Store.GetCountersAsync(sale.Id, default)).AvailableStock.Should().Be(8);
+    }
+
+    [Fact]
+    public async Task A_second_payment_of_a_paid_order_is_recorded_as_owed_back()
+    {
+        var sale = await NewSaleAsync(stock: 10, perUserLimit: 2);
+        var order = await PendingAsync(sale, "a", 2);
+        var first = Payment(order);
+        await Store.RecordPaymentAsync(first, default);
+
+        var second = await Store.RecordPaymentAsync(Payment(order), default);
+
+        second.Should().Be(new PaymentOutcome(PaymentResult.RefundRecorded));
+        var read = await ReadAsync(order);
+        read.Status.Should().Be(OrderStatus.Paid);
+        read.Payment!.PaymentId.Should().Be(first.PaymentId, "the first payment keeps the order");
+        read.Refund.Should().Be(new OrderRefund(RefundStatus.Pending, 21.00m));
+    }
+
+    [Fact]
+    public async Task A_payment_after_the_cancellation_is_owed_back_and_the_order_stays_cancelled()
+    {
+        var sale = await NewSaleAsync(stock: 10, perUserLimit: 2);
+        var order = await PendingAsync(sale, "a", 1);
+        (await Store.CancelAsync(order.OrderId, CancelReason.User, DateTimeOffset.UtcNow, default)).Should().Be(CancelOutcome.Cancelled);
+        var payment = Payment(order);
+
+        var outcome = await Store.RecordPaymentAsync(payment, default);
+        var again = await Store.RecordPaymentAsync(payment, default);
+
+        outcome.Should().Be(new PaymentOutcome(PaymentResult.RefundRecorded));
+        again.Should().Be(new PaymentOutcome(PaymentResult.RefundRecorded, Repeated: true));
+        var read = await ReadAsync(order);
+        read.Should().Match<Order>(o => o.Status == OrderStatus.Cancelled && o.CancelReason == CancelReason.User && o.Payment == null && o.PaidAt == null);
+        read.Refund.Should().Be(new OrderRefund(RefundStatus.Pending, 10.50m), "recorded once");
+        (await Store.GetCountersAsync(sale.Id, default)).AvailableStock.Should().Be(10);
+    }
+
+    [Fact]
+    public async Task A_payment_of_another_amount_or_currency_or_order_is_refused_and_changes_nothing()
+    {
+        var sale = await NewSaleAsync(stock: 10, perUserLimit: 2);
+        var order = await PendingAsync(sale, "a", 2);
+        var payment = Payment(order);
+
+        (await Store.RecordPaymentAsync(payment with { Amount = 21.01m }, default)).Should().Be(new PaymentOutcome(PaymentResult.Mismatch));
+        (await Store.RecordPaymentAsync(payment with { Currency = "USD" }, default)).Should().Be(new PaymentOutcome(PaymentResult.Mismatch));
+        (await Store.RecordPaymentAsync(payment with { OrderId = TestEnvironment.NewId() }, default)).Should().Be(new PaymentOutcome(PaymentResult.UnknownOrder));
+
+        (await ReadAsync(order)).Should().Be(order);
+        (await Store.RecordPaymentAsync(payment, default)).Should().Be(new PaymentOutcome(PaymentResult.Paid), "the refused ones recorded nothing under the payment id");
+    }
+
+    [Fact]
+    public async Task A_cancellation_gives_units_and_quota_back_once_and_the_gate_share_stays_owed()
+    {
+        var sale = await NewSaleAsync(stock: 10, perUserLimit: 3);
+        var order = await PendingAsync(sale, "a", 3);
+        var now = DateTimeOffset.UtcNow;
+
+        var first = await Store.CancelAsync(order.OrderId, CancelReason.Admin, now, default);
+        var again = await Store.CancelAsync(order.OrderId, CancelReason.User, now.AddSeconds(1), default);
+
+        first.Should().Be(CancelOutcome.Cancelled);
+        again.Should().Be(CancelOutcome.AlreadyCancelled);
+        var read = await ReadAsync(order);
+        read.Should().Match<Order>(o => o.Status == OrderStatus.Cancelled && o.CancelReason == CancelReason.Admin);
+        read.CancelledAt.Should().BeCloseTo(now, TimeSpan.FromMilliseconds(1));
+        (await Store.GetCountersAsync(sale.Id, default)).AvailableStock.Should().Be(10);
+        (await Store.GetStockSnapshotAsync(sale.Id, default))!.UserTotals.Should().BeEmpty();
+        await Store.WriteOrdersAsync([Intent(sale, "a", 3)], default); // the quota is back: the user may buy 3 again
+
+        (await Store.GetUnreturnedCancelledOrdersAsync(order.OrderId - 1, 10, default)).Should().ContainSingle(o => o.OrderId == order.OrderId)
+            .Which.Should().Match<OrderIntent>(o => o.Quantity == 3 && o.UserId == "a" && o.SaleId == sale.Id);
+        await Store.MarkStockReturnedAsync(order.OrderId, default);
+        (await Store.GetUnreturnedCancelledOrdersAsync(order.OrderId - 1, 10, default)).Should().NotContain(o => o.OrderId == order.OrderId);
+        (await Store.GetUnreturnedFailedOrdersAsync(order.OrderId - 1, 10, default)).Should().NotContain(o => o.OrderId == order.OrderId);
+    }
+
+    [Fact]
+    public async Task A_paid_order_cannot_be_cancelled_and_a_timeout_waits_for_the_deadline()
+    {
+        var sale = await NewSaleAsync(stock: 10, perUserLimit: 2);
+        var paid = await PendingAsync(sale, "a");
+        await Store.RecordPaymentAsync(Payment(paid), default);
+        var pending = await PendingAsync(sale, "b");
+
+        (await Store.CancelAsync(paid.OrderId, CancelReason.Timeout, Later, default)).Should().Be(CancelOutcome.NotCancellable);
+        (await Store.CancelAsync(paid.OrderId, CancelReason.Admin, Later, default)).Should().Be(CancelOutcome.NotCancellable);
+        (await Store.CancelAsync(pending.OrderId, CancelReason.Timeout, pending.PaymentDeadline.AddMilliseconds(-1), default)).Should().Be(CancelOutcome.NotDue);
+        (await Store.CancelAsync(TestEnvironment.NewId(), CancelReason.User, Later, default)).Should().Be(CancelOutcome.UnknownOrder);
+
+        (await ReadAsync(paid)).Status.Should().Be(OrderStatus.Paid);
+        (await ReadAsync(pending)).Should().Be(pending);
+        (await Store.GetCountersAsync(sale.Id, default)).AvailableStock.Should().Be(8);
+        (await Store.CancelAsync(pending.OrderId, CancelReason.Timeout, pending.PaymentDeadline, default)).Should().Be(CancelOutcome.Cancelled);
+    }
+
+    [Fact]
+    public async Task Due_payments_are_pending_orders_past_their_deadline_earliest_first()
+    {
+        var sale = await NewSaleAsync(stock: 10, perUserLimit: 5);
+        // Accepted long ago at a moment of this test's own, so no other order is due by the time asked.
+        var t0 = new DateTimeOffset(2001, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(Random.Shared.Next(5_000_000));
+        var second = await PendingAsync(sale, "a", acceptedAt: t0.AddSeconds(2));
+        var first = await PendingAsync(sale, "b", acceptedAt: t0);
+        var third = await PendingAsync(sale, "c", acceptedAt: t0.AddSeconds(3));
+        var paid = await PendingAsync(sale, "d", acceptedAt: t0.AddSeconds(1));
+        var notYet = await PendingAsync(sale, "e", acceptedAt: t0.AddSeconds(10));
+        await Store.RecordPaymentAsync(Payment(paid), default);
+        var now = t0.AddSeconds(sale.PaymentTimeoutSeconds + 3);
+
+        var mine = new[] { first, second, third, paid, notYet }.Select(o => o.OrderId).ToHashSet();
+        var due = await Store.GetDuePaymentsAsync(now, 1_000, default);
+        var page = await Store.GetDuePaymentsAsync(now, 2, default);
+
+        // Another run of this test may have left due orders behind (the database is shared): only this test's are judged.
+        due.Select(d => d.OrderId).Where(mine.Contains).Should().Equal(first.OrderId, second.OrderId, third.OrderId);
+        due.Should().BeInAscendingOrder(d => d.PaymentDeadline);
+        due.Single(d => d.OrderId == first.OrderId).Should().Be(new DuePayment(first.OrderId, sale.Id, first.PaymentDeadline));
+        page.Should().Equal(due.Take(2));
+        foreach (var d in due.Where(d => mine.Contains(d.OrderId))) (await Store.CancelAsync(d.OrderId, CancelReason.Timeout, now, default)).Should().Be(CancelOutcome.Cancelled);
+        (await Store.GetDuePaymentsAsync(now, 1_000, default)).Should().NotContain(d => mine.Contains(d.OrderId));
+        (await Store.GetDuePaymentsAsync(notYet.PaymentDeadline, 1_000, default)).Select(d => d.OrderId).Where(mine.Contains).Should().Equal(notYet.OrderId);
+        await Store.CancelAsync(notYet.OrderId, CancelReason.Timeout, notYet.PaymentDeadline, default);
+    }
+
+    [Fact]
+    public async Task A_payment_racing_the_timeout_has_exactly_one_winner()
+    {
+        const int Orders = 20, Rounds = 5;
+        var sale = await NewSaleAsync(stock: Orders * Rounds, perUserLimit: 1);
+        var overdue = DateTimeOffset.UtcNow.AddSeconds(-sale.PaymentTimeoutSeconds - 1);
+        for (var round = 0; round < Rounds; round++)
+        {
+            var orders = await Task.WhenAll(Enumerable.Range(0, Orders).Select(i => PendingAsync(sale, $"r{round}u{i}", acceptedAt: overdue)));
+            var races = orders.Select(async order =>
+            {
+                var pay = Task.Run(() => Store.RecordPaymentAsync(Payment(order), default));
+                var cancel = Task.Run(() => Store.CancelAsync(order.OrderId, CancelReason.Timeout, DateTimeOffset.UtcNow, default));
+                await Task.WhenAll(pay, cancel);
+                return (Order: await ReadAsync(order), Paid: pay.Result, Cancelled: cancel.Result);
+            });
+
+            foreach (var (order, paid, cancelled) in await Task.WhenAll(races))
+            {
+                if (order.Status == OrderStatus.Paid)
+                {
+                    paid.Result.Should().Be(PaymentResult.Paid);
+                    cancelled.Should().Be(CancelOutcome.NotCancellable);
+                    order.Refund.Should().BeNull();
+                }
+                else
+                {
+                    order.Status.Should().Be(OrderStatus.Cancelled);
+                    cancelled.Should().Be(CancelOutcome.Cancelled);
+                    paid.Result.Should().Be(PaymentResult.RefundRecorded);
+                    order.Refund.Should().Be(new OrderRefund(RefundStatus.Pending, order.Amount));
+                }
+            }
+        }
+
+        var counters = await Store.GetCountersAsync(sale.Id, default);
+        var paidUnits = counters.OrdersByStatus.GetValueOrDefault(OrderStatus.Paid);
+        counters.OrdersByStatus.GetValueOrDefault(OrderStatus.Cancelled).Should().Be(Orders * Rounds - paidUnits);
+        counters.AvailableStock.Should().Be(sale.Stock - paidUnits, "available = stock - pending - paid units: each cancellation gave its unit back once");
+        (await Store.GetStockSnapshotAsync(sale.Id, default))!.UserTotals.Values.Sum().Should().Be((int)paidUnits);
+    }
+
     [Fact]
     public async Task Unknown_orders_are_not_found()
     {

@@ -57,4 +57,22 @@ public sealed class SaleReconcilerTests
         result.Findings.Should().BeEmpty();
         result.InFlight.Should().Be(1);
     }
+
+    [Fact]
+    public void A_cancelled_order_gave_its_units_back_to_the_database_and_is_still_held_by_the_gate_until_returned()
+    {
+        // alice's order was cancelled: the database's stock and her total are back (10 and 0); the gate still counts it.
+        var cancelled = new StoredOrder(1, "alice", 1, "r1", OrderStatus.Cancelled, Now - 60_000);
+        var db = new StoreAuditSnapshot(10, 10, [cancelled], new Dictionary<string, long> { ["alice"] = 0 });
+
+        var held = SaleReconciler.Compare(Sale, Gate(Ledger([], []), Kept), db, new QueueAuditSnapshot(0, 0), Now, Grace);
+        var returned = SaleReconciler.Compare(Sale,
+            new GateAuditSnapshot(10, new Dictionary<string, long> { ["alice"] = 0 }, [Kept], new HashSet<long> { 1 }, Ledger([], [])),
+            db, new QueueAuditSnapshot(0, 0), Now, Grace);
+
+        held.Findings.Should().BeEmpty("the gate's share is the compensation sweeper's, not a difference");
+        returned.Findings.Should().BeEmpty();
+        var wrongDb = SaleReconciler.Compare(Sale, Gate(Ledger([], []), Kept), db with { AvailableStock = 9 }, new QueueAuditSnapshot(0, 0), Now, Grace);
+        wrongDb.Findings.Select(f => f.Difference.Kind).Should().Equal(DifferenceKind.StockMismatch);
+    }
 }

@@ -33,8 +33,34 @@ public interface IFlashSaleStore
     /// <paramref name="afterOrderId"/>, at most <paramref name="limit"/>: the compensation sweeper's work.</summary>
     Task<IReadOnlyList<OrderIntent>> GetUnreturnedFailedOrdersAsync(long afterOrderId, int limit, CancellationToken cancellationToken);
 
-    /// <summary>Records that a failed order's stock and quota are back in the gate (idempotent; other orders are left alone).</summary>
+    /// <summary>Cancelled orders whose stock and quota the gate has not taken back yet (the database's share went back
+    /// with the cancellation), by order id after <paramref name="afterOrderId"/>, at most <paramref name="limit"/>.
+    /// A sibling of <see cref="GetUnreturnedFailedOrdersAsync"/>; <see cref="MarkStockReturnedAsync"/> closes both.</summary>
+    Task<IReadOnlyList<OrderIntent>> GetUnreturnedCancelledOrdersAsync(long afterOrderId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Records that a failed or cancelled order's stock and quota are back in the gate (idempotent; other orders are left alone).</summary>
     Task MarkStockReturnedAsync(long orderId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Records a successful payment, in one transaction. Idempotent by payment id: the same payment again changes
+    /// nothing and answers the first outcome. A payment whose amount or currency is not the order's is refused and
+    /// nothing is written. Otherwise the payment pays the order if it is <c>pending_payment</c> (one conditional
+    /// update; the status alone decides, not the deadline: a payment that lands before the timeout's cancellation
+    /// wins, one that lands after it loses); an order that cannot take it (cancelled, failed, paid by another payment)
+    /// stays as it is and records the payment as <c>refund_pending</c>.
+    /// </summary>
+    Task<PaymentOutcome> RecordPaymentAsync(PaymentEvent payment, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Cancels a <c>pending_payment</c> order (one conditional update; a <see cref="CancelReason.Timeout"/> only once its
+    /// payment deadline is at or before <paramref name="now"/>), giving its units back to the sale's stock and its
+    /// quantity back to the user's total in the same transaction. The gate's share stays owed
+    /// (<see cref="GetUnreturnedCancelledOrdersAsync"/>). Anything else changes nothing and says why.
+    /// </summary>
+    Task<CancelOutcome> CancelAsync(long orderId, string reason, DateTimeOffset now, CancellationToken cancellationToken);
+
+    /// <summary>Pending orders whose payment deadline is at or before <paramref name="now"/>, earliest deadline first, at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<DuePayment>> GetDuePaymentsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
 
     Task<Order?> FindOrderAsync(long orderId, CancellationToken cancellationToken);
 

@@ -15,4 +15,15 @@ public static class OrderStatus
     public static bool TakesStock(string status) => status is Queued or PendingPayment or Paid;
 }
 
-public sealed record Order(long OrderId, long SaleId, string UserId, int Quantity, string RequestId, string Status, DateTimeOffset AcceptedAt, DateTimeOffset? PersistedAt);
+/// <summary>An order as the store holds it.</summary>
+/// <param name="Amount">The sale's price × quantity: what a payment must be.</param>
+/// <param name="PaymentDeadline">AcceptedAt + the sale's payment timeout: after it, a pending order is due for cancellation.</param>
+/// <param name="Payment">The payment that paid the order.</param>
+/// <param name="Refund">Money owed back for payments the order did not take (late, or a second one).</param>
+public sealed record Order(long OrderId, long SaleId, string UserId, int Quantity, string RequestId, string Status, DateTimeOffset AcceptedAt, DateTimeOffset? PersistedAt,
+    decimal Amount, DateTimeOffset PaymentDeadline, DateTimeOffset? PaidAt = null, DateTimeOffset? CancelledAt = null, string? CancelReason = null,
+    OrderPayment? Payment = null, OrderRefund? Refund = null);
+
+public sealed record OrderPayment(string PaymentId, string Provider, string Status);
+
+public sealed record OrderRefund(string Status, decimal Amount);

@@ -1,0 +1,1 @@
+SELECT status FROM payments WHERE payment_id = @payment_id;
