@@ -266,12 +266,11 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
     private static async Task<int> PaymentCommandAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string sqlFile, PaymentEvent payment, CancellationToken cancellationToken, string? status = null)
     {
         await using var cmd = new NpgsqlCommand(Scripts.Get(sqlFile), connection, tx);
-        cmd.Parameters.AddWithValue("payment_id", payment.PaymentId);
-        cmd.Parameters.AddWithValue("order_id", payment.OrderId);
-        cmd.Parameters.AddWithValue("amount", payment.Amount);
-        cmd.Parameters.AddWithValue("currency", payment.Currency);
-        cmd.Parameters.AddWithValue("provider", payment.Provider);
-        cmd.Parameters.AddWithValue("received_at", payment.ReceivedAt.UtcDateTime);
+        foreach (var (name, value) in new (string, object)[] { ("payment_id", payment.PaymentId), ("order_id", payment.OrderId), ("amount", payment.Amount),
+                     ("currency", payment.Currency), ("provider", payment.Provider), ("received_at", payment.ReceivedAt.UtcDateTime) })
+        {
+            cmd.Parameters.AddWithValue(name, value);
+        }
         if (status is not null) cmd.Parameters.AddWithValue("status", status);
         return await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -222,13 +222,12 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
     private int PaymentCommand(SqliteConnection connection, SqliteTransaction tx, string sqlFile, PaymentEvent payment, string? status = null)
     {
         using var cmd = Command(connection, tx, sqlFile);
-        cmd.Parameters.AddWithValue("@payment_id", payment.PaymentId);
-        cmd.Parameters.AddWithValue("@order_id", payment.OrderId);
-        cmd.Parameters.AddWithValue("@amount", payment.Amount.ToString(CultureInfo.InvariantCulture));
-        cmd.Parameters.AddWithValue("@currency", payment.Currency);
-        cmd.Parameters.AddWithValue("@provider", payment.Provider);
-        cmd.Parameters.AddWithValue("@received_at_ms", payment.ReceivedAt.ToUnixTimeMilliseconds());
-        cmd.Parameters.AddWithValue("@now_ms", time.GetUtcNow().ToUnixTimeMilliseconds());
+        foreach (var (name, value) in new (string, object)[] { ("@payment_id", payment.PaymentId), ("@order_id", payment.OrderId),
+                     ("@amount", payment.Amount.ToString(CultureInfo.InvariantCulture)), ("@currency", payment.Currency), ("@provider", payment.Provider),
+                     ("@received_at_ms", payment.ReceivedAt.ToUnixTimeMilliseconds()), ("@now_ms", time.GetUtcNow().ToUnixTimeMilliseconds()) })
+        {
+            cmd.Parameters.AddWithValue(name, value);
+        }
         if (status is not null) cmd.Parameters.AddWithValue("@status", status);
         return cmd.ExecuteNonQuery();
     }

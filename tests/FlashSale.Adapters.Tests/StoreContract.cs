@@ -182,6 +182,13 @@ public abstract class StoreContract
         return (await Store.FindOrderAsync(intent.OrderId, default))!;
     }
 
+    /// <summary>A new sale (stock 10) with one pending order of user "a".</summary>
+    private async Task<(Sale Sale, Order Order)> OneOrderAsync(int quantity, int perUserLimit = 2)
+    {
+        var sale = await NewSaleAsync(stock: 10, perUserLimit);
+        return (sale, await PendingAsync(sale, "a", quantity));
+    }
+
     private static PaymentEvent Payment(Order order, string? paymentId = null) =>
         new(paymentId ?? Guid.NewGuid().ToString("N"), order.OrderId, order.Amount, OrderLifecycle.Currency, "test", DateTimeOffset.UtcNow);
 
@@ -192,8 +199,7 @@ public abstract class StoreContract
     [Fact]
     public async Task A_written_order_costs_price_times_quantity_and_is_due_after_the_sales_payment_timeout()
     {
-        var sale = await NewSaleAsync(stock: 10, perUserLimit: 3);
-        var order = await PendingAsync(sale, "a", 3);
+        var (sale, order) = await OneOrderAsync(3, perUserLimit: 3);
 
         order.Amount.Should().Be(31.50m);
         order.PaymentDeadline.Should().Be(order.AcceptedAt.AddSeconds(sale.PaymentTimeoutSeconds));
@@ -203,8 +209,7 @@ public abstract class StoreContract
     [Fact]
     public async Task A_payment_pays_a_pending_order_and_the_same_payment_again_changes_nothing()
     {
-        var sale = await NewSaleAsync(stock: 10, perUserLimit: 2);
-        var order = await PendingAsync(sale, "a", 2);
+        var (sale, order) = await OneOrderAsync(2);
         var payment = Payment(order);
 
         var first = await Store.RecordPaymentAsync(payment, default);
@@ -224,8 +229,7 @@ public abstract class StoreContract
     [Fact]
     public async Task A_second_payment_of_a_paid_order_is_recorded_as_owed_back()
     {
-        var sale = await NewSaleAsync(stock: 10, perUserLimit: 2);
-        var order = await PendingAsync(sale, "a", 2);
+        var (sale, order) = await OneOrderAsync(2);
         var first = Payment(order);
         await Store.RecordPaymentAsync(first, default);
 
@@ -241,8 +245,7 @@ public abstract class StoreContract
     [Fact]
     public async Task A_payment_after_the_cancellation_is_owed_back_and_the_order_stays_cancelled()
     {
-        var sale = await NewSaleAsync(stock: 10, perUserLimit: 2);
-        var order = await PendingAsync(sale, "a", 1);
+        var (sale, order) = await OneOrderAsync(1);
         (await Store.CancelAsync(order.OrderId, CancelReason.User, DateTimeOffset.UtcNow, default)).Should().Be(CancelOutcome.Cancelled);
         var payment = Payment(order);
 
@@ -260,8 +263,7 @@ public abstract class StoreContract
     [Fact]
     public async Task A_payment_of_another_amount_or_currency_or_order_is_refused_and_changes_nothing()
     {
-        var sale = await NewSaleAsync(stock: 10, perUserLimit: 2);
-        var order = await PendingAsync(sale, "a", 2);
+        var (sale, order) = await OneOrderAsync(2);
         var payment = Payment(order);
 
         (await Store.RecordPaymentAsync(payment with { Amount = 21.01m }, default)).Should().Be(new PaymentOutcome(PaymentResult.Mismatch));
@@ -275,8 +277,7 @@ public abstract class StoreContract
     [Fact]
     public async Task A_cancellation_gives_units_and_quota_back_once_and_the_gate_share_stays_owed()
     {
-        var sale = await NewSaleAsync(stock: 10, perUserLimit: 3);
-        var order = await PendingAsync(sale, "a", 3);
+        var (sale, order) = await OneOrderAsync(3, perUserLimit: 3);
         var now = DateTimeOffset.UtcNow;
 
         var first = await Store.CancelAsync(order.OrderId, CancelReason.Admin, now, default);

@@ -5,31 +5,46 @@ namespace FlashSale.Core.Tests;
 /// <summary>Every cell of the order's transition table, and what a cancellation that moved nothing means.</summary>
 public sealed class OrderLifecycleTests
 {
-    private const TransitionKind Moves = TransitionKind.Moves, Done = TransitionKind.AlreadyDone, Refused = TransitionKind.Refused, Refund = TransitionKind.Refund;
+    /// <summary>The expected table, one row per status, one column per event: a status it moves to, "done" (already
+    /// there), "refused" or "refund".</summary>
+    private const string Expected = """
+        status            Persisted         PaymentSucceeded  Cancel            Failed
+        queued            pending_payment   refused           refused           failed
+        pending_payment   done              paid              cancelled         refused
+        paid              done              refund            refused           refused
+        cancelled         done              refund            done              refused
+        failed            refused           refund            refused           done
+        """;
+
+    public static TheoryData<string, OrderEvent, string> Cells()
+    {
+        var rows = Expected.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => r.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToArray();
+        var events = rows[0].Skip(1).Select(Enum.Parse<OrderEvent>).ToArray();
+        var cells = new TheoryData<string, OrderEvent, string>();
+        foreach (var row in rows.Skip(1))
+        {
+            for (var e = 0; e < events.Length; e++) cells.Add(row[0], events[e], row[e + 1]);
+        }
+        return cells;
+    }
 
     [Theory]
-    [InlineData(OrderStatus.Queued, OrderEvent.Persisted, Moves, OrderStatus.PendingPayment)]
-    [InlineData(OrderStatus.Queued, OrderEvent.PaymentSucceeded, Refused, null)]
-    [InlineData(OrderStatus.Queued, OrderEvent.Cancel, Refused, null)]
-    [InlineData(OrderStatus.Queued, OrderEvent.Failed, Moves, OrderStatus.Failed)]
-    [InlineData(OrderStatus.PendingPayment, OrderEvent.Persisted, Done, null)]
-    [InlineData(OrderStatus.PendingPayment, OrderEvent.PaymentSucceeded, Moves, OrderStatus.Paid)]
-    [InlineData(OrderStatus.PendingPayment, OrderEvent.Cancel, Moves, OrderStatus.Cancelled)]
-    [InlineData(OrderStatus.PendingPayment, OrderEvent.Failed, Refused, null)]
-    [InlineData(OrderStatus.Paid, OrderEvent.Persisted, Done, null)]
-    [InlineData(OrderStatus.Paid, OrderEvent.PaymentSucceeded, Refund, null)]
-    [InlineData(OrderStatus.Paid, OrderEvent.Cancel, Refused, null)]
-    [InlineData(OrderStatus.Paid, OrderEvent.Failed, Refused, null)]
-    [InlineData(OrderStatus.Cancelled, OrderEvent.Persisted, Done, null)]
-    [InlineData(OrderStatus.Cancelled, OrderEvent.PaymentSucceeded, Refund, null)]
-    [InlineData(OrderStatus.Cancelled, OrderEvent.Cancel, Done, null)]
-    [InlineData(OrderStatus.Cancelled, OrderEvent.Failed, Refused, null)]
-    [InlineData(OrderStatus.Failed, OrderEvent.Persisted, Refused, null)]
-    [InlineData(OrderStatus.Failed, OrderEvent.PaymentSucceeded, Refund, null)]
-    [InlineData(OrderStatus.Failed, OrderEvent.Cancel, Refused, null)]
-    [InlineData(OrderStatus.Failed, OrderEvent.Failed, Done, null)]
-    public void Each_status_and_event_has_one_answer(string status, OrderEvent orderEvent, TransitionKind kind, string? to) =>
-        OrderLifecycle.Next(status, orderEvent).Should().Be(new OrderTransition(kind, to));
+    [MemberData(nameof(Cells))]
+    public void Each_status_and_event_has_one_answer(string status, OrderEvent orderEvent, string expected) =>
+        OrderLifecycle.Next(status, orderEvent).Should().Be(expected switch
+        {
+            "done" => new OrderTransition(TransitionKind.AlreadyDone),
+            "refused" => new OrderTransition(TransitionKind.Refused),
+            "refund" => new OrderTransition(TransitionKind.Refund),
+            _ => OrderTransition.MovesTo(expected),
+        });
+
+    [Fact]
+    public void The_expected_table_has_every_cell()
+    {
+        Cells().Should().HaveCount(OrderLifecycle.Statuses.Count * Enum.GetValues<OrderEvent>().Length);
+        Cells().Select(c => (string)c[0]).Distinct().Should().BeEquivalentTo(OrderLifecycle.Statuses);
+    }
 
     [Fact]
     public void The_table_covers_every_status_and_event_and_nothing_else()
