@@ -62,7 +62,7 @@ public sealed class DeadlineTests : IAsyncLifetime
         options.AbortOnConnectFail = false;
         using var redis = await ConnectionMultiplexer.ConnectAsync(options);
         var publisher = new RecordingPublisher();
-        var relay = new OrderRelay(new RedisIntentLedger(redis), publisher, Options.Create(new PipelineOptions { CallTimeout = TimeSpan.FromSeconds(3) }), NullLogger<OrderRelay>.Instance);
+        var relay = new OrderRelay(new RedisIntentLedger(new RedisConnection(redis)), publisher, Options.Create(new PipelineOptions { CallTimeout = TimeSpan.FromSeconds(3) }), NullLogger<OrderRelay>.Instance);
         (await relay.RelayOnceAsync(CancellationToken.None)).Should().Be(0, "the relay works through the proxy");
 
         _proxy.Freeze();
