@@ -9,7 +9,7 @@ using StackExchange.Redis;
 namespace FlashSale.Redis;
 
 /// <summary>Per-user and per-IP limits that hold across API processes: sliding_window.lua, one key per call.</summary>
-public sealed class RedisRateWindow(IConnectionMultiplexer redis) : IRateWindow
+public sealed class RedisRateWindow(RedisConnection redis) : IRateWindow
 {
     private readonly string _processTag = $"{Environment.ProcessId}-{Guid.NewGuid():N}"[..16];
     private long _hits;
@@ -17,32 +17,32 @@ public sealed class RedisRateWindow(IConnectionMultiplexer redis) : IRateWindow
     public async ValueTask<RateDecision> TryHitAsync(string key, int limit, TimeSpan window, CancellationToken cancellationToken)
     {
         var member = _processTag + Interlocked.Increment(ref _hits).ToString(CultureInfo.InvariantCulture);
-        var result = await RedisStockGate.GuardAsync(() => RedisScript.SlidingWindow.EvaluateAsync(redis.GetDatabase(),
+        var result = await redis.CallAsync(() => RedisScript.SlidingWindow.EvaluateAsync(redis.Database,
             [RedisKeys.RateWindow(key)], [limit, (long)window.TotalMilliseconds, member])).ConfigureAwait(false);
         var reply = (RedisResult[])result!;
         return new RateDecision((int)reply[0] == 1, (long)reply[1], TimeSpan.FromMilliseconds((long)reply[2]));
     }
 }
 
-public sealed class RedisOnceStore(IConnectionMultiplexer redis) : IOnceStore
+public sealed class RedisOnceStore(RedisConnection redis) : IOnceStore
 {
     public async ValueTask<bool> TryUseAsync(string key, string owner, TimeSpan lifetime, CancellationToken cancellationToken)
     {
-        var result = await RedisStockGate.GuardAsync(() => RedisScript.Once.EvaluateAsync(redis.GetDatabase(),
+        var result = await redis.CallAsync(() => RedisScript.Once.EvaluateAsync(redis.Database,
             [RedisKeys.Once(key)], [owner, (long)lifetime.TotalMilliseconds])).ConfigureAwait(false);
         return (int)result == 1;
     }
 }
 
-public sealed class RedisRiskSignals(IConnectionMultiplexer redis) : IRiskSignals
+public sealed class RedisRiskSignals(RedisConnection redis) : IRiskSignals
 {
     public async ValueTask<(long DevicesForUser, long UsersForIp)> RecordAsync(string userId, string ip, string? deviceId, TimeSpan window, CancellationToken cancellationToken)
     {
-        var db = redis.GetDatabase();
+        var db = redis.Database;
         var ms = (long)window.TotalMilliseconds;
         var devices = RedisScript.DistinctRecent.EvaluateAsync(db, [RedisKeys.RiskDevicesOfUser(userId)], [deviceId ?? "", ms]);
         var users = RedisScript.DistinctRecent.EvaluateAsync(db, [RedisKeys.RiskUsersOfIp(ip)], [userId, ms]);
-        await RedisStockGate.GuardAsync(async () => { await Task.WhenAll(devices, users).ConfigureAwait(false); return true; }).ConfigureAwait(false);
+        await redis.CallAsync(async () => { await Task.WhenAll(devices, users).ConfigureAwait(false); return true; }).ConfigureAwait(false);
         return ((long)await devices.ConfigureAwait(false), (long)await users.ConfigureAwait(false));
     }
 }
@@ -51,7 +51,7 @@ public sealed class RedisRiskSignals(IConnectionMultiplexer redis) : IRiskSignal
 /// The shared blacklist: a Redis hash plus a version counter. Each process answers from its copy in
 /// memory and refreshes it when the version moves (at most a second behind; its own changes at once).
 /// </summary>
-public sealed class RedisBlacklist(IConnectionMultiplexer redis, TimeProvider time) : InMemoryBlacklist(time)
+public sealed class RedisBlacklist(RedisConnection redis, TimeProvider time) : InMemoryBlacklist(time)
 {
     private static readonly RedisKey Entries = RedisKeys.Blacklist;
     private static readonly RedisKey Version = RedisKeys.BlacklistVersion;
@@ -59,18 +59,18 @@ public sealed class RedisBlacklist(IConnectionMultiplexer redis, TimeProvider ti
 
     public override async Task AddAsync(BlacklistEntry entry, CancellationToken cancellationToken)
     {
-        var db = redis.GetDatabase();
+        var db = redis.Database;
         var json = JsonSerializer.Serialize(new StoredEntry(entry.ExpiresAt?.ToUnixTimeMilliseconds(), entry.Reason), RedisJsonContext.Default.StoredEntry);
-        await RedisStockGate.GuardAsync(() => db.HashSetAsync(Entries, Field(entry.Kind, entry.Value), json)).ConfigureAwait(false);
-        await RedisStockGate.GuardAsync(() => db.StringIncrementAsync(Version)).ConfigureAwait(false);
+        await redis.CallAsync(() => db.HashSetAsync(Entries, Field(entry.Kind, entry.Value), json)).ConfigureAwait(false);
+        await redis.CallAsync(() => db.StringIncrementAsync(Version)).ConfigureAwait(false);
         await RefreshAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<bool> RemoveAsync(BlacklistKind kind, string value, CancellationToken cancellationToken)
     {
-        var db = redis.GetDatabase();
-        var removed = await RedisStockGate.GuardAsync(() => db.HashDeleteAsync(Entries, Field(kind, value))).ConfigureAwait(false);
-        await RedisStockGate.GuardAsync(() => db.StringIncrementAsync(Version)).ConfigureAwait(false);
+        var db = redis.Database;
+        var removed = await redis.CallAsync(() => db.HashDeleteAsync(Entries, Field(kind, value))).ConfigureAwait(false);
+        await redis.CallAsync(() => db.StringIncrementAsync(Version)).ConfigureAwait(false);
         await RefreshAsync(cancellationToken).ConfigureAwait(false);
         return removed;
     }
@@ -84,10 +84,10 @@ public sealed class RedisBlacklist(IConnectionMultiplexer redis, TimeProvider ti
     /// <summary>Reloads the list when another process changed it.</summary>
     public async Task RefreshAsync(CancellationToken cancellationToken)
     {
-        var db = redis.GetDatabase();
-        var version = (long?)await RedisStockGate.GuardAsync(() => db.StringGetAsync(Version)).ConfigureAwait(false) ?? 0;
+        var db = redis.Database;
+        var version = (long?)await redis.CallAsync(() => db.StringGetAsync(Version)).ConfigureAwait(false) ?? 0;
         if (version == Interlocked.Read(ref _seenVersion)) return;
-        var all = await RedisStockGate.GuardAsync(() => db.HashGetAllAsync(Entries)).ConfigureAwait(false);
+        var all = await redis.CallAsync(() => db.HashGetAllAsync(Entries)).ConfigureAwait(false);
         Replace(all.Select(Parse).OfType<BlacklistEntry>());
         Interlocked.Exchange(ref _seenVersion, version);
     }
@@ -122,14 +122,14 @@ public sealed class RedisBlacklistSync(RedisBlacklist blacklist, ILogger<RedisBl
 }
 
 /// <summary>Funnel counts summed over every API process: one Redis hash per sale.</summary>
-public sealed class RedisFunnelStore(IConnectionMultiplexer redis) : IFunnelStore
+public sealed class RedisFunnelStore(RedisConnection redis) : IFunnelStore
 {
     /// <summary>How long a sale's funnel counters outlive their last change.</summary>
     public static readonly TimeSpan KeepAfterLastFlush = TimeSpan.FromDays(7);
 
     public async Task AddAsync(long saleId, FunnelSnapshot delta, CancellationToken cancellationToken)
     {
-        var db = redis.GetDatabase();
+        var db = redis.Database;
         var key = Key(saleId);
         var increments = new List<Task>();
         foreach (var layer in FunnelCounters.Layers)
@@ -140,12 +140,12 @@ public sealed class RedisFunnelStore(IConnectionMultiplexer redis) : IFunnelStor
         foreach (var ((layer, code), count) in delta.Stopped) increments.Add(db.HashIncrementAsync(key, $"stopped:{FunnelNames.Of(layer)}:{code}", count));
         // The counters of a sale nobody asks for any more leave Redis a while after its last flush.
         increments.Add(db.KeyExpireAsync(key, KeepAfterLastFlush));
-        await RedisStockGate.GuardAsync(async () => { await Task.WhenAll(increments).ConfigureAwait(false); return true; }).ConfigureAwait(false);
+        await redis.CallAsync(async () => { await Task.WhenAll(increments).ConfigureAwait(false); return true; }).ConfigureAwait(false);
     }
 
     public async Task<FunnelSnapshot> ReadAsync(long saleId, CancellationToken cancellationToken)
     {
-        var all = await RedisStockGate.GuardAsync(() => redis.GetDatabase().HashGetAllAsync(Key(saleId))).ConfigureAwait(false);
+        var all = await redis.CallAsync(() => redis.Database.HashGetAllAsync(Key(saleId))).ConfigureAwait(false);
         var snapshot = FunnelSnapshot.Empty;
         var stopped = new Dictionary<(FunnelLayer, string), long>();
         var byName = FunnelCounters.Layers.ToDictionary(FunnelNames.Of);

@@ -25,8 +25,9 @@ public static class RedisHosting
         var connectionString = ConnectionStrings.Required(builder.Configuration, "Redis");
         var services = builder.Services;
         services.AddOptions<RedisGateOptions>().BindConfiguration(RedisGateOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<IConnectionMultiplexer>(sp => Connect(connectionString, sp.GetRequiredService<IOptions<RedisGateOptions>>().Value));
-        services.AddSingleton<IStockGate>(sp => new RedisStockGate(sp.GetRequiredService<IConnectionMultiplexer>(),
+        services.AddSingleton<IConnectionMultiplexer>(_ => Connect(connectionString));
+        services.AddSingleton(sp => new RedisConnection(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IOptions<RedisGateOptions>>().Value.CallTimeout));
+        services.AddSingleton<IStockGate>(sp => new RedisStockGate(sp.GetRequiredService<RedisConnection>(),
             sp.GetRequiredService<IOptions<RedisGateOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IIntentLedger, RedisIntentLedger>();
         services.AddSingleton<IGateAudit, RedisSaleAudit>();
@@ -43,13 +44,12 @@ public static class RedisHosting
         return builder;
     }
 
-    private static ConnectionMultiplexer Connect(string connectionString, RedisGateOptions gate)
+    private static ConnectionMultiplexer Connect(string connectionString)
     {
-        RedisStockGate.CallTimeout = gate.CallTimeout;
         var options = ConfigurationOptions.Parse(connectionString);
         options.AbortOnConnectFail = false; // start while Redis is down; the gate answers 503 until it is back
         options.ConnectTimeout = 2_000;
-        options.SyncTimeout = 2_000; // asynchronous calls: FlashSale:Redis:CallTimeout (RedisStockGate.GuardAsync)
+        options.SyncTimeout = 2_000; // asynchronous calls: FlashSale:Redis:CallTimeout (RedisConnection.CallAsync)
         options.ResponseTimeout = 2_000; // a connection with a reply this late is unhealthy and is replaced
         options.ConnectRetry = 1;
         options.KeepAlive = 5;

@@ -6,7 +6,7 @@ using StackExchange.Redis;
 namespace FlashSale.Redis;
 
 /// <summary>The ledger is a Redis stream per sale, read through one consumer group shared by every relay.</summary>
-public sealed class RedisIntentLedger(IConnectionMultiplexer redis, TimeSpan? watchAfterEnd = null) : IIntentLedger
+public sealed class RedisIntentLedger(RedisConnection redis, TimeSpan? watchAfterEnd = null) : IIntentLedger
 {
     private readonly TimeSpan _watchAfterEnd = watchAfterEnd ?? WatchAfterEnd;
 
@@ -18,15 +18,15 @@ public sealed class RedisIntentLedger(IConnectionMultiplexer redis, TimeSpan? wa
 
     public async Task<IReadOnlyList<long>> GetWatchedSalesAsync(CancellationToken cancellationToken)
     {
-        var members = await RedisStockGate.GuardAsync(() => redis.GetDatabase().SetMembersAsync(RedisKeys.WatchedSales)).ConfigureAwait(false);
+        var members = await redis.CallAsync(() => redis.Database.SetMembersAsync(RedisKeys.WatchedSales)).ConfigureAwait(false);
         return members.Select(m => (long)m).ToArray();
     }
 
     public async Task<IReadOnlyList<LedgerEntry>> ReadAsync(long saleId, string readerName, int maxCount, CancellationToken cancellationToken)
     {
         var keys = RedisKeys.For(saleId);
-        var db = redis.GetDatabase();
-        var result = await RedisStockGate.GuardAsync(() => RedisScript.LedgerRead.EvaluateAsync(db, [keys.Ledger],
+        var db = redis.Database;
+        var result = await redis.CallAsync(() => RedisScript.LedgerRead.EvaluateAsync(db, [keys.Ledger],
             [RedisKeys.RelayGroup, readerName, maxCount, (long)TakeOverAfter.TotalMilliseconds])).ConfigureAwait(false);
         return ParseEntries(saleId, (RedisResult[])result!);
     }
@@ -35,7 +35,7 @@ public sealed class RedisIntentLedger(IConnectionMultiplexer redis, TimeSpan? wa
     {
         var ledger = (string)RedisKeys.For(saleId).Ledger!;
         var from = afterEntryId is null ? "-" : "(" + afterEntryId;
-        var page = await RedisStockGate.GuardAsync(() => redis.GetDatabase().ExecuteAsync("XRANGE", ledger, from, "+", "COUNT", maxCount)).ConfigureAwait(false);
+        var page = await redis.CallAsync(() => redis.Database.ExecuteAsync("XRANGE", ledger, from, "+", "COUNT", maxCount)).ConfigureAwait(false);
         return ParseEntries(saleId, (RedisResult[])page!);
     }
 
@@ -45,26 +45,26 @@ public sealed class RedisIntentLedger(IConnectionMultiplexer redis, TimeSpan? wa
         var args = new object[1 + persisted.Count];
         args[0] = (string)RedisKeys.For(saleId).Ledger!;
         for (var i = 0; i < persisted.Count; i++) args[1 + i] = persisted[i].EntryId;
-        await RedisStockGate.GuardAsync(() => redis.GetDatabase().ExecuteAsync("XDEL", args)).ConfigureAwait(false);
+        await redis.CallAsync(() => redis.Database.ExecuteAsync("XDEL", args)).ConfigureAwait(false);
     }
 
     public async Task<bool> TryRetireAsync(long saleId, CancellationToken cancellationToken)
     {
         var keys = RedisKeys.For(saleId);
-        var retired = await RedisStockGate.GuardAsync(() => RedisScript.LedgerRetire.EvaluateAsync(redis.GetDatabase(), [keys.Ledger, keys.Meta, RedisKeys.WatchedSales],
+        var retired = await redis.CallAsync(() => RedisScript.LedgerRetire.EvaluateAsync(redis.Database, [keys.Ledger, keys.Meta, RedisKeys.WatchedSales],
             [RedisKeys.RelayGroup, (long)_watchAfterEnd.TotalMilliseconds, saleId])).ConfigureAwait(false);
         return (int)retired == 1;
     }
 
     /// <summary>Every entry still in the sale's ledger (relayed or not), oldest first, read in pages.</summary>
-    internal static async Task<List<LedgerEntry>> ReadAllAsync(IDatabase db, long saleId)
+    internal static async Task<List<LedgerEntry>> ReadAllAsync(RedisConnection redis, long saleId)
     {
         var ledger = (string)RedisKeys.For(saleId).Ledger!;
         var all = new List<LedgerEntry>();
         var from = "-";
         while (true)
         {
-            var page = ParseEntries(saleId, (RedisResult[])(await RedisStockGate.GuardAsync(() => db.ExecuteAsync("XRANGE", ledger, from, "+", "COUNT", 10_000)).ConfigureAwait(false))!);
+            var page = ParseEntries(saleId, (RedisResult[])(await redis.CallAsync(() => redis.Database.ExecuteAsync("XRANGE", ledger, from, "+", "COUNT", 10_000)).ConfigureAwait(false))!);
             all.AddRange(page);
             if (page.Count < 10_000) return all;
             from = "(" + page[^1].EntryId;
@@ -104,6 +104,6 @@ public sealed class RedisIntentLedger(IConnectionMultiplexer redis, TimeSpan? wa
         args[0] = (string)RedisKeys.For(saleId).Ledger!;
         args[1] = RedisKeys.RelayGroup;
         for (var i = 0; i < entries.Count; i++) args[2 + i] = entries[i].EntryId;
-        await RedisStockGate.GuardAsync(() => redis.GetDatabase().ExecuteAsync("XACK", args)).ConfigureAwait(false);
+        await redis.CallAsync(() => redis.Database.ExecuteAsync("XACK", args)).ConfigureAwait(false);
     }
 }

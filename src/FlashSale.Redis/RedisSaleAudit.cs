@@ -6,12 +6,12 @@ using StackExchange.Redis;
 namespace FlashSale.Redis;
 
 /// <summary>Reconciliation's view of the Redis gate and ledger of a sale (audit_read.lua: one atomic read).</summary>
-public sealed class RedisSaleAudit(IConnectionMultiplexer redis) : IGateAudit
+public sealed class RedisSaleAudit(RedisConnection redis) : IGateAudit
 {
     public async Task<GateAuditSnapshot?> ReadAsync(long saleId, CancellationToken cancellationToken)
     {
         var keys = RedisKeys.For(saleId);
-        var result = await RedisStockGate.GuardAsync(() => RedisScript.AuditRead.EvaluateAsync(redis.GetDatabase(),
+        var result = await redis.CallAsync(() => RedisScript.AuditRead.EvaluateAsync(redis.Database,
             [keys.Meta, keys.Users, keys.Orders, keys.Failed, keys.Ledger], [RedisKeys.RelayGroup])).ConfigureAwait(false);
         var reply = (RedisResult[])result!;
         if (reply[0].IsNull) return null;
@@ -55,7 +55,7 @@ public sealed class RedisSaleAudit(IConnectionMultiplexer redis) : IGateAudit
             args.Add(user.ExpectedTotal);
             args.Add(user.Units);
         }
-        var result = await RedisStockGate.GuardAsync(() => RedisScript.ReturnOrphaned.EvaluateAsync(redis.GetDatabase(), [keys.Meta, keys.Users], [.. args])).ConfigureAwait(false);
+        var result = await redis.CallAsync(() => RedisScript.ReturnOrphaned.EvaluateAsync(redis.Database, [keys.Meta, keys.Users], [.. args])).ConfigureAwait(false);
         return (int)result == 1;
     }
 

@@ -8,7 +8,7 @@ using StackExchange.Redis;
 namespace FlashSale.Redis;
 
 /// <summary>The stock gate on Redis: decide.lua makes every decision of a batch in one atomic step.</summary>
-public sealed class RedisStockGate(IConnectionMultiplexer redis, RedisGateOptions? options = null, TimeProvider? time = null) : IStockGate
+public sealed class RedisStockGate(RedisConnection redis, RedisGateOptions? options = null, TimeProvider? time = null) : IStockGate
 {
     private readonly ConcurrentDictionary<long, RedisKeys.SaleKeys> _keys = new();
     private readonly RedisGateOptions _options = options ?? new RedisGateOptions();
@@ -31,8 +31,8 @@ public sealed class RedisStockGate(IConnectionMultiplexer redis, RedisGateOption
             args[4 + i * 4] = r.CandidateOrderId;
         }
 
-        var db = redis.GetDatabase();
-        var result = await GuardAsync(() => RedisScript.Decide.EvaluateAsync(db, KeysOf(saleId).DecideKeys, args)).ConfigureAwait(false);
+        var db = redis.Database;
+        var result = await redis.CallAsync(() => RedisScript.Decide.EvaluateAsync(db, KeysOf(saleId).DecideKeys, args)).ConfigureAwait(false);
         var reply = (RedisResult[])result!;
         var remaining = (long)reply[2 * n];
         var outSpan = decisions.Span;
@@ -46,7 +46,7 @@ public sealed class RedisStockGate(IConnectionMultiplexer redis, RedisGateOption
         if (accepted && _options.WaitForReplicas > 0)
         {
             // The 202s leave only once the replicas hold the acceptances: a failover then keeps them.
-            var acked = (long)await GuardAsync(() => db.ExecuteAsync("WAIT", _options.WaitForReplicas, (long)_options.ReplicaTimeout.TotalMilliseconds)).ConfigureAwait(false);
+            var acked = (long)await redis.CallAsync(() => db.ExecuteAsync("WAIT", _options.WaitForReplicas, (long)_options.ReplicaTimeout.TotalMilliseconds)).ConfigureAwait(false);
             if (acked < _options.WaitForReplicas)
             {
                 throw new GateUnavailableException($"{acked} of {_options.WaitForReplicas} Redis replicas confirmed the batch in time");
@@ -57,12 +57,12 @@ public sealed class RedisStockGate(IConnectionMultiplexer redis, RedisGateOption
     public async Task<GateLoad> LoadSaleAsync(long saleId, Func<CancellationToken, Task<SaleStockSnapshot?>> readStore, GateLoadMode mode, CancellationToken cancellationToken)
     {
         var keys = KeysOf(saleId);
-        var db = redis.GetDatabase();
-        if (await GuardAsync(() => db.KeyExistsAsync(keys.Meta)).ConfigureAwait(false)) return GateLoad.Held;
+        var db = redis.Database;
+        if (await redis.CallAsync(() => db.KeyExistsAsync(keys.Meta)).ConfigureAwait(false)) return GateLoad.Held;
 
         // One rebuilder per sale: the others answer 503 meanwhile, and their clients retry.
         var token = Guid.NewGuid().ToString("N");
-        if (!await GuardAsync(() => db.LockTakeAsync(keys.Rebuild, token, _options.RebuildLease)).ConfigureAwait(false))
+        if (!await redis.CallAsync(() => db.LockTakeAsync(keys.Rebuild, token, _options.RebuildLease)).ConfigureAwait(false))
         {
             throw new GateUnavailableException($"the gate of sale {saleId} is being loaded by another process");
         }
@@ -70,8 +70,8 @@ public sealed class RedisStockGate(IConnectionMultiplexer redis, RedisGateOption
         {
             // The ledger first, the store second: an intent persisted (and trimmed from the ledger) in between is
             // in the store's snapshot, so no accepted intent is missed and none is counted twice.
-            var ledgerKept = await GuardAsync(() => db.KeyExistsAsync(keys.Ledger)).ConfigureAwait(false);
-            var unpersisted = ledgerKept ? await RedisIntentLedger.ReadAllAsync(db, saleId).ConfigureAwait(false) : [];
+            var ledgerKept = await redis.CallAsync(() => db.KeyExistsAsync(keys.Ledger)).ConfigureAwait(false);
+            var unpersisted = ledgerKept ? await RedisIntentLedger.ReadAllAsync(redis, saleId).ConfigureAwait(false) : [];
             var snapshot = await readStore(cancellationToken).ConfigureAwait(false);
             if (snapshot is null) return GateLoad.UnknownSale;
             var ended = _time.GetUtcNow() >= snapshot.Sale.EndsAt;
@@ -81,7 +81,7 @@ public sealed class RedisStockGate(IConnectionMultiplexer redis, RedisGateOption
                 return GateLoad.StateLost;
             }
             await RestoreAsync(db, keys, token, snapshot.WithUnpersisted(unpersisted.Select(e => e.Intent))).ConfigureAwait(false);
-            await GuardAsync(() => db.SetAddAsync(RedisKeys.WatchedSales, saleId)).ConfigureAwait(false);
+            await redis.CallAsync(() => db.SetAddAsync(RedisKeys.WatchedSales, saleId)).ConfigureAwait(false);
             return GateLoad.Loaded;
         }
         finally
@@ -114,12 +114,12 @@ public sealed class RedisStockGate(IConnectionMultiplexer redis, RedisGateOption
         var expires = (sale.EndsAt + _options.RetentionAfterEnd).ToUnixTimeMilliseconds();
         var failedUnits = snapshot.Orders.Where(o => !o.TakesStock).Sum(o => (long)o.Quantity);
         var acceptedUnits = snapshot.Orders.Sum(o => (long)o.Quantity);
-        await GuardAsync(() => RedisScript.Preheat.EvaluateAsync(db, [keys.Meta, keys.Ledger, keys.Rebuild, keys.Users, keys.Requests, keys.Orders, keys.Failed],
+        await redis.CallAsync(() => RedisScript.Preheat.EvaluateAsync(db, [keys.Meta, keys.Ledger, keys.Rebuild, keys.Users, keys.Requests, keys.Orders, keys.Failed],
             [snapshot.AvailableStock, sale.PerUserLimit, sale.StartsAt.ToUnixTimeMilliseconds(), sale.EndsAt.ToUnixTimeMilliseconds(),
              sale.Stock, acceptedUnits, failedUnits, RedisKeys.RelayGroup, expires, token])).ConfigureAwait(false);
 
         Task StepAsync(RedisKey[] targets, string step, IEnumerable<RedisValue> values) =>
-            GuardAsync(() => RedisScript.Restore.EvaluateAsync(db, [.. guard, .. targets], [token, step, .. values]));
+            redis.CallAsync(() => RedisScript.Restore.EvaluateAsync(db, [.. guard, .. targets], [token, step, .. values]));
 
         async Task ChunksAsync(RedisKey target, string step, IEnumerable<(RedisValue, RedisValue)> items)
         {
@@ -137,18 +137,18 @@ public sealed class RedisStockGate(IConnectionMultiplexer redis, RedisGateOption
 
     public async Task<GateSaleCounters?> GetCountersAsync(long saleId, CancellationToken cancellationToken)
     {
-        var values = await GuardAsync(() => redis.GetDatabase().HashGetAsync(KeysOf(saleId).Meta, ["remaining", "accepted", "failed"])).ConfigureAwait(false);
+        var values = await redis.CallAsync(() => redis.Database.HashGetAsync(KeysOf(saleId).Meta, ["remaining", "accepted", "failed"])).ConfigureAwait(false);
         if (values[0].IsNull) return null;
         return new GateSaleCounters((long)values[0], (long)values[1], (long)values[2]);
     }
 
     public async Task<OrderIntent?> FindIntentAsync(long orderId, CancellationToken cancellationToken)
     {
-        var db = redis.GetDatabase();
-        var sales = await GuardAsync(() => db.SetMembersAsync(RedisKeys.WatchedSales)).ConfigureAwait(false);
+        var db = redis.Database;
+        var sales = await redis.CallAsync(() => db.SetMembersAsync(RedisKeys.WatchedSales)).ConfigureAwait(false);
         // Few sales run at once: ask each in one pipelined round.
         var lookups = sales.Select(s => (SaleId: (long)s, Json: db.HashGetAsync(KeysOf((long)s).Orders, orderId))).ToArray();
-        await GuardAsync(async () => { await Task.WhenAll(lookups.Select(l => l.Json)).ConfigureAwait(false); return true; }).ConfigureAwait(false);
+        await redis.CallAsync(async () => { await Task.WhenAll(lookups.Select(l => l.Json)).ConfigureAwait(false); return true; }).ConfigureAwait(false);
         foreach (var (saleId, json) in lookups)
         {
             var value = await json.ConfigureAwait(false);
@@ -160,7 +160,7 @@ public sealed class RedisStockGate(IConnectionMultiplexer redis, RedisGateOption
 
     public async Task<IReadOnlyDictionary<(string UserId, string RequestId), long>> GetAcceptedRequestsAsync(long saleId, CancellationToken cancellationToken)
     {
-        var entries = await GuardAsync(() => redis.GetDatabase().HashGetAllAsync(KeysOf(saleId).Requests)).ConfigureAwait(false);
+        var entries = await redis.CallAsync(() => redis.Database.HashGetAllAsync(KeysOf(saleId).Requests)).ConfigureAwait(false);
         var accepted = new Dictionary<(string, string), long>(entries.Length);
         foreach (var entry in entries)
         {
@@ -172,7 +172,7 @@ public sealed class RedisStockGate(IConnectionMultiplexer redis, RedisGateOption
     public async Task<bool> ReturnFailedAsync(OrderIntent intent, CancellationToken cancellationToken)
     {
         var keys = KeysOf(intent.SaleId);
-        var result = await GuardAsync(() => RedisScript.ReturnFailed.EvaluateAsync(redis.GetDatabase(), [keys.Meta, keys.Users, keys.Failed],
+        var result = await redis.CallAsync(() => RedisScript.ReturnFailed.EvaluateAsync(redis.Database, [keys.Meta, keys.Users, keys.Failed],
             [intent.OrderId, intent.UserId, intent.Quantity])).ConfigureAwait(false);
         return (int)result == 1;
     }
@@ -187,25 +187,5 @@ public sealed class RedisStockGate(IConnectionMultiplexer redis, RedisGateOption
         var length = int.Parse(field.AsSpan(0, colon), CultureInfo.InvariantCulture);
         var utf8 = System.Text.Encoding.UTF8;
         return (utf8.GetString(field, colon + 1, length), utf8.GetString(field, colon + 1 + length, field.Length - colon - 1 - length));
-    }
-
-    /// <summary>The longest any one Redis call is waited for (<see cref="RedisGateOptions.CallTimeout"/>; set once at start-up).</summary>
-    public static TimeSpan CallTimeout { get; set; } = new RedisGateOptions().CallTimeout;
-
-    /// <summary>Any failure of a Redis call becomes <see cref="GateUnavailableException"/>: fail closed, never guess.</summary>
-    internal static async Task<T> GuardAsync<T>(Func<Task<T>> call)
-    {
-        try
-        {
-            // StackExchange.Redis 1.2 gives an async call no deadline of its own: a stalled server or a half-open
-            // connection would hold the caller until the connection dies. Every call here gets one.
-            return await call().WaitAsync(CallTimeout).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            // Not only a lost connection: OOM (maxmemory, noeviction), READONLY (a failover), TRYAGAIN,
-            // CLUSTERDOWN, LOADING, BUSY and a script's runtime error all mean "no decision was made".
-            throw new GateUnavailableException($"Redis unavailable: {ex.Message}", ex);
-        }
     }
 }

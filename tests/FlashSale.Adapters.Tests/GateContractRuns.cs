@@ -32,12 +32,12 @@ public sealed class RedisGateContract : GateContract, IDisposable
 
     protected override async Task<IStockGate> GateWithAsync(Sale sale)
     {
-        var gate = new RedisStockGate(_redis);
+        var gate = new RedisStockGate(new RedisConnection(_redis));
         await gate.LoadSaleAsync(sale.Id, _ => Task.FromResult<SaleStockSnapshot?>(SaleStockSnapshot.Empty(sale)), GateLoadMode.Normal, default);
         return gate;
     }
 
-    protected override Task<IStockGate> EmptyGateAsync() => Task.FromResult<IStockGate>(new RedisStockGate(_redis));
+    protected override Task<IStockGate> EmptyGateAsync() => Task.FromResult<IStockGate>(new RedisStockGate(new RedisConnection(_redis)));
 
     public void Dispose() => _redis.Dispose();
 }
@@ -56,7 +56,7 @@ public sealed class RedisGateFaults : IDisposable
 
     private async Task<RedisStockGate> GateWithAsync(Sale sale, RedisGateOptions? options = null)
     {
-        var gate = new RedisStockGate(_redis, options);
+        var gate = new RedisStockGate(new RedisConnection(_redis, options?.CallTimeout), options);
         (await gate.LoadSaleAsync(sale.Id, Store(SaleStockSnapshot.Empty(sale)), GateLoadMode.Normal, default)).Should().Be(GateLoad.Loaded);
         return gate;
     }
@@ -128,13 +128,13 @@ public sealed class RedisGateFaults : IDisposable
         var act = () => DecideAsync(waiting, sale.Id, a);
 
         await act.Should().ThrowAsync<GateUnavailableException>("the test Redis has no replica to confirm the acceptance");
-        (await DecideAsync(new RedisStockGate(_redis), sale.Id, a))[0].Outcome.Should().Be(GateOutcome.Replayed);
+        (await DecideAsync(new RedisStockGate(new RedisConnection(_redis)), sale.Id, a))[0].Outcome.Should().Be(GateOutcome.Replayed);
     }
 
     [Fact]
     public async Task A_sale_s_funnel_counters_expire_a_while_after_their_last_change()
     {
-        var store = new RedisFunnelStore(_redis);
+        var store = new RedisFunnelStore(new RedisConnection(_redis));
         var saleId = TestEnvironment.NewId();
         var delta = Core.Purchasing.FunnelSnapshot.Empty;
         delta.Arrived[0] = 3;

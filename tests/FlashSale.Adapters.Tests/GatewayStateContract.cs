@@ -74,9 +74,10 @@ public sealed class RedisGatewayStateContract : GatewayStateContract, IDisposabl
 
     public RedisGatewayStateContract()
     {
-        Windows = new RedisRateWindow(_redis);
-        Once = new RedisOnceStore(_redis);
-        Signals = new RedisRiskSignals(_redis);
+        var connection = new RedisConnection(_redis);
+        Windows = new RedisRateWindow(connection);
+        Once = new RedisOnceStore(connection);
+        Signals = new RedisRiskSignals(connection);
     }
 
     protected override IRateWindow Windows { get; }

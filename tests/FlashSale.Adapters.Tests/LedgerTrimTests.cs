@@ -36,12 +36,12 @@ public sealed class LedgerTrimTests : IDisposable
     {
         var sale = TestEnvironment.NewSale(stock: 10, perUserLimit: 2, lasts: TimeSpan.FromMinutes(1) + TimeSpan.FromSeconds(6));
         await _store.CreateSaleAsync(sale, default);
-        var gate = new RedisStockGate(_redis);
+        var gate = new RedisStockGate(new RedisConnection(_redis));
         await gate.LoadSaleAsync(sale.Id, ct => _store.GetStockSnapshotAsync(sale.Id, ct), GateLoadMode.Normal, default);
         PurchaseRequest[] requests = [Request("a"), Request("b"), Request("c")];
         await DecideAsync(gate, sale.Id, requests);
         var intents = requests.Select(r => new OrderIntent(r.CandidateOrderId, sale.Id, r.UserId, r.Quantity, r.RequestId, 0)).ToArray();
-        var ledger = new RedisIntentLedger(_redis, watchAfterEnd: TimeSpan.Zero);
+        var ledger = new RedisIntentLedger(new RedisConnection(_redis), watchAfterEnd: TimeSpan.Zero);
         var trimmer = new LedgerTrimmer(ledger, _store, Options.Create(new PipelineOptions { LedgerTrimBatchSize = 2 }), NullLogger<LedgerTrimmer>.Instance);
         var stream = RedisKeys.For(sale.Id).Ledger;
 

@@ -7,15 +7,21 @@ namespace FlashSale.Server.Tests;
 [Collection(ServerCollection.Name)]
 public sealed class ConfigurationTests : EmbeddedDatabaseTest
 {
+    /// <summary>A setting, a value that cannot work, and what the refusal must say.</summary>
+    public static readonly TheoryData<string, string, string> Unworkable = new()
+    {
+        { "FlashSale__Mode", "Embeded", "FlashSale:Mode" },
+        { "FlashSale__Roles", "api,wroker", "FlashSale:Roles" },
+        { "FlashSale__Roles", "api", "embedded mode runs api and worker in one process" },
+        { "FlashSale__AdminKey", "too-short", "FlashSale:AdminKey must be at least 16 characters" },
+        { "FlashSale__Auth__SigningKey", "", "FlashSale:Auth:SigningKey is required outside Development" },
+        { "FlashSale__Gateway__TokenSecret", "", "FlashSale:Gateway:TokenSecret is required outside Development" },
+        { "FlashSale__Admission__MaxBatchSize", "0", "MaxBatchSize" },
+        { "FlashSale__Embedded__MaxDatabaseSizeMb", "0", "MaxDatabaseSizeMb" },
+    };
+
     [Theory]
-    [InlineData("FlashSale__Mode", "Embeded", "FlashSale:Mode")]
-    [InlineData("FlashSale__Roles", "api,wroker", "FlashSale:Roles")]
-    [InlineData("FlashSale__Roles", "api", "embedded mode runs api and worker in one process")]
-    [InlineData("FlashSale__AdminKey", "too-short", "FlashSale:AdminKey must be at least 16 characters")]
-    [InlineData("FlashSale__Auth__SigningKey", "", "FlashSale:Auth:SigningKey is required outside Development")]
-    [InlineData("FlashSale__Gateway__TokenSecret", "", "FlashSale:Gateway:TokenSecret is required outside Development")]
-    [InlineData("FlashSale__Admission__MaxBatchSize", "0", "MaxBatchSize")]
-    [InlineData("FlashSale__Embedded__MaxDatabaseSizeMb", "0", "MaxDatabaseSizeMb")]
+    [MemberData(nameof(Unworkable))]
     public async Task A_setting_that_cannot_work_stops_the_start_naming_its_key(string key, string value, string message)
     {
         await using var server = ServerProcess.Embedded(Database.Path, new Dictionary<string, string> { [key] = value });

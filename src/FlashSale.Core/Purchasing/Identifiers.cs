@@ -12,9 +12,12 @@ public static class Identifiers
     public const int MaxRequestIdLength = 64;
     public const int MaxDeviceIdLength = 128;
     public const int MaxUserIdLength = 64;
+    public const int MaxPaymentIdLength = 128;
+    public const int MaxIdempotencyKeyLength = 144;
 
     public const string RequestIdRule = "requestId is required: 1 to 64 characters of A-Z, a-z, 0-9, '.', '_', ':' and '-'.";
     public const string DeviceIdRule = "X-Device-Id is 1 to 128 characters of A-Z, a-z, 0-9, '.', '_', ':' and '-'.";
+    public const string PaymentIdRule = "paymentId is required: 1 to 128 characters of A-Z, a-z, 0-9, '.', '_', ':' and '-'.";
     public const string UserIdRule = "userId is required: at most 64 characters, not blank, without control characters or unpaired surrogates.";
 
     /// <summary>A purchase's idempotency key: <c>[A-Za-z0-9._:-]{1,64}</c>.</summary>
@@ -22,6 +25,12 @@ public static class Identifiers
 
     /// <summary>A device id header: <c>[A-Za-z0-9._:-]{1,128}</c>.</summary>
     public static bool IsValidDeviceId([NotNullWhen(true)] string? value) => IsSafeToken(value, MaxDeviceIdLength);
+
+    /// <summary>A payment id a provider chose (and the idempotency keys derived from one): <c>[A-Za-z0-9._:-]{1,128}</c>.</summary>
+    public static bool IsValidPaymentId([NotNullWhen(true)] string? value) => IsSafeToken(value, MaxPaymentIdLength);
+
+    /// <summary>A key that makes a call to a payment provider idempotent (it may embed a payment id): <c>[A-Za-z0-9._:-]{1,144}</c>.</summary>
+    public static bool IsValidIdempotencyKey([NotNullWhen(true)] string? value) => IsSafeToken(value, MaxIdempotencyKeyLength);
 
     /// <summary>A user id (a token's subject): any script (张三, Zoë), but no control characters and well-formed UTF-16.</summary>
     public static bool IsValidUserId([NotNullWhen(true)] string? value)

@@ -1,0 +1,70 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace FlashSale.Core.Payments;
+
+/// <summary>
+/// Payments (FlashSale:Payments). <see cref="WebhookSecret"/> is required outside Development; in Development the
+/// server may leave it unset and generate one at start (as it does for the gateway's token secret). A secret that
+/// is set is at least 32 characters everywhere. Which environment applies comes from the validation context's
+/// <see cref="IHostEnvironment"/> (<see cref="PaymentOptionsValidator"/> supplies it); without one, the strict rule holds.
+/// </summary>
+public sealed class PaymentOptions : IValidatableObject
+{
+    public const string Section = "FlashSale:Payments";
+    public const int MinWebhookSecretLength = 32;
+
+    /// <summary>Keys the HMAC-SHA256 of <c>X-FlashSale-Signature</c> (<see cref="WebhookSignature"/>); shared with the provider.</summary>
+    public string? WebhookSecret { get; set; }
+
+    /// <summary>The ISO 4217 code every payment is made and checked in.</summary>
+    [Required(ErrorMessage = "FlashSale:Payments:Currency is required.")]
+    [RegularExpression("^[A-Z]{3}$", ErrorMessage = "FlashSale:Payments:Currency must be an ISO 4217 code of three capital letters, such as CNY.")]
+    public string Currency { get; set; } = "CNY";
+
+    /// <summary>The provider <c>POST /api/orders/{orderId}/pay</c> uses when the body names none (<see cref="IPaymentProvider.Name"/>).</summary>
+    [Required(ErrorMessage = "FlashSale:Payments:Provider is required.")]
+    [RegularExpression("^[a-z0-9_-]{1,32}$", ErrorMessage = "FlashSale:Payments:Provider must be a provider name: 1 to 32 characters of a-z, 0-9, '_' and '-'.")]
+    public string Provider { get; set; } = SandboxPaymentProvider.ProviderName;
+
+    /// <summary>The webhook key as the bytes the signature is computed with (UTF-8 of <see cref="WebhookSecret"/>).</summary>
+    public byte[] WebhookKey() => Encoding.UTF8.GetBytes(WebhookSecret ?? throw new InvalidOperationException("FlashSale:Payments:WebhookSecret is not set."));
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        var development = validationContext.GetService(typeof(IHostEnvironment)) is IHostEnvironment environment && environment.IsDevelopment();
+        if (string.IsNullOrEmpty(WebhookSecret))
+        {
+            if (!development)
+            {
+                yield return new ValidationResult(
+                    "FlashSale:Payments:WebhookSecret is required outside Development; set it in configuration or the environment (FlashSale__Payments__WebhookSecret).",
+                    [nameof(WebhookSecret)]);
+            }
+        }
+        else if (WebhookSecret.Length < MinWebhookSecretLength)
+        {
+            yield return new ValidationResult($"FlashSale:Payments:WebhookSecret must be at least {MinWebhookSecretLength} characters.", [nameof(WebhookSecret)]);
+        }
+    }
+}
+
+/// <summary>Checks <see cref="PaymentOptions"/> (data annotations and <see cref="PaymentOptions.Validate"/>) knowing the host's environment.</summary>
+public sealed class PaymentOptionsValidator(IHostEnvironment environment) : IValidateOptions<PaymentOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PaymentOptions options)
+    {
+        var results = new List<ValidationResult>();
+        var context = new ValidationContext(options, new EnvironmentServices(environment), items: null);
+        return Validator.TryValidateObject(options, context, results, validateAllProperties: true)
+            ? ValidateOptionsResult.Success
+            : ValidateOptionsResult.Fail(results.Select(result => result.ErrorMessage ?? "FlashSale:Payments is invalid."));
+    }
+
+    private sealed class EnvironmentServices(IHostEnvironment environment) : IServiceProvider
+    {
+        public object? GetService(Type serviceType) => serviceType == typeof(IHostEnvironment) ? environment : null;
+    }
+}
