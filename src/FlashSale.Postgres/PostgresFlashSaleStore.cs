@@ -1,4 +1,5 @@
 using FlashSale.Core.Orders;
+using FlashSale.Core.Payments;
 using FlashSale.Core.Sales;
 using FlashSale.Core.Storage;
 using Microsoft.Extensions.Logging;
@@ -233,26 +234,26 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? ReadOrder(reader) : null;
     }
 
-    public async Task<PaymentOutcome> RecordPaymentAsync(PaymentEvent payment, CancellationToken cancellationToken)
+    public async Task<PaymentRecording> RecordPaymentAsync(PaymentReceipt payment, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        if (await FindPaymentStatusAsync(connection, payment.PaymentId, cancellationToken).ConfigureAwait(false) is { } recorded) return PaymentOutcome.Recorded(recorded, repeated: true);
-        var order = await FindOrderAsync(connection, null, payment.OrderId, cancellationToken).ConfigureAwait(false);
-        if (order is null) return new PaymentOutcome(PaymentResult.UnknownOrder);
-        if (!payment.Matches(order)) return new PaymentOutcome(PaymentResult.Mismatch);
+        if (await FindPaymentStatusAsync(connection, payment.Event.PaymentId, cancellationToken).ConfigureAwait(false) is { } recorded) return PaymentRecording.Recorded(recorded, repeated: true);
+        var order = await FindOrderAsync(connection, null, payment.Event.OrderId, cancellationToken).ConfigureAwait(false);
+        if (order is null) return new PaymentRecording(PaymentResult.UnknownOrder);
+        if (!payment.Matches(order)) return new PaymentRecording(PaymentResult.Mismatch);
 
         await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         var paid = await PaymentCommandAsync(connection, tx, "pay_order.sql", payment, cancellationToken).ConfigureAwait(false) == 1;
         if (!paid) await PaymentCommandAsync(connection, tx, "refund_payment.sql", payment, cancellationToken).ConfigureAwait(false);
-        var status = paid ? PaymentStatus.Succeeded : PaymentStatus.RefundPending;
+        var status = paid ? PaymentRecordStatus.Succeeded : PaymentRecordStatus.RefundPending;
         if (await PaymentCommandAsync(connection, tx, "insert_payment.sql", payment, cancellationToken, status).ConfigureAwait(false) == 0)
         {
             // The same payment, recorded by a transaction that committed while this one ran: its answer stands.
             await tx.RollbackAsync(cancellationToken).ConfigureAwait(false);
-            return PaymentOutcome.Recorded((await FindPaymentStatusAsync(connection, payment.PaymentId, cancellationToken).ConfigureAwait(false))!, repeated: true);
+            return PaymentRecording.Recorded((await FindPaymentStatusAsync(connection, payment.Event.PaymentId, cancellationToken).ConfigureAwait(false))!, repeated: true);
         }
         await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
-        return PaymentOutcome.Recorded(status, repeated: false);
+        return PaymentRecording.Recorded(status, repeated: false);
     }
 
     private static async Task<string?> FindPaymentStatusAsync(NpgsqlConnection connection, string paymentId, CancellationToken cancellationToken)
@@ -263,11 +264,11 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
     }
 
     /// <summary>Runs one of the payment's statements with the payment's values; returns the rows it changed.</summary>
-    private static async Task<int> PaymentCommandAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string sqlFile, PaymentEvent payment, CancellationToken cancellationToken, string? status = null)
+    private static async Task<int> PaymentCommandAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string sqlFile, PaymentReceipt payment, CancellationToken cancellationToken, string? status = null)
     {
         await using var cmd = new NpgsqlCommand(Scripts.Get(sqlFile), connection, tx);
-        foreach (var (name, value) in new (string, object)[] { ("payment_id", payment.PaymentId), ("order_id", payment.OrderId), ("amount", payment.Amount),
-                     ("currency", payment.Currency), ("provider", payment.Provider), ("received_at", payment.ReceivedAt.UtcDateTime) })
+        foreach (var (name, value) in new (string, object)[] { ("payment_id", payment.Event.PaymentId), ("order_id", payment.Event.OrderId), ("amount", payment.Event.Amount),
+                     ("currency", payment.Event.Currency), ("provider", payment.Provider), ("received_at", payment.ReceivedAt.UtcDateTime) })
         {
             cmd.Parameters.AddWithValue(name, value);
         }

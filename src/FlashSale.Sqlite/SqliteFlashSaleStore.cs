@@ -1,5 +1,6 @@
 using System.Globalization;
 using FlashSale.Core.Orders;
+using FlashSale.Core.Payments;
 using FlashSale.Core.Sales;
 using Microsoft.Data.Sqlite;
 
@@ -197,18 +198,18 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
     }
 
     /// <summary>Writes run one at a time here, so the checks read in the write's transaction cannot go stale before its update.</summary>
-    public Task<PaymentOutcome> RecordPaymentAsync(PaymentEvent payment, CancellationToken cancellationToken) =>
+    public Task<PaymentRecording> RecordPaymentAsync(PaymentReceipt payment, CancellationToken cancellationToken) =>
         database.WriteAsync((connection, tx) =>
         {
-            if (FindPaymentStatus(connection, tx, payment.PaymentId) is { } recorded) return PaymentOutcome.Recorded(recorded, repeated: true);
-            var order = FindOrder(connection, tx, payment.OrderId);
-            if (order is null) return new PaymentOutcome(PaymentResult.UnknownOrder);
-            if (!payment.Matches(order)) return new PaymentOutcome(PaymentResult.Mismatch);
+            if (FindPaymentStatus(connection, tx, payment.Event.PaymentId) is { } recorded) return PaymentRecording.Recorded(recorded, repeated: true);
+            var order = FindOrder(connection, tx, payment.Event.OrderId);
+            if (order is null) return new PaymentRecording(PaymentResult.UnknownOrder);
+            if (!payment.Matches(order)) return new PaymentRecording(PaymentResult.Mismatch);
             var paid = PaymentCommand(connection, tx, "pay_order.sql", payment) == 1;
             if (!paid) PaymentCommand(connection, tx, "refund_payment.sql", payment);
-            var status = paid ? PaymentStatus.Succeeded : PaymentStatus.RefundPending;
+            var status = paid ? PaymentRecordStatus.Succeeded : PaymentRecordStatus.RefundPending;
             PaymentCommand(connection, tx, "insert_payment.sql", payment, status);
-            return PaymentOutcome.Recorded(status, repeated: false);
+            return PaymentRecording.Recorded(status, repeated: false);
         }, cancellationToken);
 
     private static string? FindPaymentStatus(SqliteConnection connection, SqliteTransaction tx, string paymentId)
@@ -219,11 +220,11 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
     }
 
     /// <summary>Runs one of the payment's statements with the payment's values; returns the rows it changed.</summary>
-    private int PaymentCommand(SqliteConnection connection, SqliteTransaction tx, string sqlFile, PaymentEvent payment, string? status = null)
+    private int PaymentCommand(SqliteConnection connection, SqliteTransaction tx, string sqlFile, PaymentReceipt payment, string? status = null)
     {
         using var cmd = Command(connection, tx, sqlFile);
-        foreach (var (name, value) in new (string, object)[] { ("@payment_id", payment.PaymentId), ("@order_id", payment.OrderId),
-                     ("@amount", payment.Amount.ToString(CultureInfo.InvariantCulture)), ("@currency", payment.Currency), ("@provider", payment.Provider),
+        foreach (var (name, value) in new (string, object)[] { ("@payment_id", payment.Event.PaymentId), ("@order_id", payment.Event.OrderId),
+                     ("@amount", payment.Event.Amount.ToString(CultureInfo.InvariantCulture)), ("@currency", payment.Event.Currency), ("@provider", payment.Provider),
                      ("@received_at_ms", payment.ReceivedAt.ToUnixTimeMilliseconds()), ("@now_ms", time.GetUtcNow().ToUnixTimeMilliseconds()) })
         {
             cmd.Parameters.AddWithValue(name, value);

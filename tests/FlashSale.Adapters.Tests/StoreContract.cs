@@ -1,4 +1,5 @@
 using FlashSale.Core.Orders;
+using FlashSale.Core.Payments;
 using FlashSale.Core.Sales;
 
 namespace FlashSale.Adapters.Tests;
@@ -189,8 +190,8 @@ public abstract class StoreContract
         return (sale, await PendingAsync(sale, "a", quantity));
     }
 
-    private static PaymentEvent Payment(Order order, string? paymentId = null) =>
-        new(paymentId ?? Guid.NewGuid().ToString("N"), order.OrderId, order.Amount, OrderLifecycle.Currency, "test", DateTimeOffset.UtcNow);
+    private static PaymentReceipt Payment(Order order) =>
+        new(new PaymentEvent(Guid.NewGuid().ToString("N"), order.OrderId, PaymentOutcome.Succeeded, order.Amount, "CNY"), "test", DateTimeOffset.UtcNow, "CNY");
 
     private async Task<Order> ReadAsync(Order order) => (await Store.FindOrderAsync(order.OrderId, default))!;
 
@@ -216,11 +217,11 @@ public abstract class StoreContract
         var paid = await ReadAsync(order);
         var again = await Store.RecordPaymentAsync(payment with { ReceivedAt = payment.ReceivedAt.AddMinutes(1) }, default);
 
-        first.Should().Be(new PaymentOutcome(PaymentResult.Paid));
-        again.Should().Be(new PaymentOutcome(PaymentResult.Paid, Repeated: true));
+        first.Should().Be(new PaymentRecording(PaymentResult.Paid));
+        again.Should().Be(new PaymentRecording(PaymentResult.Paid, Repeated: true));
         paid.Status.Should().Be(OrderStatus.Paid);
         paid.PaidAt.Should().BeCloseTo(payment.ReceivedAt, TimeSpan.FromMilliseconds(1));
-        paid.Payment.Should().Be(new OrderPayment(payment.PaymentId, "test", PaymentStatus.Succeeded));
+        paid.Payment.Should().Be(new OrderPayment(payment.Event.PaymentId, "test", PaymentRecordStatus.Succeeded));
         paid.Refund.Should().BeNull();
         (await ReadAsync(order)).Should().Be(paid, "the repeated payment changed nothing");
         (await Store.GetCountersAsync(sale.Id, default)).AvailableStock.Should().Be(8);
@@ -235,11 +236,11 @@ public abstract class StoreContract
 
         var second = await Store.RecordPaymentAsync(Payment(order), default);
 
-        second.Should().Be(new PaymentOutcome(PaymentResult.RefundRecorded));
+        second.Should().Be(new PaymentRecording(PaymentResult.RefundRecorded));
         var read = await ReadAsync(order);
         read.Status.Should().Be(OrderStatus.Paid);
-        read.Payment!.PaymentId.Should().Be(first.PaymentId, "the first payment keeps the order");
-        read.Refund.Should().Be(new OrderRefund(RefundStatus.Pending, 21.00m));
+        read.Payment!.PaymentId.Should().Be(first.Event.PaymentId, "the first payment keeps the order");
+        read.Refund.Should().Be(new OrderRefund(OrderRefundStatus.Pending, 21.00m));
     }
 
     [Fact]
@@ -252,11 +253,11 @@ public abstract class StoreContract
         var outcome = await Store.RecordPaymentAsync(payment, default);
         var again = await Store.RecordPaymentAsync(payment, default);
 
-        outcome.Should().Be(new PaymentOutcome(PaymentResult.RefundRecorded));
-        again.Should().Be(new PaymentOutcome(PaymentResult.RefundRecorded, Repeated: true));
+        outcome.Should().Be(new PaymentRecording(PaymentResult.RefundRecorded));
+        again.Should().Be(new PaymentRecording(PaymentResult.RefundRecorded, Repeated: true));
         var read = await ReadAsync(order);
         read.Should().Match<Order>(o => o.Status == OrderStatus.Cancelled && o.CancelReason == CancelReason.User && o.Payment == null && o.PaidAt == null);
-        read.Refund.Should().Be(new OrderRefund(RefundStatus.Pending, 10.50m), "recorded once");
+        read.Refund.Should().Be(new OrderRefund(OrderRefundStatus.Pending, 10.50m), "recorded once");
         (await Store.GetCountersAsync(sale.Id, default)).AvailableStock.Should().Be(10);
     }
 
@@ -266,12 +267,12 @@ public abstract class StoreContract
         var (sale, order) = await OneOrderAsync(2);
         var payment = Payment(order);
 
-        (await Store.RecordPaymentAsync(payment with { Amount = 21.01m }, default)).Should().Be(new PaymentOutcome(PaymentResult.Mismatch));
-        (await Store.RecordPaymentAsync(payment with { Currency = "USD" }, default)).Should().Be(new PaymentOutcome(PaymentResult.Mismatch));
-        (await Store.RecordPaymentAsync(payment with { OrderId = TestEnvironment.NewId() }, default)).Should().Be(new PaymentOutcome(PaymentResult.UnknownOrder));
+        (await Store.RecordPaymentAsync(payment with { Event = payment.Event with { Amount = 21.01m } }, default)).Should().Be(new PaymentRecording(PaymentResult.Mismatch));
+        (await Store.RecordPaymentAsync(payment with { Event = payment.Event with { Currency = "USD" } }, default)).Should().Be(new PaymentRecording(PaymentResult.Mismatch));
+        (await Store.RecordPaymentAsync(payment with { Event = payment.Event with { OrderId = TestEnvironment.NewId() } }, default)).Should().Be(new PaymentRecording(PaymentResult.UnknownOrder));
 
         (await ReadAsync(order)).Should().Be(order);
-        (await Store.RecordPaymentAsync(payment, default)).Should().Be(new PaymentOutcome(PaymentResult.Paid), "the refused ones recorded nothing under the payment id");
+        (await Store.RecordPaymentAsync(payment, default)).Should().Be(new PaymentRecording(PaymentResult.Paid), "the refused ones recorded nothing under the payment id");
     }
 
     [Fact]
@@ -377,7 +378,7 @@ public abstract class StoreContract
                     order.Status.Should().Be(OrderStatus.Cancelled);
                     cancelled.Should().Be(CancelOutcome.Cancelled);
                     paid.Result.Should().Be(PaymentResult.RefundRecorded);
-                    order.Refund.Should().Be(new OrderRefund(RefundStatus.Pending, order.Amount));
+                    order.Refund.Should().Be(new OrderRefund(OrderRefundStatus.Pending, order.Amount));
                 }
             }
         }

@@ -1,4 +1,5 @@
 using FlashSale.Core.Orders;
+using FlashSale.Core.Payments;
 
 namespace FlashSale.Core.Tests;
 
@@ -97,9 +98,12 @@ public sealed class OrderLifecycleTests
     public void A_payment_matches_an_order_by_amount_and_currency()
     {
         var order = new Order(1, 2, "u", 2, "r", OrderStatus.PendingPayment, DateTimeOffset.UnixEpoch, null, 21.00m, DateTimeOffset.UnixEpoch);
-        var payment = new PaymentEvent("p", 1, 21m, OrderLifecycle.Currency, "test", DateTimeOffset.UnixEpoch);
+        var payment = new PaymentReceipt(new PaymentEvent("p", 1, PaymentOutcome.Succeeded, 21m, "CNY"), "test", DateTimeOffset.UnixEpoch, "CNY");
         payment.Matches(order).Should().BeTrue();
-        (payment with { Amount = 21.01m }).Matches(order).Should().BeFalse();
-        (payment with { Currency = "USD" }).Matches(order).Should().BeFalse();
+        (payment with { Event = payment.Event with { Amount = 21.01m } }).Matches(order).Should().BeFalse();
+        (payment with { Event = payment.Event with { Currency = "USD" } }).Matches(order).Should().BeFalse();
+        (payment with { PricedIn = "USD" }).Matches(order).Should().BeFalse();
+        var failed = () => payment with { Event = payment.Event with { Status = PaymentOutcome.Failed } };
+        failed.Should().Throw<ArgumentException>("only a succeeded payment is recorded");
     }
 }

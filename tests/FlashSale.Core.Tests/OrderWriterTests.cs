@@ -158,7 +158,7 @@ public sealed class OrderWriterTests
 
         public Task MigrateAsync(CancellationToken cancellationToken) => Task.CompletedTask;
         public Task<IReadOnlyList<OrderIntent>> GetUnreturnedCancelledOrdersAsync(long afterOrderId, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task<PaymentOutcome> RecordPaymentAsync(PaymentEvent payment, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<PaymentRecording> RecordPaymentAsync(PaymentReceipt payment, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<CancelOutcome> CancelAsync(long orderId, string reason, DateTimeOffset now, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<IReadOnlyList<DuePayment>> GetDuePaymentsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task CreateSaleAsync(Sale sale, CancellationToken cancellationToken) => Task.CompletedTask;

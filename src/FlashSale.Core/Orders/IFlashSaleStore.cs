@@ -42,14 +42,14 @@ public interface IFlashSaleStore
     Task MarkStockReturnedAsync(long orderId, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Records a successful payment, in one transaction. Idempotent by payment id: the same payment again changes
+    /// Records a succeeded payment, in one transaction. Idempotent by payment id: the same payment again changes
     /// nothing and answers the first outcome. A payment whose amount or currency is not the order's is refused and
     /// nothing is written. Otherwise the payment pays the order if it is <c>pending_payment</c> (one conditional
     /// update; the status alone decides, not the deadline: a payment that lands before the timeout's cancellation
     /// wins, one that lands after it loses); an order that cannot take it (cancelled, failed, paid by another payment)
     /// stays as it is and records the payment as <c>refund_pending</c>.
     /// </summary>
-    Task<PaymentOutcome> RecordPaymentAsync(PaymentEvent payment, CancellationToken cancellationToken);
+    Task<PaymentRecording> RecordPaymentAsync(PaymentReceipt payment, CancellationToken cancellationToken);
 
     /// <summary>
     /// Cancels a <c>pending_payment</c> order (one conditional update; a <see cref="CancelReason.Timeout"/> only once its

@@ -23,7 +23,7 @@ public enum TransitionKind
     /// <summary>The event does not apply to an order in this status: nothing changes.</summary>
     Refused,
     /// <summary>A payment the order cannot take (cancelled, failed, or paid by another payment): the order stays
-    /// as it is and the payment is recorded as owed back (<see cref="RefundStatus.Pending"/>).</summary>
+    /// as it is and the payment is recorded as owed back (<see cref="OrderRefundStatus.Pending"/>).</summary>
     Refund,
 }
 
@@ -44,19 +44,19 @@ public static class CancelReason
 }
 
 /// <summary>The state of money owed back for a payment the order did not take.</summary>
-public static class RefundStatus
+public static class OrderRefundStatus
 {
     public const string Pending = "refund_pending";
     public const string Refunded = "refunded";
 }
 
 /// <summary>The state of one payment the store recorded.</summary>
-public static class PaymentStatus
+public static class PaymentRecordStatus
 {
     /// <summary>The payment paid its order.</summary>
     public const string Succeeded = "succeeded";
     /// <summary>The payment was not honoured and is owed back.</summary>
-    public const string RefundPending = RefundStatus.Pending;
+    public const string RefundPending = OrderRefundStatus.Pending;
 }
 
 /// <summary>
@@ -67,9 +67,6 @@ public static class PaymentStatus
 /// </summary>
 public static class OrderLifecycle
 {
-    /// <summary>Every sale is priced in this currency; a payment in another one is refused.</summary>
-    public const string Currency = "CNY";
-
     public static readonly IReadOnlyList<string> Statuses =
         [OrderStatus.Queued, OrderStatus.PendingPayment, OrderStatus.Paid, OrderStatus.Cancelled, OrderStatus.Failed];
 

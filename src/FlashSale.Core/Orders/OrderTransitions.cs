@@ -1,11 +1,20 @@
+using FlashSale.Core.Payments;
+
 namespace FlashSale.Core.Orders;
 
-/// <summary>A payment that succeeded at its provider, for one order. <paramref name="PaymentId"/> is the provider's id:
-/// the same event delivered again is recorded once.</summary>
-public sealed record PaymentEvent(string PaymentId, long OrderId, decimal Amount, string Currency, string Provider, DateTimeOffset ReceivedAt)
+/// <summary>A succeeded payment event (<see cref="PaymentEvent"/>, the provider's word) as the store records it: by which
+/// provider, when it was received, and the currency orders are priced in (<see cref="PaymentOptions.Currency"/>).</summary>
+public sealed record PaymentReceipt(PaymentEvent Event, string Provider, DateTimeOffset ReceivedAt, string PricedIn)
 {
-    /// <summary>Whether this payment is what <paramref name="order"/> costs, in the sales' currency.</summary>
-    public bool Matches(Order order) => Amount == order.Amount && string.Equals(Currency, OrderLifecycle.Currency, StringComparison.Ordinal);
+    private readonly PaymentEvent _event = Succeeded(Event);
+
+    public PaymentEvent Event { get => _event; init => _event = Succeeded(value); }
+
+    /// <summary>Whether the payment charged what <paramref name="order"/> costs, in the currency orders are priced in.</summary>
+    public bool Matches(Order order) => Event.Charges(order.Amount, PricedIn);
+
+    private static PaymentEvent Succeeded(PaymentEvent paymentEvent) =>
+        paymentEvent.Status == PaymentOutcome.Succeeded ? paymentEvent : throw new ArgumentException("only a succeeded payment is recorded", nameof(Event));
 }
 
 public enum PaymentResult
@@ -21,11 +30,11 @@ public enum PaymentResult
 }
 
 /// <param name="Repeated">The payment id was recorded before: nothing changed, and this is the first answer again.</param>
-public sealed record PaymentOutcome(PaymentResult Result, bool Repeated = false)
+public sealed record PaymentRecording(PaymentResult Result, bool Repeated = false)
 {
     /// <summary>The answer a recorded payment's status stands for.</summary>
-    public static PaymentOutcome Recorded(string paymentStatus, bool repeated) =>
-        new(paymentStatus == PaymentStatus.Succeeded ? PaymentResult.Paid : PaymentResult.RefundRecorded, repeated);
+    public static PaymentRecording Recorded(string paymentStatus, bool repeated) =>
+        new(paymentStatus == PaymentRecordStatus.Succeeded ? PaymentResult.Paid : PaymentResult.RefundRecorded, repeated);
 }
 
 public enum CancelOutcome
