@@ -11,19 +11,22 @@ public readonly record struct PurchaseCaller(string UserId, string Ip, string? D
 /// <summary>Why a purchase was refused: the API's problem code and, for throttling, when to come back.</summary>
 public sealed record PurchaseRefusal(string Code, TimeSpan? RetryAfter = null)
 {
-    private static readonly PurchaseRefusal[] ByOutcome = Enum.GetValues<GateOutcome>().Select(o => new PurchaseRefusal(GateOutcomeCodes.Of(o))).ToArray();
-
-    static PurchaseRefusal()
-    {
-        // Indexed by the outcome's value: the outcomes must stay numbered 0, 1, 2, ...
-        if (ByOutcome.Where((r, i) => (int)Enum.GetValues<GateOutcome>()[i] != i).Any()) throw new InvalidOperationException("GateOutcome values must be 0..n-1");
-    }
+    /// <summary>One refusal per outcome, indexed by the outcome's value.</summary>
+    private static readonly PurchaseRefusal[] ByOutcome = IndexByOutcome();
 
     public static PurchaseRefusal SaleNotFound { get; } = For(GateOutcome.UnknownSale);
     public static PurchaseRefusal Unavailable { get; } = For(GateOutcome.Unavailable);
 
     /// <summary>The refusal for a gate outcome other than accepted; one shared instance per outcome.</summary>
     public static PurchaseRefusal For(GateOutcome outcome) => ByOutcome[(int)outcome];
+
+    private static PurchaseRefusal[] IndexByOutcome()
+    {
+        var outcomes = Enum.GetValues<GateOutcome>();
+        var byOutcome = new PurchaseRefusal[(int)outcomes.Max() + 1];
+        foreach (var outcome in outcomes) byOutcome[(int)outcome] = new PurchaseRefusal(GateOutcomeCodes.Of(outcome));
+        return byOutcome;
+    }
 }
 
 /// <summary>The funnel's answer: the order of an accepted purchase, or why it was refused.</summary>
