@@ -1,6 +1,4 @@
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
-using FlashSale.Core.Orders;
 
 namespace FlashSale.Core.Hosting;
 
@@ -16,10 +14,3 @@ public static class ConnectionStrings
 
 /// <summary>The configuration cannot work; the message names the key and the fix.</summary>
 public sealed class FlashSaleConfigurationException(string message) : Exception(message);
-
-/// <summary>Readiness of the system of record, whichever store the mode uses.</summary>
-public sealed class StoreHealthCheck(IFlashSaleStore store) : IHealthCheck
-{
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
-        await store.IsReadyAsync(cancellationToken).ConfigureAwait(false) ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("database unreachable");
-}
