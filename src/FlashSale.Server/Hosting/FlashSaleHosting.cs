@@ -1,5 +1,6 @@
 using FlashSale.Core.Gateway;
 using FlashSale.Core.Ids;
+using FlashSale.Core.Notifications;
 using FlashSale.Core.Pipeline;
 using FlashSale.Core.Reconciliation;
 using FlashSale.Server.Apis;
@@ -73,6 +74,10 @@ public static class FlashSaleHosting
     public static WebApplicationBuilder AddOrderPipeline(this WebApplicationBuilder builder, FlashSaleOptions options)
     {
         builder.Services.AddSingleton<OrderWriter>();
+        // Live order signals: in-process by default; the Redis adapter replaces the notifier with one that also
+        // reaches the other processes.
+        builder.Services.TryAddSingleton<InProcessOrderNotifier>();
+        builder.Services.TryAddSingleton<IOrderNotifier>(sp => sp.GetRequiredService<InProcessOrderNotifier>());
         if (!options.Runs(ProcessRoles.Worker)) return builder;
         builder.Services.AddHostedService<CompensationSweeper>();
         if (options.Mode == FlashSaleMode.Distributed)

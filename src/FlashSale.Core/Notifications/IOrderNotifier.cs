@@ -1,0 +1,16 @@
+namespace FlashSale.Core.Notifications;
+
+/// <summary>
+/// A live signal that an order's status changed: whoever moved the order (the order writer, a payment, a cancellation)
+/// says so after the change is committed. Best effort and cheap: a lost signal only delays a live view (the order
+/// events stream re-reads the store), never a merchant webhook (those come from the database's outbox).
+/// Embedded: in-process. Distributed: across processes (Redis pub/sub).
+/// </summary>
+public interface IOrderNotifier
+{
+    /// <summary>Tells every listener of <paramref name="change"/>'s order; never throws (a failure is logged and dropped).</summary>
+    ValueTask PublishAsync(OrderChanged change, CancellationToken cancellationToken);
+}
+
+/// <summary>Order <paramref name="OrderId"/> of <paramref name="UserId"/> now has <paramref name="Status"/>.</summary>
+public sealed record OrderChanged(long OrderId, long SaleId, string UserId, string Status);
