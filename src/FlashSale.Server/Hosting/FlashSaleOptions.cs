@@ -1,3 +1,4 @@
+using FlashSale.Core.Payments;
 using System.Security.Cryptography;
 using FlashSale.Core.Gateway;
 
@@ -70,7 +71,8 @@ public sealed class AuthOptions
 /// Fills what a first run in Development may leave unset (secrets, generated and remembered in
 /// <see cref="Generated"/> for the start-up log; the dev-token default); nothing outside Development.
 /// </summary>
-public sealed class FlashSaleDefaults(IHostEnvironment environment) : IPostConfigureOptions<FlashSaleOptions>, IPostConfigureOptions<GatewayOptions>
+public sealed class FlashSaleDefaults(IHostEnvironment environment)
+    : IPostConfigureOptions<FlashSaleOptions>, IPostConfigureOptions<GatewayOptions>, IPostConfigureOptions<PaymentOptions>
 {
     private readonly Dictionary<string, string> _generated = [];
 
@@ -86,6 +88,9 @@ public sealed class FlashSaleDefaults(IHostEnvironment environment) : IPostConfi
 
     public void PostConfigure(string? name, GatewayOptions options) =>
         options.TokenSecret = string.IsNullOrEmpty(options.TokenSecret) ? Generate("FlashSale:Gateway:TokenSecret") : options.TokenSecret;
+
+    public void PostConfigure(string? name, PaymentOptions options) =>
+        options.WebhookSecret = string.IsNullOrEmpty(options.WebhookSecret) ? Generate("FlashSale:Payments:WebhookSecret") : options.WebhookSecret;
 
     private string? Generate(string key)
     {
