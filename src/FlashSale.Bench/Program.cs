@@ -10,6 +10,8 @@ using FlashSale.Server.Hosting;
 //   burst    1,000,000 users on the redis gate
 //   serve    the server the scenarios start: FlashSale.Server plus the baselines and bench endpoints (Baselines/BenchServer.cs)
 //   soak     sales back to back for --minutes (10), Redis and server memory sampled (--mode distributed|embedded)
+//   timeout  the payment timeout at scale: --pending N (1,000,000) orders, --due N (100,000) past their deadline, --batch N (500),
+//            --mode distributed|embedded, --probes N (1,000), --write-batch N (5,000); writes timeout.md and timeout.json
 // Options: --users N --stock N --attempts N --concurrency N --connections N --strategies a,b --out DIR --no-ceilings
 // Soak options: --minutes X --mode M --sale-seconds X --sample-seconds X --tail-seconds X --retention-seconds X --redis-db N (and --users --stock --attempts)
 if (args is [BenchServer.Command, .. var serverArgs]) return await FlashSaleApp.RunAsync(serverArgs, new BenchServer());
@@ -56,6 +58,27 @@ if (scenario == "soak")
     return soaked.Passed ? 0 : 1;
 }
 
+if (scenario == "timeout")
+{
+    var mode = Text("mode") ?? "distributed";
+    var timeout = new TimeoutSettings(Option("pending", 1_000_000), Option("due", 100_000), mode, Option("batch", 500), Option("probes", 1_000),
+        Option("write-batch", 5_000), OutputFor("timeout"));
+    if (mode is not ("distributed" or "embedded") || timeout.Due > timeout.Pending || timeout.Due < 0 || timeout.Batch < 1 || timeout.Probes < 1 || timeout.WriteBatch < 1)
+    {
+        Console.Error.WriteLine("Use: timeout [--pending N] [--due N <= pending] [--mode distributed|embedded] [--batch N] [--probes N] [--write-batch N]");
+        return 2;
+    }
+    var measured = await TimeoutBench.RunAsync(timeout, Git("rev-parse", "--short", "HEAD") + (Git("status", "--porcelain").Length > 0 ? "+dirty" : ""));
+    var markdown = TimeoutBench.Markdown(measured);
+    Directory.CreateDirectory(timeout.OutputDirectory);
+    await File.WriteAllTextAsync(Path.Combine(timeout.OutputDirectory, "timeout.md"), markdown);
+    await File.WriteAllTextAsync(Path.Combine(timeout.OutputDirectory, "timeout.json"), TimeoutBench.Json(measured));
+    Console.WriteLine(markdown);
+    Console.WriteLine($"Reports: {timeout.OutputDirectory}/timeout.md, {timeout.OutputDirectory}/timeout.json");
+    if (!measured.Passed) Console.Error.WriteLine("TIMEOUT CHECK FAILED: " + string.Join("; ", measured.Failures));
+    return measured.Passed ? 0 : 1;
+}
+
 var settings = scenario switch
 {
     "compare" => new BenchSettings(Option("users", 50_000), Option("stock", 5_000), Option("attempts", 50_000), Option("concurrency", 128), Option("connections", 128), Scenarios.AllStrategies, "", Ceilings: true),
@@ -65,7 +88,7 @@ var settings = scenario switch
 };
 if (settings is null)
 {
-    Console.Error.WriteLine($"Unknown scenario '{scenario}'. Use compare, smoke, burst or soak.");
+    Console.Error.WriteLine($"Unknown scenario '{scenario}'. Use compare, smoke, burst, soak or timeout.");
     return 2;
 }
 if (Text("strategies") is { } chosen) settings = settings with { Strategies = chosen.Split(',', StringSplitOptions.RemoveEmptyEntries) };
