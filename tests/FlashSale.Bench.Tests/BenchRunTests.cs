@@ -5,7 +5,7 @@ namespace FlashSale.Bench.Tests;
 /// <summary>The bench command run as a newcomer runs it: smoke (correctness only), a short soak, and against a deliberately broken gate.</summary>
 public sealed class BenchRunTests
 {
-    private static (int ExitCode, string Output) Bench(params string[] args)
+    internal static (int ExitCode, string Output) Bench(params string[] args)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "FlashSale.Bench.dll");
         var info = new ProcessStartInfo("dotnet", [dll, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
