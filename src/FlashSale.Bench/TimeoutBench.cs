@@ -250,7 +250,7 @@ public static class TimeoutBench
         }
     }
 
-    /// <summary>The real adapters of one mode, on a database of the bench's own (dropped at the end).</summary>
+    /// <summary>The real adapters of one mode, on a database of this run's own (dropped at the end; two runs never share one).</summary>
     private sealed class Rig : IAsyncDisposable
     {
         public required IFlashSaleStore Store { get; init; }
@@ -294,7 +294,7 @@ public static class TimeoutBench
         {
             var services = BenchEnvironment.StartServices();
             var given = new NpgsqlConnectionStringBuilder(services["ConnectionStrings__Postgres"]);
-            var own = new NpgsqlConnectionStringBuilder(given.ConnectionString) { Database = "flashsale_timeout_bench" };
+            var own = new NpgsqlConnectionStringBuilder(given.ConnectionString) { Database = "flashsale_timeout_" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) };
             await AdminAsync(given, $"DROP DATABASE IF EXISTS {own.Database} WITH (FORCE)", $"CREATE DATABASE {own.Database}");
             var dataSource = NpgsqlDataSource.Create(own.ConnectionString);
             var store = new PostgresFlashSaleStore(dataSource, NullLogger<PostgresFlashSaleStore>.Instance);
