@@ -15,7 +15,11 @@ public sealed class EmbeddedIdempotencyTests : ApiTest
         var bought = await client.PurchaseAsync(saleId, alice, 1, "before-the-end");
         bought.Status.Should().Be(202);
 
-        while ((await client.GetAsync($"api/sales/{saleId}")).Body!["state"]!.GetValue<string>() != "ended") await Task.Delay(200);
+        for (var waited = 0; (await client.GetAsync($"api/sales/{saleId}")).Body!["state"]!.GetValue<string>() != "ended"; waited += 200)
+        {
+            waited.Should().BeLessThan(30_000, "the sale ends 6 s after it starts");
+            await Task.Delay(200);
+        }
 
         var retry = await client.PurchaseAsync(saleId, alice, 1, "before-the-end");
         (retry.Status, retry.OrderId).Should().Be((202, bought.OrderId));
