@@ -27,6 +27,7 @@ public static class FlashSaleApis
         buyer.MapPost("/sales/{saleId}/token", GatewayApi.TokenAsync);
         buyer.MapPost("/sales/{saleId}/purchase", PurchaseApi.PurchaseAsync);
         buyer.MapGet("/orders/{orderId}", OrdersApi.GetOrderAsync);
+        buyer.MapGet("/orders/{orderId}/events", OrderEventsApi.StreamAsync);
         buyer.MapGet("/sales/{saleId}/orders/mine", OrdersApi.GetMyOrdersAsync);
 
         var admin = api.MapGroup("/admin").AddEndpointFilter(AdminApi.RequireAdminKey);
