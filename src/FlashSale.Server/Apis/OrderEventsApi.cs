@@ -27,10 +27,9 @@ public static class OrderEventsApi
         {
             var user = context.User.UserId();
             var timeout = pipeline.Value.CallTimeout;
-            // One wake-up at most is pending: every wake re-reads the order, so signals that pile up say nothing more.
-            var wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+            var wake = new Wake();
             // Subscribed before the first read, so a change between that read and the subscription still wakes the stream.
-            using var subscription = notifier.Subscribe(id, _ => wake.Writer.TryWrite(true));
+            using var subscription = notifier.Subscribe(id, wake.Signal);
             OrderResponse? order;
             try
             {
@@ -52,19 +51,23 @@ public static class OrderEventsApi
 
                 var o = options.Value;
                 var tick = o.StreamRecheck < o.StreamHeartbeat ? o.StreamRecheck : o.StreamHeartbeat;
-                using var timer = time.CreateTimer(static w => ((ChannelWriter<bool>)w!).TryWrite(true), wake.Writer, tick, tick);
+                using var timer = time.CreateTimer(static w => ((Wake)w!).Tick(), wake, tick, tick);
                 var lastWrite = time.GetTimestamp();
-                while (await wake.Reader.WaitToReadAsync(stop.Token))
+                var lastRead = lastWrite;
+                while (await wake.WaitAsync(stop.Token) is var signalled)
                 {
-                    wake.Reader.TryRead(out _);
                     OrderResponse? current = null;
-                    try
+                    if (signalled || time.GetElapsedTime(lastRead) >= o.StreamRecheck)
                     {
-                        current = await OrdersApi.FindOwnOrderAsync(id, user, store, gate, timeout, stop.Token);
-                    }
-                    catch (Exception ex) when (OrdersApi.IsUnavailable(ex, stop.Token))
-                    {
-                        // The store or the gate is down for now: the next wake reads again.
+                        lastRead = time.GetTimestamp();
+                        try
+                        {
+                            current = await OrdersApi.FindOwnOrderAsync(id, user, store, gate, timeout, stop.Token);
+                        }
+                        catch (Exception ex) when (OrdersApi.IsUnavailable(ex, stop.Token))
+                        {
+                            // The store or the gate is down for now: the next recheck reads again.
+                        }
                     }
                     if (current is not null && EventWriter.Json(current) is var json && !json.AsSpan().SequenceEqual(last))
                     {
@@ -88,6 +91,32 @@ public static class OrderEventsApi
         finally
         {
             streams.Close();
+        }
+    }
+
+    /// <summary>
+    /// What wakes a stream: a change signal (the order is read again at once) or the timer's tick (a heartbeat, and a
+    /// read once <see cref="NotificationOptions.StreamRecheck"/> has passed). One wake-up at most is pending: wakes that
+    /// pile up say nothing more. Signal and tick run on other threads and only write here; nothing waits under a lock.
+    /// </summary>
+    private sealed class Wake
+    {
+        private readonly Channel<bool> _channel = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+        private int _signalled;
+
+        public void Signal(OrderChanged change)
+        {
+            Volatile.Write(ref _signalled, 1);
+            _channel.Writer.TryWrite(true);
+        }
+
+        public void Tick() => _channel.Writer.TryWrite(true);
+
+        /// <summary>Waits for the next wake; true when a signal came since the last one.</summary>
+        public async ValueTask<bool> WaitAsync(CancellationToken cancellationToken)
+        {
+            await _channel.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            return Interlocked.Exchange(ref _signalled, 0) == 1;
         }
     }
 
