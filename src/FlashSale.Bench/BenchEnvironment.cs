@@ -9,6 +9,7 @@ public static class BenchEnvironment
     public const string AdminKey = "bench-admin-key-0123456789";
     public const string SigningKey = "bench-signing-key-0123456789abcdef0123456789";
     public const string TokenSecret = "bench-token-secret-0123456789abcdef0123456789";
+    public const string WebhookSecret = "bench-webhook-secret-0123456789abcdef0123456789";
 
     public static string RepositoryRoot => TestServices.RepositoryRoot;
 
@@ -43,6 +44,7 @@ public static class BenchServerProcess
             ["FlashSale__AdminKey"] = BenchEnvironment.AdminKey,
             ["FlashSale__Auth__SigningKey"] = BenchEnvironment.SigningKey,
             ["FlashSale__Gateway__TokenSecret"] = BenchEnvironment.TokenSecret,
+            ["FlashSale__Payments__WebhookSecret"] = BenchEnvironment.WebhookSecret,
             ["FlashSale__Auth__DevTokens"] = "true",
         };
         foreach (var (key, value) in settings) environment[key] = value;

@@ -209,9 +209,7 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
         UnreturnedAsync("unreturned_cancelled_orders.sql", afterOrderId, limit, cancellationToken);
 
     private async Task<IReadOnlyList<OrderIntent>> UnreturnedAsync(string sqlFile, long afterOrderId, int limit, CancellationToken cancellationToken) =>
-        await QueryAsync(sqlFile,
-            r => new OrderIntent(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetInt32(3), r.GetString(4), new DateTimeOffset(r.GetDateTime(5), TimeSpan.Zero).ToUnixTimeMilliseconds()),
-            cancellationToken, ("after_order_id", afterOrderId), ("limit", limit)).ConfigureAwait(false);
+        await QueryAsync(sqlFile, ReadIntent, cancellationToken, ("after_order_id", afterOrderId), ("limit", limit)).ConfigureAwait(false);
 
     public async Task MarkStockReturnedAsync(long orderId, CancellationToken cancellationToken)
     {
@@ -290,9 +288,30 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
         return OrderLifecycle.UnmovedCancel((await FindOrderAsync(connection, null, orderId, cancellationToken).ConfigureAwait(false))?.Status);
     }
 
-    public async Task<IReadOnlyList<DuePayment>> GetDuePaymentsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
-        await QueryAsync("due_payments.sql", r => new DuePayment(r.GetInt64(0), r.GetInt64(1), new DateTimeOffset(r.GetDateTime(2), TimeSpan.Zero)),
-            cancellationToken, ("now", now.UtcDateTime), ("limit", limit)).ConfigureAwait(false);
+    public async Task<IReadOnlyList<OrderIntent>> CancelDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
+        await QueryAsync("cancel_due.sql", ReadIntent, cancellationToken, ("now", now.UtcDateTime), ("limit", limit)).ConfigureAwait(false);
+
+    public async Task<bool> RecordFailedPaymentAsync(PaymentEvent failed, string provider, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    {
+        if (failed.Status != PaymentOutcome.Failed) throw new ArgumentException("only a failed payment is recorded here", nameof(failed));
+        await using var cmd = dataSource.CreateCommand(Scripts.Get("insert_payment_failure.sql"));
+        cmd.Parameters.AddWithValue("payment_id", failed.PaymentId);
+        cmd.Parameters.AddWithValue("order_id", failed.OrderId);
+        cmd.Parameters.AddWithValue("provider", provider);
+        cmd.Parameters.AddWithValue("received_at", receivedAt.UtcDateTime);
+        return await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    public async Task<IReadOnlyList<OwedRefund>> GetPendingRefundsAsync(string afterPaymentId, int limit, CancellationToken cancellationToken) =>
+        await QueryAsync("pending_refunds.sql", r => new OwedRefund(r.GetString(0), r.GetInt64(1), r.GetDecimal(2), r.GetString(3), r.GetString(4)),
+            cancellationToken, ("after_payment_id", afterPaymentId), ("limit", limit)).ConfigureAwait(false);
+
+    public async Task MarkRefundedAsync(string paymentId, CancellationToken cancellationToken)
+    {
+        await using var cmd = dataSource.CreateCommand(Scripts.Get("mark_refunded.sql"));
+        cmd.Parameters.AddWithValue("payment_id", paymentId);
+        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     public async Task<IReadOnlySet<long>> FindPersistedAsync(IReadOnlyList<long> orderIds, CancellationToken cancellationToken) =>
         orderIds.Count == 0
@@ -309,18 +328,20 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
         long available = 0, persisted = 0;
         DateTimeOffset? first = null, last = null;
         var byStatus = new Dictionary<string, long>(StringComparer.Ordinal);
+        var byRefund = new Dictionary<string, long>(StringComparer.Ordinal);
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             available = reader.GetInt32(0);
             persisted += reader.GetInt64(1);
             if (reader.IsDBNull(2)) continue;
-            byStatus[reader.GetString(2)] = reader.GetInt64(3);
+            byStatus[reader.GetString(2)] = byStatus.GetValueOrDefault(reader.GetString(2)) + reader.GetInt64(3);
+            if (!reader.IsDBNull(6)) byRefund[reader.GetString(6)] = byRefund.GetValueOrDefault(reader.GetString(6)) + reader.GetInt64(3);
             var (a, p) = (new DateTimeOffset(reader.GetDateTime(4), TimeSpan.Zero), new DateTimeOffset(reader.GetDateTime(5), TimeSpan.Zero));
             first = first is null || a < first ? a : first;
             last = last is null || p > last ? p : last;
         }
-        return new StoreSaleCounters(available, persisted, byStatus, first, last);
+        return new StoreSaleCounters(available, persisted, byStatus, first, last) { OrdersByRefund = byRefund };
     }
 
     public async Task<bool> IsReadyAsync(CancellationToken cancellationToken)
@@ -361,11 +382,15 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
         return rows;
     }
 
+    /// <summary>An order's intent columns: order_id, sale_id, user_id, quantity, request_id, accepted_at.</summary>
+    private static OrderIntent ReadIntent(NpgsqlDataReader r) =>
+        new(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetInt32(3), r.GetString(4), new DateTimeOffset(r.GetDateTime(5), TimeSpan.Zero).ToUnixTimeMilliseconds());
+
     private static Order ReadOrder(NpgsqlDataReader r) => new(
         r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetInt32(3), r.GetString(4), r.GetString(5),
         At(r, 6)!.Value, At(r, 7), r.GetDecimal(8), At(r, 9)!.Value, At(r, 10), At(r, 11), Text(r, 12),
         r.IsDBNull(13) ? null : new OrderPayment(r.GetString(13), r.GetString(14), r.GetString(15)),
-        r.IsDBNull(16) ? null : new OrderRefund(r.GetString(16), r.GetDecimal(17)));
+        r.IsDBNull(16) ? null : new OrderRefund(r.GetString(16), r.GetDecimal(17)), r.GetInt32(18));
 
     private static DateTimeOffset? At(NpgsqlDataReader r, int column) => r.IsDBNull(column) ? null : new DateTimeOffset(r.GetDateTime(column), TimeSpan.Zero);
 

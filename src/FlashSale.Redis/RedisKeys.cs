@@ -45,7 +45,7 @@ public static class RedisKeys
             Requests = tag + "requests";
             Orders = tag + "orders";
             Ledger = tag + "ledger";
-            Failed = tag + "failed";
+            Returned = tag + "failed"; // the name it had when only failed orders gave units back; kept so live sales keep their state
             Rebuild = tag + "rebuild";
             Funnel = tag + "funnel";
             DecideKeys = [Meta, Users, Requests, Orders, Ledger];
@@ -56,7 +56,8 @@ public static class RedisKeys
         public RedisKey Requests { get; }
         public RedisKey Orders { get; }
         public RedisKey Ledger { get; }
-        public RedisKey Failed { get; }
+        /// <summary>The orders (failed or cancelled) whose units and quota are back in the gate, each at most once.</summary>
+        public RedisKey Returned { get; }
         /// <summary>Held (SET NX, expiring) by the one process that (re)builds the sale's gate state.</summary>
         public RedisKey Rebuild { get; }
         /// <summary>The sale's funnel counts, summed over every API process.</summary>

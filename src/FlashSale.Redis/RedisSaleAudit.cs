@@ -12,7 +12,7 @@ public sealed class RedisSaleAudit(RedisConnection redis) : IGateAudit
     {
         var keys = RedisKeys.For(saleId);
         var result = await redis.CallAsync(() => RedisScript.AuditRead.EvaluateAsync(redis.Database,
-            [keys.Meta, keys.Users, keys.Orders, keys.Failed, keys.Ledger], [RedisKeys.RelayGroup])).ConfigureAwait(false);
+            [keys.Meta, keys.Users, keys.Orders, keys.Returned, keys.Ledger], [RedisKeys.RelayGroup])).ConfigureAwait(false);
         var reply = (RedisResult[])result!;
         if (reply[0].IsNull) return null;
 

@@ -4,10 +4,10 @@ using StackExchange.Redis;
 
 namespace FlashSale.Redis;
 
-/// <summary>The Lua scripts of this assembly's Scripts folder, each named as its file: <c>ReturnFailed</c> is return_failed.lua.</summary>
+/// <summary>The Lua scripts of this assembly's Scripts folder, each named as its file: <c>ReturnUnits</c> is return_units.lua.</summary>
 internal enum RedisScript
 {
-    Decide, Preheat, Restore, ReturnFailed, LedgerRead, LedgerRetire, AuditRead, ReturnOrphaned,
+    Decide, Preheat, Restore, ReturnUnits, LedgerRead, LedgerRetire, AuditRead, ReturnOrphaned,
     SlidingWindow, Once, DistinctRecent, WorkerRenew, WorkerRelease,
 }
 

@@ -104,17 +104,17 @@ public sealed class RedisStockGate(RedisConnection redis, RedisGateOptions? opti
     {
         var sale = snapshot.Sale;
         RedisKey[] guard = [keys.Meta, keys.Rebuild];
-        await StepAsync([keys.Users, keys.Requests, keys.Orders, keys.Failed], "reset", []).ConfigureAwait(false);
+        await StepAsync([keys.Users, keys.Requests, keys.Orders, keys.Returned], "reset", []).ConfigureAwait(false);
         await ChunksAsync(keys.Users, "hset", snapshot.UserTotals.Select(u => ((RedisValue)u.Key, (RedisValue)u.Value))).ConfigureAwait(false);
         await ChunksAsync(keys.Requests, "hset", snapshot.Orders.Select(o => ((RedisValue)RequestField(o.UserId, o.RequestId), (RedisValue)o.OrderId))).ConfigureAwait(false);
         await ChunksAsync(keys.Orders, "hset", snapshot.Orders.Select(o => ((RedisValue)o.OrderId,
             (RedisValue)StoredIntent.Write(o.UserId, o.Quantity, o.RequestId, o.AcceptedAtMs)))).ConfigureAwait(false);
-        await ChunksAsync(keys.Failed, "sadd", snapshot.Orders.Where(o => !o.TakesStock).Select(o => ((RedisValue)o.OrderId, RedisValue.Null))).ConfigureAwait(false);
+        await ChunksAsync(keys.Returned, "sadd", snapshot.Orders.Where(o => !o.TakesStock).Select(o => ((RedisValue)o.OrderId, RedisValue.Null))).ConfigureAwait(false);
 
         var expires = (sale.EndsAt + _options.RetentionAfterEnd).ToUnixTimeMilliseconds();
         var failedUnits = snapshot.Orders.Where(o => !o.TakesStock).Sum(o => (long)o.Quantity);
         var acceptedUnits = snapshot.Orders.Sum(o => (long)o.Quantity);
-        await redis.CallAsync(() => RedisScript.Preheat.EvaluateAsync(db, [keys.Meta, keys.Ledger, keys.Rebuild, keys.Users, keys.Requests, keys.Orders, keys.Failed],
+        await redis.CallAsync(() => RedisScript.Preheat.EvaluateAsync(db, [keys.Meta, keys.Ledger, keys.Rebuild, keys.Users, keys.Requests, keys.Orders, keys.Returned],
             [snapshot.AvailableStock, sale.PerUserLimit, sale.StartsAt.ToUnixTimeMilliseconds(), sale.EndsAt.ToUnixTimeMilliseconds(),
              sale.Stock, acceptedUnits, failedUnits, RedisKeys.RelayGroup, expires, token])).ConfigureAwait(false);
 
@@ -169,10 +169,10 @@ public sealed class RedisStockGate(RedisConnection redis, RedisGateOptions? opti
         return accepted;
     }
 
-    public async Task<bool> ReturnFailedAsync(OrderIntent intent, CancellationToken cancellationToken)
+    public async Task<bool> ReturnAsync(OrderIntent intent, CancellationToken cancellationToken)
     {
         var keys = KeysOf(intent.SaleId);
-        var result = await redis.CallAsync(() => RedisScript.ReturnFailed.EvaluateAsync(redis.Database, [keys.Meta, keys.Users, keys.Failed],
+        var result = await redis.CallAsync(() => RedisScript.ReturnUnits.EvaluateAsync(redis.Database, [keys.Meta, keys.Users, keys.Returned],
             [intent.OrderId, intent.UserId, intent.Quantity])).ConfigureAwait(false);
         return (int)result == 1;
     }

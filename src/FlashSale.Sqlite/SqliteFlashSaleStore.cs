@@ -166,9 +166,7 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
         Unreturned("unreturned_cancelled_orders.sql", afterOrderId, limit);
 
     private Task<IReadOnlyList<OrderIntent>> Unreturned(string sqlFile, long afterOrderId, int limit) =>
-        Task.FromResult<IReadOnlyList<OrderIntent>>(Query(sqlFile,
-            r => new OrderIntent(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetInt32(3), r.GetString(4), r.GetInt64(5)),
-            ("@after_order_id", afterOrderId), ("@limit", limit)));
+        Task.FromResult<IReadOnlyList<OrderIntent>>(Query(sqlFile, ReadIntent, ("@after_order_id", afterOrderId), ("@limit", limit)));
 
     public Task MarkStockReturnedAsync(long orderId, CancellationToken cancellationToken) =>
         MarkNowAsync("mark_stock_returned.sql", "@order_id", orderId, cancellationToken);
@@ -256,9 +254,53 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
         }, cancellationToken);
     }
 
-    public Task<IReadOnlyList<DuePayment>> GetDuePaymentsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<DuePayment>>(Query("due_payments.sql", r => new DuePayment(r.GetInt64(0), r.GetInt64(1), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(2))),
-            ("@now_ms", now.ToUnixTimeMilliseconds()), ("@limit", limit)));
+    public Task<IReadOnlyList<OrderIntent>> CancelDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
+        database.WriteAsync<IReadOnlyList<OrderIntent>>((connection, tx) =>
+        {
+            var cancelled = new List<OrderIntent>();
+            using (var cancel = Command(connection, tx, "cancel_due.sql"))
+            {
+                cancel.Parameters.AddWithValue("@now_ms", now.ToUnixTimeMilliseconds());
+                cancel.Parameters.AddWithValue("@limit", limit);
+                using var reader = cancel.ExecuteReader();
+                while (reader.Read()) cancelled.Add(ReadIntent(reader));
+            }
+            using var give = Command(connection, tx, "return_units.sql");
+            var (sale, user, units) = (give.Parameters.Add("@sale_id", SqliteType.Integer), give.Parameters.Add("@user_id", SqliteType.Text), give.Parameters.Add("@units", SqliteType.Integer));
+            foreach (var intent in cancelled)
+            {
+                (sale.Value, user.Value, units.Value) = (intent.SaleId, intent.UserId, intent.Quantity);
+                give.ExecuteNonQuery();
+            }
+            cancelled.Sort(static (a, b) => a.OrderId.CompareTo(b.OrderId));
+            return cancelled;
+        }, cancellationToken);
+
+    public Task<bool> RecordFailedPaymentAsync(PaymentEvent failed, string provider, DateTimeOffset receivedAt, CancellationToken cancellationToken)
+    {
+        if (failed.Status != PaymentOutcome.Failed) throw new ArgumentException("only a failed payment is recorded here", nameof(failed));
+        return database.WriteAsync((connection, tx) =>
+        {
+            using var cmd = Command(connection, tx, "insert_payment_failure.sql");
+            cmd.Parameters.AddWithValue("@payment_id", failed.PaymentId);
+            cmd.Parameters.AddWithValue("@order_id", failed.OrderId);
+            cmd.Parameters.AddWithValue("@provider", provider);
+            cmd.Parameters.AddWithValue("@received_at_ms", receivedAt.ToUnixTimeMilliseconds());
+            return cmd.ExecuteNonQuery() == 1;
+        }, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<OwedRefund>> GetPendingRefundsAsync(string afterPaymentId, int limit, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyList<OwedRefund>>(Query("pending_refunds.sql",
+            r => new OwedRefund(r.GetString(0), r.GetInt64(1), Money(r, 2)!.Value, r.GetString(3), r.GetString(4)), ("@after_payment_id", afterPaymentId), ("@limit", limit)));
+
+    public Task MarkRefundedAsync(string paymentId, CancellationToken cancellationToken) =>
+        database.WriteAsync((connection, tx) =>
+        {
+            using var cmd = Command(connection, tx, "mark_refunded.sql");
+            cmd.Parameters.AddWithValue("@payment_id", paymentId);
+            return cmd.ExecuteNonQuery();
+        }, cancellationToken);
 
     public Task<IReadOnlySet<long>> FindPersistedAsync(IReadOnlyList<long> orderIds, CancellationToken cancellationToken)
     {
@@ -285,18 +327,20 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
         long available = 0, persisted = 0;
         long? first = null, last = null;
         var byStatus = new Dictionary<string, long>(StringComparer.Ordinal);
+        var byRefund = new Dictionary<string, long>(StringComparer.Ordinal);
         using var reader = cmd.ExecuteReader();
         while (reader.Read())
         {
             available = reader.GetInt64(0);
             persisted += reader.GetInt64(1);
             if (reader.IsDBNull(2)) continue;
-            byStatus[reader.GetString(2)] = reader.GetInt64(3);
+            byStatus[reader.GetString(2)] = byStatus.GetValueOrDefault(reader.GetString(2)) + reader.GetInt64(3);
+            if (!reader.IsDBNull(6)) byRefund[reader.GetString(6)] = byRefund.GetValueOrDefault(reader.GetString(6)) + reader.GetInt64(3);
             first = Math.Min(first ?? long.MaxValue, reader.GetInt64(4));
             last = Math.Max(last ?? long.MinValue, reader.GetInt64(5));
         }
         return Task.FromResult(new StoreSaleCounters(available, persisted, byStatus,
-            first is { } f ? DateTimeOffset.FromUnixTimeMilliseconds(f) : null, last is { } l ? DateTimeOffset.FromUnixTimeMilliseconds(l) : null));
+            first is { } f ? DateTimeOffset.FromUnixTimeMilliseconds(f) : null, last is { } l ? DateTimeOffset.FromUnixTimeMilliseconds(l) : null) { OrdersByRefund = byRefund });
     }
 
     public Task<bool> IsReadyAsync(CancellationToken cancellationToken)
@@ -347,11 +391,14 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
         return rows;
     }
 
+    /// <summary>An order's intent columns: order_id, sale_id, user_id, quantity, request_id, accepted_at_ms.</summary>
+    private static OrderIntent ReadIntent(SqliteDataReader r) => new(r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetInt32(3), r.GetString(4), r.GetInt64(5));
+
     private static Order ReadOrder(SqliteDataReader r) => new(
         r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetInt32(3), r.GetString(4), r.GetString(5),
         At(r, 6)!.Value, At(r, 7), Money(r, 8)!.Value, At(r, 9)!.Value, At(r, 10), At(r, 11), r.IsDBNull(12) ? null : r.GetString(12),
         r.IsDBNull(13) ? null : new OrderPayment(r.GetString(13), r.GetString(14), r.GetString(15)),
-        r.IsDBNull(16) ? null : new OrderRefund(r.GetString(16), Money(r, 17)!.Value));
+        r.IsDBNull(16) ? null : new OrderRefund(r.GetString(16), Money(r, 17)!.Value), r.GetInt32(18));
 
     private static DateTimeOffset? At(SqliteDataReader r, int column) => r.IsDBNull(column) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(column));
 

@@ -38,7 +38,7 @@ public sealed class EmbeddedCompensationTests
             var sweep = await sweeper.SweepAsync(default);
 
             sweep.Returned.Should().BeGreaterThanOrEqualTo(1);
-            (await after.Gate.GetCountersAsync(sale.Id, default)).Should().Be(new GateSaleCounters(Remaining: 3, Accepted: 2, Failed: 2));
+            (await after.Gate.GetCountersAsync(sale.Id, default)).Should().Be(new GateSaleCounters(Remaining: 3, Accepted: 2, Returned: 2));
             (await after.Store.GetUnreturnedFailedOrdersAsync(intent.OrderId - 1, 10, default)).Should().NotContain(o => o.OrderId == intent.OrderId);
             await sweeper.SweepAsync(default);
             (await after.Gate.GetCountersAsync(sale.Id, default))!.Remaining.Should().Be(3, "a second sweep returns nothing twice");

@@ -116,8 +116,8 @@ public abstract class GateContract
         intent.Quantity.Should().Be(2);
         intent.SaleId.Should().Be(sale.Id);
 
-        (await gate.ReturnFailedAsync(intent, default)).Should().BeTrue();
-        (await gate.ReturnFailedAsync(intent, default)).Should().BeFalse("only once");
+        (await gate.ReturnAsync(intent, default)).Should().BeTrue();
+        (await gate.ReturnAsync(intent, default)).Should().BeFalse("only once");
         (await gate.GetCountersAsync(sale.Id, default)).Should().Be(new GateSaleCounters(2, 2, 2));
         (await DecideAsync(gate, sale.Id, Request("a", 2)))[0].Outcome.Should().Be(GateOutcome.Accepted, "the quota came back too");
         (await DecideAsync(gate, sale.Id, Request("a", 2, "r1")))[0].OrderId.Should().Be(bought.OrderId, "the failed request keeps its answer");

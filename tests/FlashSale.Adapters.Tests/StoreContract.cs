@@ -320,33 +320,138 @@ public abstract class StoreContract
     }
 
     [Fact]
-    public async Task Due_payments_are_pending_orders_past_their_deadline_earliest_first()
+    public async Task The_timeout_cancels_pending_orders_past_their_deadline_in_batches_earliest_first_and_gives_their_units_back()
     {
         var sale = await NewSaleAsync(stock: 10, perUserLimit: 5);
-        // Accepted long ago at a moment of this test's own, so no other order is due by the time asked.
-        var t0 = new DateTimeOffset(2001, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(Random.Shared.Next(5_000_000));
-        var second = await PendingAsync(sale, "a", acceptedAt: t0.AddSeconds(2));
+        var t0 = AncientMoment();
+        var second = await PendingAsync(sale, "a", quantity: 2, acceptedAt: t0.AddSeconds(2));
         var first = await PendingAsync(sale, "b", acceptedAt: t0);
-        var third = await PendingAsync(sale, "c", acceptedAt: t0.AddSeconds(3));
+        var third = await PendingAsync(sale, "a", acceptedAt: t0.AddSeconds(3));
         var paid = await PendingAsync(sale, "d", acceptedAt: t0.AddSeconds(1));
         var notYet = await PendingAsync(sale, "e", acceptedAt: t0.AddSeconds(10));
         await Store.RecordPaymentAsync(Payment(paid), default);
         var now = t0.AddSeconds(sale.PaymentTimeoutSeconds + 3);
-
         var mine = new[] { first, second, third, paid, notYet }.Select(o => o.OrderId).ToHashSet();
-        var due = await Store.GetDuePaymentsAsync(now, 1_000, default);
-        var page = await Store.GetDuePaymentsAsync(now, 2, default);
 
-        // Another run of this test may have left due orders behind (the database is shared): only this test's are judged.
-        due.Select(d => d.OrderId).Where(mine.Contains).Should().Equal(first.OrderId, second.OrderId, third.OrderId);
-        due.Should().BeInAscendingOrder(d => d.PaymentDeadline);
-        due.Single(d => d.OrderId == first.OrderId).Should().Be(new DuePayment(first.OrderId, sale.Id, first.PaymentDeadline));
-        page.Should().Equal(due.Take(2));
-        foreach (var d in due.Where(d => mine.Contains(d.OrderId))) (await Store.CancelAsync(d.OrderId, CancelReason.Timeout, now, default)).Should().Be(CancelOutcome.Cancelled);
-        (await Store.GetDuePaymentsAsync(now, 1_000, default)).Should().NotContain(d => mine.Contains(d.OrderId));
-        (await Store.GetDuePaymentsAsync(notYet.PaymentDeadline, 1_000, default)).Select(d => d.OrderId).Where(mine.Contains).Should().Equal(notYet.OrderId);
+        // Batches of 2; other tests' due orders (the database is shared) may come first: only this test's are judged.
+        var batches = new List<IReadOnlyList<OrderIntent>>();
+        for (IReadOnlyList<OrderIntent> batch; (batch = await Store.CancelDueAsync(now, 2, default)).Count > 0;) batches.Add(batch);
+        batches.Should().OnlyContain(b => b.Count <= 2);
+        int BatchOf(Order order) => batches.FindIndex(b => b.Any(i => i.OrderId == order.OrderId));
+        var swept = batches.SelectMany(b => b).Where(i => mine.Contains(i.OrderId)).ToList();
+
+        swept.Select(i => i.OrderId).Should().BeEquivalentTo([first.OrderId, second.OrderId, third.OrderId]);
+        swept.Single(i => i.OrderId == second.OrderId).Should().Be(second.Intent());
+        BatchOf(first).Should().BeLessThanOrEqualTo(BatchOf(second), "the earliest deadlines go first");
+        BatchOf(second).Should().BeLessThanOrEqualTo(BatchOf(third));
+        BatchOf(first).Should().BeLessThan(BatchOf(third), "two per batch: first and third have second's deadline between them");
+        (await Store.CancelDueAsync(now, 1_000, default)).Should().BeEmpty("each order is cancelled once");
+        foreach (var order in new[] { first, second, third })
+        {
+            var cancelled = await ReadAsync(order);
+            (cancelled.Status, cancelled.CancelReason, cancelled.CancelledAt).Should().Be((OrderStatus.Cancelled, CancelReason.Timeout, now));
+        }
+        (await ReadAsync(paid)).Status.Should().Be(OrderStatus.Paid);
+        (await ReadAsync(notYet)).Status.Should().Be(OrderStatus.PendingPayment, "its deadline has not passed");
+        (await Store.GetCountersAsync(sale.Id, default)).AvailableStock.Should().Be(10 - 2, "the units of the paid and the not-yet-due order stay sold");
+        var totals = (await Store.GetStockSnapshotAsync(sale.Id, default))!.UserTotals;
+        (totals.GetValueOrDefault("a"), totals.GetValueOrDefault("b")).Should().Be((0, 0), "each user's total gave back the cancelled quantities");
+        (await Store.GetUnreturnedCancelledOrdersAsync(0, 10_000, default)).Select(i => i.OrderId).Where(mine.Contains)
+            .Should().BeEquivalentTo([first.OrderId, second.OrderId, third.OrderId], "the gate's share is owed until marked");
         await Store.CancelAsync(notYet.OrderId, CancelReason.Timeout, notYet.PaymentDeadline, default);
     }
+
+    [Fact]
+    public async Task Payments_racing_the_timeout_sweep_end_with_one_winner_per_order()
+    {
+        const int Orders = 60;
+        var sale = await NewSaleAsync(stock: Orders, perUserLimit: 1);
+        var t0 = AncientMoment();
+        var orders = await Task.WhenAll(Enumerable.Range(0, Orders).Select(i => PendingAsync(sale, $"u{i}", acceptedAt: t0.AddMilliseconds(i))));
+        var now = t0.AddSeconds(sale.PaymentTimeoutSeconds + 1);
+
+        var payments = orders.Select(order => Task.Run(() => Store.RecordPaymentAsync(Payment(order), default))).ToArray();
+        var sweeps = Enumerable.Range(0, 3).Select(_ => Task.Run(async () =>
+        {
+            var cancelled = new List<OrderIntent>();
+            for (IReadOnlyList<OrderIntent> batch; (batch = await Store.CancelDueAsync(now, 7, default)).Count > 0;) cancelled.AddRange(batch);
+            return cancelled;
+        })).ToArray();
+        var paymentResults = await Task.WhenAll(payments);
+        var swept = (await Task.WhenAll(sweeps)).SelectMany(b => b).Select(i => i.OrderId).Where(orders.Select(o => o.OrderId).ToHashSet().Contains).ToList();
+
+        swept.Should().OnlyHaveUniqueItems("three sweepers never cancel one order twice");
+        for (var i = 0; i < Orders; i++)
+        {
+            var order = await ReadAsync(orders[i]);
+            if (swept.Contains(order.OrderId))
+            {
+                order.Status.Should().Be(OrderStatus.Cancelled);
+                paymentResults[i].Result.Should().Be(PaymentResult.RefundRecorded, "a payment that lost to the timeout is owed back");
+                order.Refund.Should().Be(new OrderRefund(OrderRefundStatus.Pending, order.Amount));
+            }
+            else
+            {
+                order.Status.Should().Be(OrderStatus.Paid);
+                paymentResults[i].Result.Should().Be(PaymentResult.Paid);
+            }
+        }
+        var paidUnits = Orders - swept.Count;
+        (await Store.GetCountersAsync(sale.Id, default)).AvailableStock.Should().Be(sale.Stock - paidUnits, "each cancelled unit came back once");
+        (await Store.GetStockSnapshotAsync(sale.Id, default))!.UserTotals.Values.Sum().Should().Be(paidUnits);
+    }
+
+    [Fact]
+    public async Task A_failed_payment_is_recorded_once_and_leaves_the_order_payable()
+    {
+        var (_, order) = await OneOrderAsync(quantity: 1);
+        var failed = new PaymentEvent("failed-" + order.OrderId, order.OrderId, PaymentOutcome.Failed, order.Amount, "CNY");
+
+        (await Store.RecordFailedPaymentAsync(failed, "sandbox", DateTimeOffset.UtcNow, default)).Should().BeTrue();
+        (await Store.RecordFailedPaymentAsync(failed, "sandbox", DateTimeOffset.UtcNow, default)).Should().BeFalse("once per payment id");
+        (await Store.RecordFailedPaymentAsync(failed with { PaymentId = "x-" + order.OrderId, OrderId = TestEnvironment.NewId() }, "sandbox", DateTimeOffset.UtcNow, default))
+            .Should().BeFalse("no such order");
+
+        var after = await ReadAsync(order);
+        (after.Status, after.FailedPayments).Should().Be((OrderStatus.PendingPayment, 1));
+        (await Store.RecordPaymentAsync(Payment(after), default)).Result.Should().Be(PaymentResult.Paid, "the order stays payable");
+    }
+
+    [Fact]
+    public async Task A_refund_owed_is_listed_until_it_is_marked_refunded()
+    {
+        var (_, order) = await OneOrderAsync(quantity: 1);
+        await Store.RecordPaymentAsync(Payment(order), default);
+        var second = Payment(order) with { Event = Payment(order).Event with { PaymentId = "second-" + order.OrderId } };
+        (await Store.RecordPaymentAsync(second, default)).Result.Should().Be(PaymentResult.RefundRecorded);
+
+        var owed = await AllOwedAsync();
+        owed.Should().ContainSingle(r => r.OrderId == order.OrderId)
+            .Which.Should().Be(new OwedRefund(second.Event.PaymentId, order.OrderId, order.Amount, "CNY", second.Provider));
+        await Store.MarkRefundedAsync(second.Event.PaymentId, default);
+        await Store.MarkRefundedAsync(second.Event.PaymentId, default);
+
+        (await AllOwedAsync()).Should().NotContain(r => r.OrderId == order.OrderId);
+        var after = await ReadAsync(order);
+        (after.Status, after.Refund).Should().Be((OrderStatus.Paid, new OrderRefund(OrderRefundStatus.Refunded, order.Amount)));
+    }
+
+    /// <summary>Every refund owed in the (shared) database, page by page.</summary>
+    private async Task<List<OwedRefund>> AllOwedAsync()
+    {
+        var all = new List<OwedRefund>();
+        for (var after = ""; ;)
+        {
+            var page = await Store.GetPendingRefundsAsync(after, 50, default);
+            all.AddRange(page);
+            if (page.Count < 50) return all;
+            after = page[^1].PaymentId;
+        }
+    }
+
+    /// <summary>A moment of this test's own, long ago, so that no order of another test is due by the time asked.</summary>
+    private static DateTimeOffset AncientMoment() =>
+        new DateTimeOffset(2001, 1, 1, 0, 0, 0, TimeSpan.Zero).AddMinutes(Random.Shared.Next(5_000_000));
 
     [Fact]
     public async Task A_payment_racing_the_timeout_has_exactly_one_winner()

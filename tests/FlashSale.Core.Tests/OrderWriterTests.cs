@@ -1,3 +1,4 @@
+using FlashSale.Core.Payments;
 using FlashSale.Core.Orders;
 using FlashSale.Core.Pipeline;
 using FlashSale.Core.Purchasing;
@@ -157,10 +158,13 @@ public sealed class OrderWriterTests
         }
 
         public Task MigrateAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-        public Task<IReadOnlyList<OrderIntent>> GetUnreturnedCancelledOrdersAsync(long afterOrderId, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<IReadOnlyList<OrderIntent>> GetUnreturnedCancelledOrdersAsync(long afterOrderId, int limit, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<OrderIntent>>([]);
         public Task<PaymentRecording> RecordPaymentAsync(PaymentReceipt payment, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<CancelOutcome> CancelAsync(long orderId, string reason, DateTimeOffset now, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task<IReadOnlyList<DuePayment>> GetDuePaymentsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<IReadOnlyList<OrderIntent>> CancelDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<bool> RecordFailedPaymentAsync(PaymentEvent failed, string provider, DateTimeOffset receivedAt, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task<IReadOnlyList<OwedRefund>> GetPendingRefundsAsync(string afterPaymentId, int limit, CancellationToken cancellationToken) => throw new NotSupportedException();
+        public Task MarkRefundedAsync(string paymentId, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task CreateSaleAsync(Sale sale, CancellationToken cancellationToken) => Task.CompletedTask;
         public Task<Sale?> FindSaleAsync(long saleId, CancellationToken cancellationToken) => Task.FromResult<Sale?>(null);
         public Task<SaleStockSnapshot?> GetStockSnapshotAsync(long saleId, CancellationToken cancellationToken) => Task.FromResult<SaleStockSnapshot?>(null);
@@ -179,7 +183,7 @@ public sealed class OrderWriterTests
 
         public int Outages { get; set; }
 
-        public Task<bool> ReturnFailedAsync(OrderIntent intent, CancellationToken cancellationToken)
+        public Task<bool> ReturnAsync(OrderIntent intent, CancellationToken cancellationToken)
         {
             if (Outages > 0)
             {

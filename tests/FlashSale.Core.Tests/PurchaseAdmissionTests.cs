@@ -209,7 +209,7 @@ internal sealed class StallingGate : IStockGate
         Task.FromResult(GateLoad.Held);
     public Task<GateSaleCounters?> GetCountersAsync(long saleId, CancellationToken cancellationToken) => Task.FromResult<GateSaleCounters?>(null);
     public Task<OrderIntent?> FindIntentAsync(long orderId, CancellationToken cancellationToken) => Task.FromResult<OrderIntent?>(null);
-    public Task<bool> ReturnFailedAsync(OrderIntent intent, CancellationToken cancellationToken) => Task.FromResult(true);
+    public Task<bool> ReturnAsync(OrderIntent intent, CancellationToken cancellationToken) => Task.FromResult(true);
     public Task<IReadOnlyDictionary<(string UserId, string RequestId), long>> GetAcceptedRequestsAsync(long saleId, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyDictionary<(string, string), long>>(new Dictionary<(string, string), long>());
 }
@@ -275,7 +275,7 @@ internal sealed class CountingGate(long stock) : IStockGate
     }
 
     public Task<OrderIntent?> FindIntentAsync(long orderId, CancellationToken cancellationToken) => Task.FromResult<OrderIntent?>(null);
-    public Task<bool> ReturnFailedAsync(OrderIntent intent, CancellationToken cancellationToken) => Task.FromResult(true);
+    public Task<bool> ReturnAsync(OrderIntent intent, CancellationToken cancellationToken) => Task.FromResult(true);
 
     private readonly Dictionary<(string, string), long> _accepted_requests = new();
 

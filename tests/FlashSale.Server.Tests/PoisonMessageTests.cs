@@ -34,7 +34,7 @@ public sealed class PoisonMessageTests() : ServerProcessTest(new ServerProcess("
 
         var stats = await client.StatsAsync(saleId);
         stats["remainingInGate"]!.GetValue<long>().Should().Be(5, "the stock went back to the gate");
-        stats["failed"]!.GetValue<long>().Should().Be(2);
+        stats["returned"]!.GetValue<long>().Should().Be(2);
         stats["accepted"]!.GetValue<long>().Should().Be(0);
         (await WaitForAsync(async () => await Broker.DeadLetterCountAsync() == deadBefore + 1)).Should().BeTrue("the message is in the dead-letter queue");
         (await Database.ScalarAsync<long>("SELECT count(*) FROM user_purchases WHERE sale_id = @s", ("s", sale))).Should().Be(0);

@@ -18,7 +18,8 @@ public sealed class FlashSaleClient(HttpClient http)
     })
     { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) });
 
-    public async Task<string> CreateSaleAsync(int stock, int perUserLimit, TimeSpan? startsIn = null, TimeSpan? lasts = null, object? gatewayRules = null)
+    public async Task<string> CreateSaleAsync(int stock, int perUserLimit, TimeSpan? startsIn = null, TimeSpan? lasts = null, object? gatewayRules = null,
+        int? paymentTimeoutSeconds = null)
     {
         var startsAt = DateTimeOffset.UtcNow + (startsIn ?? TimeSpan.FromSeconds(-1));
         using var request = new HttpRequestMessage(HttpMethod.Post, "api/admin/sales")
@@ -33,6 +34,7 @@ public sealed class FlashSaleClient(HttpClient http)
                 startsAt,
                 endsAt = startsAt + (lasts ?? TimeSpan.FromHours(1)),
                 gatewayRules,
+                paymentTimeoutSeconds,
             }),
         };
         request.Headers.Add("X-Admin-Key", TestServices.AdminKey);
@@ -129,6 +131,35 @@ public sealed class FlashSaleClient(HttpClient http)
         using var response = await http.SendAsync(request);
         var body = await response.Content.ReadAsStringAsync();
         return ((int)response.StatusCode, body.Length > 0 && body.TrimStart().StartsWith('{') ? JsonNode.Parse(body)!.AsObject() : null);
+    }
+
+    /// <summary>POST /api/orders/{orderId}/pay (<paramref name="action"/> "pay") or /cancel, as the buyer.</summary>
+    public Task<(int Status, JsonObject? Body)> OrderActionAsync(string orderId, string action, string token) =>
+        PostAsync($"api/orders/{orderId}/{action}", new { }, token);
+
+    /// <summary>Waits until the buyer's order has <paramref name="status"/>; returns it.</summary>
+    public async Task<JsonObject> WaitForOrderAsync(string orderId, string token, string status, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        (int Status, JsonObject? Body) order;
+        do
+        {
+            order = await GetAsync($"api/orders/{orderId}", token);
+            if (order.Body?["status"]?.GetValue<string>() == status) return order.Body;
+            await Task.Delay(100);
+        } while (DateTime.UtcNow < deadline);
+        throw new TimeoutException($"order {orderId} did not reach {status}: {order.Status} {order.Body?.ToJsonString()}");
+    }
+
+    /// <summary>POST /api/payments/webhook with exactly <paramref name="body"/> and the given signature header (none when null).</summary>
+    public async Task<(int Status, JsonObject? Body)> WebhookAsync(byte[] body, string? signature)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "api/payments/webhook") { Content = new ByteArrayContent(body) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        if (signature is not null) request.Headers.Add("X-FlashSale-Signature", signature);
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return ((int)response.StatusCode, text.TrimStart().StartsWith('{') ? JsonNode.Parse(text)!.AsObject() : null);
     }
 
     /// <summary>Waits until every accepted unit of the sale is in the database (the pipeline has drained).</summary>

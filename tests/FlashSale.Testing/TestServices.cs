@@ -13,6 +13,7 @@ public static class TestServices
     public const string AdminKey = "test-admin-key-0123456789";
     public const string SigningKey = "test-signing-key-0123456789abcdef0123456789";
     public const string TokenSecret = "test-token-secret-0123456789abcdef0123456789";
+    public const string WebhookSecret = "test-webhook-secret-0123456789abcdef0123456789";
 
     /// <summary>
     /// What every test server is configured with, as configuration keys: the secrets above, dev tokens, and
@@ -25,6 +26,7 @@ public static class TestServices
         ["FlashSale:Auth:SigningKey"] = SigningKey,
         ["FlashSale:Auth:DevTokens"] = "true",
         ["FlashSale:Gateway:TokenSecret"] = TokenSecret,
+        ["FlashSale:Payments:WebhookSecret"] = WebhookSecret,
         ["FlashSale:Gateway:UserRequestsPerWindow"] = "1000",
         ["FlashSale:Gateway:IpRequestsPerWindow"] = "100000",
         ["Logging:LogLevel:Default"] = "Warning",

@@ -151,7 +151,7 @@ public sealed class PostgresDatabaseGate(NpgsqlDataSource dataSource, DatabaseGa
     /// <summary>Orders are written by the gate itself: none is ever "queued".</summary>
     public Task<OrderIntent?> FindIntentAsync(long orderId, CancellationToken cancellationToken) => Task.FromResult<OrderIntent?>(null);
 
-    public Task<bool> ReturnFailedAsync(OrderIntent intent, CancellationToken cancellationToken) => Task.FromResult(false);
+    public Task<bool> ReturnAsync(OrderIntent intent, CancellationToken cancellationToken) => Task.FromResult(false);
 
     public async Task<IReadOnlyDictionary<(string UserId, string RequestId), long>> GetAcceptedRequestsAsync(long saleId, CancellationToken cancellationToken)
     {

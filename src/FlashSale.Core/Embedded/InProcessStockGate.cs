@@ -107,7 +107,7 @@ public sealed class InProcessStockGate : IStockGate, IDisposable
     public async Task<IReadOnlyDictionary<(string UserId, string RequestId), long>> GetAcceptedRequestsAsync(long saleId, CancellationToken cancellationToken) =>
         (await LoadAsync(saleId, cancellationToken).ConfigureAwait(false))?.AcceptedRequests() ?? new Dictionary<(string, string), long>();
 
-    public async Task<bool> ReturnFailedAsync(OrderIntent intent, CancellationToken cancellationToken)
+    public async Task<bool> ReturnAsync(OrderIntent intent, CancellationToken cancellationToken)
     {
         var sale = await LoadAsync(intent.SaleId, cancellationToken).ConfigureAwait(false);
         if (sale is null) return false;
@@ -153,7 +153,7 @@ public sealed class InProcessStockGate : IStockGate, IDisposable
         private readonly Dictionary<(string User, string Request), long> _requests = new();
         private readonly Dictionary<long, OrderIntent> _intents = new();
         private readonly Lock _sync = new();
-        private long _remaining, _accepted, _failed;
+        private long _remaining, _accepted, _returned;
 
         public SaleState(Sale sale, IReadOnlyList<LedgerRecord> recorded)
         {
@@ -222,14 +222,14 @@ public sealed class InProcessStockGate : IStockGate, IDisposable
             lock (_sync)
             {
                 _remaining += intent.Quantity;
-                _failed += intent.Quantity;
+                _returned += intent.Quantity;
                 AddUser(intent.UserId, -intent.Quantity);
             }
         }
 
         public GateSaleCounters Counters()
         {
-            lock (_sync) return new GateSaleCounters(_remaining, _accepted, _failed);
+            lock (_sync) return new GateSaleCounters(_remaining, _accepted, _returned);
         }
 
         public Dictionary<(string, string), long> AcceptedRequests()

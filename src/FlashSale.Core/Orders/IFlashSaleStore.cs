@@ -1,3 +1,4 @@
+using FlashSale.Core.Payments;
 using FlashSale.Core.Sales;
 
 namespace FlashSale.Core.Orders;
@@ -59,8 +60,26 @@ public interface IFlashSaleStore
     /// </summary>
     Task<CancelOutcome> CancelAsync(long orderId, string reason, DateTimeOffset now, CancellationToken cancellationToken);
 
-    /// <summary>Pending orders whose payment deadline is at or before <paramref name="now"/>, earliest deadline first, at most <paramref name="limit"/>.</summary>
-    Task<IReadOnlyList<DuePayment>> GetDuePaymentsAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
+    /// <summary>
+    /// The payment timeout, one batch: cancels (reason <see cref="CancelReason.Timeout"/>) up to <paramref name="limit"/> pending
+    /// orders whose payment deadline is at or before <paramref name="now"/>, earliest deadline first, each exactly as
+    /// <see cref="CancelAsync"/> would (units back to the stock, quantity back to the user's total, in the same transaction;
+    /// the gate's share owed). Returns the orders it cancelled; an order a payment took first is not among them. Several
+    /// callers may sweep at once: each order is cancelled by one of them.
+    /// </summary>
+    Task<IReadOnlyList<OrderIntent>> CancelDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Records a failed payment of an order, once per payment id (the order stays as it is; its next payment attempt
+    /// counts it, <see cref="Order.FailedPayments"/>). False when the payment id was recorded before or the order is unknown.</summary>
+    Task<bool> RecordFailedPaymentAsync(PaymentEvent failed, string provider, DateTimeOffset receivedAt, CancellationToken cancellationToken);
+
+    /// <summary>Payments recorded as owed back (<see cref="PaymentRecordStatus.RefundPending"/>), by payment id after
+    /// <paramref name="afterPaymentId"/> (ordinal), at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<OwedRefund>> GetPendingRefundsAsync(string afterPaymentId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Records that the provider gave payment <paramref name="paymentId"/> back; its order's refund is
+    /// <see cref="OrderRefundStatus.Refunded"/> once none of its payments is still owed. Idempotent.</summary>
+    Task MarkRefundedAsync(string paymentId, CancellationToken cancellationToken);
 
     Task<Order?> FindOrderAsync(long orderId, CancellationToken cancellationToken);
 
@@ -76,7 +95,11 @@ public interface IFlashSaleStore
 
 /// <param name="FirstAcceptedAt">When the sale's first order was accepted; with <paramref name="LastPersistedAt"/> the persistence window.</param>
 public sealed record StoreSaleCounters(long AvailableStock, long PersistedUnits, IReadOnlyDictionary<string, long> OrdersByStatus,
-    DateTimeOffset? FirstAcceptedAt = null, DateTimeOffset? LastPersistedAt = null);
+    DateTimeOffset? FirstAcceptedAt = null, DateTimeOffset? LastPersistedAt = null)
+{
+    /// <summary>Orders with money owed back, by refund status (<see cref="OrderRefundStatus"/>).</summary>
+    public IReadOnlyDictionary<string, long> OrdersByRefund { get; init; } = new Dictionary<string, long>();
+}
 
 /// <summary>The database refused a batch (guard or constraint): the batch wrote nothing.</summary>
 public sealed class OrderBatchRejectedException(string message, Exception? inner = null) : Exception(message, inner)

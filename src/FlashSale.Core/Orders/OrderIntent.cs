@@ -20,9 +20,14 @@ public static class OrderStatus
 /// <param name="PaymentDeadline">AcceptedAt + the sale's payment timeout: after it, a pending order is due for cancellation.</param>
 /// <param name="Payment">The payment that paid the order.</param>
 /// <param name="Refund">Money owed back for payments the order did not take (late, or a second one).</param>
+/// <param name="FailedPayments">Payments of the order that failed at the provider; the next attempt is this + 1.</param>
 public sealed record Order(long OrderId, long SaleId, string UserId, int Quantity, string RequestId, string Status, DateTimeOffset AcceptedAt, DateTimeOffset? PersistedAt,
     decimal Amount, DateTimeOffset PaymentDeadline, DateTimeOffset? PaidAt = null, DateTimeOffset? CancelledAt = null, string? CancelReason = null,
-    OrderPayment? Payment = null, OrderRefund? Refund = null);
+    OrderPayment? Payment = null, OrderRefund? Refund = null, int FailedPayments = 0)
+{
+    /// <summary>The intent the order was written from: what the gate gives back when it is cancelled.</summary>
+    public OrderIntent Intent() => new(OrderId, SaleId, UserId, Quantity, RequestId, AcceptedAt.ToUnixTimeMilliseconds());
+}
 
 public sealed record OrderPayment(string PaymentId, string Provider, string Status);
 

@@ -50,5 +50,5 @@ public enum CancelOutcome
     UnknownOrder,
 }
 
-/// <summary>A pending order whose payment deadline has passed: the timeout's work.</summary>
-public sealed record DuePayment(long OrderId, long SaleId, DateTimeOffset PaymentDeadline);
+/// <summary>A payment the store recorded as owed back: the refund worker's work.</summary>
+public sealed record OwedRefund(string PaymentId, long OrderId, decimal Amount, string Currency, string Provider);

@@ -29,6 +29,19 @@ public sealed class PaymentOptions : IValidatableObject
     [RegularExpression("^[a-z0-9_-]{1,32}$", ErrorMessage = "FlashSale:Payments:Provider must be a provider name: 1 to 32 characters of a-z, 0-9, '_' and '-'.")]
     public string Provider { get; set; } = SandboxPaymentProvider.ProviderName;
 
+    /// <summary>How often the payment timeout looks for pending orders past their deadline: an unpaid order is cancelled
+    /// at most this long (plus one batch) after its deadline.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:01:00", ErrorMessage = "FlashSale:Payments:TimeoutSweepInterval must be between 50 ms and 1 minute.")]
+    public TimeSpan TimeoutSweepInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Orders cancelled per statement by the payment timeout.</summary>
+    [Range(1, 10_000, ErrorMessage = "FlashSale:Payments:TimeoutBatchSize must be between 1 and 10000.")]
+    public int TimeoutBatchSize { get; set; } = 500;
+
+    /// <summary>How often the refund worker asks the provider to give back payments owed back; doubled while it fails, up to a minute.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.050", "00:10:00", ErrorMessage = "FlashSale:Payments:RefundInterval must be between 50 ms and 10 minutes.")]
+    public TimeSpan RefundInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>The webhook key as the bytes the signature is computed with (UTF-8 of <see cref="WebhookSecret"/>).</summary>
     public byte[] WebhookKey() => Encoding.UTF8.GetBytes(WebhookSecret ?? throw new InvalidOperationException("FlashSale:Payments:WebhookSecret is not set."));
 

@@ -14,6 +14,9 @@ public enum WebhookDelivery
 
     /// <summary>The amount or currency is not the order's (price × quantity, FlashSale:Payments:Currency): 422 <c>amount_mismatch</c>.</summary>
     AmountMismatch,
+
+    /// <summary>No such order in the database (yet): 404 <c>order_not_found</c>; a provider retries a non-2xx delivery.</summary>
+    UnknownOrder,
 }
 
 /// <summary>

@@ -10,9 +10,10 @@ namespace FlashSale.Core.Pipeline;
 public readonly record struct CompensationSweep(int Returned, int Pending);
 
 /// <summary>
-/// Finishes compensation: a failed order's stock and quota go back to the gate, and the store records
-/// that they did. <see cref="OrderWriter"/> tries this at once; whatever a crash, an outage of the gate
-/// or of the store left undone between the failed row and that record is found here and retried, every
+/// Finishes compensation: a failed or cancelled order's units and quota go back to the gate, and the store records
+/// that they did. <see cref="OrderWriter"/> (failed orders) and <see cref="OrderCancellation"/> (cancelled ones) try
+/// this at once; whatever a crash, an outage of the gate or of the store left undone between the row and that record
+/// is found here and retried, every
 /// <see cref="PipelineOptions.CompensationInterval"/>, backing off while it keeps failing. Safe to repeat
 /// and to run in several workers: the gate gives each order back at most once.
 /// </summary>
@@ -30,16 +31,25 @@ public sealed class CompensationSweeper(
     protected override void LogFailure(Exception exception, int failures) =>
         logger.LogWarning("Compensation sweep failed ({Failures} in a row): {Reason}", failures, exception.Message);
 
-    /// <summary>One pass over every failed order not yet recorded as returned. Store failures are thrown; a gate
-    /// that cannot be reached ends the pass early (the rest waits for the next one).</summary>
+    /// <summary>One pass over every failed, then every cancelled order not yet recorded as returned. Store failures are
+    /// thrown; a gate that cannot be reached ends the pass early (the rest waits for the next one).</summary>
     public async Task<CompensationSweep> SweepAsync(CancellationToken cancellationToken)
+    {
+        var failed = await SweepAsync(store.GetUnreturnedFailedOrdersAsync, "Failed", cancellationToken).ConfigureAwait(false);
+        if (failed.Pending > 0) return failed;
+        var cancelled = await SweepAsync(store.GetUnreturnedCancelledOrdersAsync, "Cancelled", cancellationToken).ConfigureAwait(false);
+        return cancelled with { Returned = failed.Returned + cancelled.Returned };
+    }
+
+    private async Task<CompensationSweep> SweepAsync(
+        Func<long, int, CancellationToken, Task<IReadOnlyList<OrderIntent>>> unreturned, string kind, CancellationToken cancellationToken)
     {
         var opts = options.Value;
         var returned = 0;
         var after = 0L;
         while (true)
         {
-            var page = await store.GetUnreturnedFailedOrdersAsync(after, opts.CompensationBatchSize, cancellationToken).ConfigureAwait(false);
+            var page = await unreturned(after, opts.CompensationBatchSize, cancellationToken).ConfigureAwait(false);
             for (var i = 0; i < page.Count; i++)
             {
                 var intent = page[i];
@@ -47,17 +57,17 @@ public sealed class CompensationSweeper(
                 bool given;
                 try
                 {
-                    given = await gate.ReturnFailedAsync(intent, cancellationToken).ConfigureAwait(false);
+                    given = await gate.ReturnAsync(intent, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    logger.LogWarning("Failed order {OrderId}: its stock and quota cannot go back to the gate yet ({Reason}); retrying later", intent.OrderId, ex.Message);
+                    logger.LogWarning("{Kind} order {OrderId}: its stock and quota cannot go back to the gate yet ({Reason}); retrying later", kind, intent.OrderId, ex.Message);
                     return new CompensationSweep(returned, page.Count - i);
                 }
                 await store.MarkStockReturnedAsync(intent.OrderId, cancellationToken).ConfigureAwait(false);
                 returned++;
-                logger.LogInformation("Failed order {OrderId} of sale {SaleId}: compensation done, {Units} units and user {UserId}'s quota {How}",
-                    intent.OrderId, intent.SaleId, intent.Quantity, intent.UserId, given ? "returned to the gate now" : "already back (or the gate does not hold the sale)");
+                logger.LogInformation("{Kind} order {OrderId} of sale {SaleId}: compensation done, {Units} units and user {UserId}'s quota {How}",
+                    kind, intent.OrderId, intent.SaleId, intent.Quantity, intent.UserId, given ? "returned to the gate now" : "already back (or the gate does not hold the sale)");
             }
             if (page.Count < opts.CompensationBatchSize) return new CompensationSweep(returned, 0);
         }

@@ -32,8 +32,8 @@ public interface IStockGate
     /// answering "sold out" from its own flag needs so that a retry of an accepted request still gets its 202.</summary>
     Task<IReadOnlyDictionary<(string UserId, string RequestId), long>> GetAcceptedRequestsAsync(long saleId, CancellationToken cancellationToken);
 
-    /// <summary>Gives a failed order's stock and quota back, once: returns false when it was already given back.</summary>
-    Task<bool> ReturnFailedAsync(OrderIntent intent, CancellationToken cancellationToken);
+    /// <summary>Gives a failed or cancelled order's units and quota back, once: returns false when they were already given back.</summary>
+    Task<bool> ReturnAsync(OrderIntent intent, CancellationToken cancellationToken);
 }
 
 public enum GateLoad
@@ -56,6 +56,7 @@ public enum GateLoadMode
     AfterStateLoss,
 }
 
-public sealed record GateSaleCounters(long Remaining, long Accepted, long Failed);
+/// <param name="Returned">Units of failed and cancelled orders given back (<see cref="IStockGate.ReturnAsync"/>): they may sell again.</param>
+public sealed record GateSaleCounters(long Remaining, long Accepted, long Returned);
 
 public sealed class GateUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

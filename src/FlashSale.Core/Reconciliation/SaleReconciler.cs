@@ -76,7 +76,7 @@ public sealed class SaleReconciler(
                 var returned = 0;
                 foreach (var intent in giveBack.Intents)
                 {
-                    if (await stockGate.ReturnFailedAsync(intent, cancellationToken).ConfigureAwait(false)) returned++;
+                    if (await stockGate.ReturnAsync(intent, cancellationToken).ConfigureAwait(false)) returned++;
                 }
                 return new ReconciliationRepair(finding.Difference.Kind, ids, $"returned the stock and quota of {returned} failed orders to the gate");
             case ReturnOrphaned orphaned:

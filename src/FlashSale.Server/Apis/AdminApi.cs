@@ -79,9 +79,10 @@ public static class AdminApi
             return Problems.Unavailable;
         }
         var db = await store.GetCountersAsync(id, cancellationToken);
-        var accepted = gateCounters is null ? 0 : gateCounters.Accepted - gateCounters.Failed;
+        var accepted = gateCounters is null ? 0 : gateCounters.Accepted - gateCounters.Returned;
         return TypedResults.Ok(new SaleStatsResponse(ApiId.Of(id), sale.Stock, accepted, db.PersistedUnits,
-            gateCounters?.Failed ?? 0, gateCounters?.Remaining ?? -1, db.AvailableStock, db.OrdersByStatus, admission.QueueDepth(id),
+            gateCounters?.Returned ?? 0, gateCounters?.Remaining ?? -1, db.AvailableStock,
+            OrderLifecycle.Statuses.ToDictionary(s => s, s => db.OrdersByStatus.GetValueOrDefault(s)), db.OrdersByRefund, admission.QueueDepth(id),
             db.FirstAcceptedAt, db.LastPersistedAt));
     }
 }
@@ -90,10 +91,16 @@ public sealed record CreateSaleRequest(
     string? Name, string? ProductId, decimal? Price, int? Stock, int? PerUserLimit,
     DateTimeOffset? StartsAt, DateTimeOffset? EndsAt, int? PaymentTimeoutSeconds, SaleGatewayRules? GatewayRules);
 
+/// <param name="Accepted">Units the gate holds for live orders (accepted, minus those failed or cancelled orders gave back).</param>
+/// <param name="Persisted">Units of the database's live orders (pending payment or paid).</param>
+/// <param name="Returned">Units failed and cancelled orders gave back to the gate (they may have sold again).</param>
+/// <param name="OrdersByStatus">The database's orders, every status (queued ones are not in the database yet: 0).</param>
+/// <param name="OrdersByRefund">Orders with money owed back, by refund status.</param>
 /// <param name="AdmissionQueueDepth">Purchases waiting for the gate in the process that answered.</param>
 public sealed record SaleStatsResponse(
-    string SaleId, int Stock, long Accepted, long Persisted, long Failed, long RemainingInGate, long RemainingInDb,
-    IReadOnlyDictionary<string, long> OrdersByStatus, int AdmissionQueueDepth, DateTimeOffset? FirstAcceptedAt, DateTimeOffset? LastPersistedAt);
+    string SaleId, int Stock, long Accepted, long Persisted, long Returned, long RemainingInGate, long RemainingInDb,
+    IReadOnlyDictionary<string, long> OrdersByStatus, IReadOnlyDictionary<string, long> OrdersByRefund,
+    int AdmissionQueueDepth, DateTimeOffset? FirstAcceptedAt, DateTimeOffset? LastPersistedAt);
 
 public sealed record FunnelLayerResponse(string Layer, long Arrived, long Passed, long Stopped, IReadOnlyDictionary<string, long> StoppedBy);
 

@@ -20,6 +20,7 @@ public static class FlashSaleApis
         var api = app.MapGroup("/api");
         api.MapGet("/time", SalesApi.Time);
         api.MapGet("/sales/{saleId}", SalesApi.GetSaleAsync);
+        api.MapPost("/payments/webhook", PaymentsApi.WebhookAsync); // the provider's call: signed, not signed in
         if (app.Services.GetRequiredService<IOptions<FlashSaleOptions>>().Value.Auth.DevTokens == true) api.MapPost("/dev/token", DevApi.IssueAsync);
 
         var buyer = api.MapGroup("").RequireAuthorization();
@@ -28,12 +29,15 @@ public static class FlashSaleApis
         buyer.MapPost("/sales/{saleId}/purchase", PurchaseApi.PurchaseAsync);
         buyer.MapGet("/orders/{orderId}", OrdersApi.GetOrderAsync);
         buyer.MapGet("/orders/{orderId}/events", OrderEventsApi.StreamAsync);
+        buyer.MapPost("/orders/{orderId}/pay", PaymentsApi.PayAsync);
+        buyer.MapPost("/orders/{orderId}/cancel", PaymentsApi.CancelAsync);
         buyer.MapGet("/sales/{saleId}/orders/mine", OrdersApi.GetMyOrdersAsync);
 
         var admin = api.MapGroup("/admin").AddEndpointFilter(AdminApi.RequireAdminKey);
         admin.MapPost("/sales", AdminApi.CreateSaleAsync);
         admin.MapGet("/sales/{saleId}/stats", AdminApi.GetStatsAsync);
         admin.MapGet("/sales/{saleId}/funnel", AdminApi.GetFunnelAsync);
+        admin.MapPost("/orders/{orderId}/cancel", PaymentsApi.AdminCancelAsync);
         admin.MapPost("/sales/{saleId}/reconcile", ReconciliationApi.ReconcileAsync);
         admin.MapGet("/sales/{saleId}/reconciliation", ReconciliationApi.LastReportAsync);
         admin.MapGet("/blacklist", BlacklistApi.ListAsync);

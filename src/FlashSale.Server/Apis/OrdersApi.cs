@@ -52,13 +52,25 @@ public static class OrdersApi
     }
 }
 
-public sealed record OrderResponse(string OrderId, string SaleId, string UserId, int Quantity, string RequestId, string Status, DateTimeOffset AcceptedAt)
+/// <summary>An order as the API shows it; what a queued order does not have yet (amount, deadline) is left out.</summary>
+public sealed record OrderResponse(string OrderId, string SaleId, string UserId, int Quantity, string RequestId, string Status, DateTimeOffset AcceptedAt,
+    decimal? Amount = null, DateTimeOffset? PaymentDeadline = null, DateTimeOffset? PaidAt = null, DateTimeOffset? CancelledAt = null, string? CancelReason = null,
+    PaymentResponse? Payment = null, RefundResponse? Refund = null)
 {
-    public static OrderResponse From(Order o) => new(ApiId.Of(o.OrderId), ApiId.Of(o.SaleId), o.UserId, o.Quantity, o.RequestId, o.Status, o.AcceptedAt);
+    public static OrderResponse From(Order o) => new(ApiId.Of(o.OrderId), ApiId.Of(o.SaleId), o.UserId, o.Quantity, o.RequestId, o.Status, o.AcceptedAt,
+        o.Amount, o.PaymentDeadline, o.PaidAt, o.CancelledAt, o.CancelReason,
+        o.Payment is { } p ? new PaymentResponse(p.PaymentId, p.Provider, p.Status) : null,
+        o.Refund is { } r ? new RefundResponse(r.Status, r.Amount) : null);
 
     public static OrderResponse Queued(OrderIntent i) => new(ApiId.Of(i.OrderId), ApiId.Of(i.SaleId), i.UserId, i.Quantity, i.RequestId,
         OrderStatus.Queued, DateTimeOffset.FromUnixTimeMilliseconds(i.AcceptedAtMs));
 }
+
+/// <param name="Status"><c>succeeded</c>, or <c>pending</c> while a provider waits for the payer.</param>
+public sealed record PaymentResponse(string PaymentId, string Provider, string Status);
+
+/// <param name="Status"><c>refund_pending</c> or <c>refunded</c>.</param>
+public sealed record RefundResponse(string Status, decimal Amount);
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(OrderResponse))]

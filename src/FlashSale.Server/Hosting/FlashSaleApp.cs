@@ -25,6 +25,7 @@ public static class FlashSaleApp
             builder.AddFlashSaleAdapters(options);
             builder.AddPurchaseFunnel();
             builder.AddOrderPipeline(options);
+            builder.AddOrderLifecycle(options);
             builder.AddOrderNotifications(options);
             builder.AddReconciliation(options);
             extend?.AddServices(builder);

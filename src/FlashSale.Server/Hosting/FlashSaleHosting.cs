@@ -1,6 +1,7 @@
 using FlashSale.Core.Gateway;
 using FlashSale.Core.Ids;
 using FlashSale.Core.Notifications;
+using FlashSale.Core.Payments;
 using FlashSale.Core.Pipeline;
 using FlashSale.Core.Reconciliation;
 using FlashSale.Server.Apis;
@@ -23,10 +24,13 @@ public static class FlashSaleHosting
         services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<AdmissionOptions>().BindConfiguration(AdmissionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<PipelineOptions>().BindConfiguration(PipelineOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<PaymentOptions>().BindConfiguration(PaymentOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PaymentOptions>, PaymentOptionsValidator>();
         services.AddOptions<ReconciliationOptions>().BindConfiguration(ReconciliationOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<FlashSaleDefaults>();
         services.AddSingleton<IPostConfigureOptions<FlashSaleOptions>>(sp => sp.GetRequiredService<FlashSaleDefaults>());
         services.AddSingleton<IPostConfigureOptions<GatewayOptions>>(sp => sp.GetRequiredService<FlashSaleDefaults>());
+        services.AddSingleton<IPostConfigureOptions<PaymentOptions>>(sp => sp.GetRequiredService<FlashSaleDefaults>());
         services.AddSingleton<IValidateOptions<FlashSaleOptions>, FlashSaleOptionsValidator>();
         services.AddSingleton<IValidateOptions<GatewayOptions>, FlashSaleOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
@@ -85,6 +89,27 @@ public static class FlashSaleHosting
             builder.Services.AddHostedService<OrderRelay>();
             builder.Services.AddHostedService<LedgerTrimmer>();
         }
+        return builder;
+    }
+
+    /// <summary>
+    /// The order's life after the 202: payment (the configured providers, the sandbox built in; every outcome through
+    /// the webhook's code path), cancellation, and in the worker role the payment timeout and the refund worker.
+    /// </summary>
+    public static WebApplicationBuilder AddOrderLifecycle(this WebApplicationBuilder builder, FlashSaleOptions options)
+    {
+        var services = builder.Services;
+        services.AddSingleton(sp => new WebhookSignature(sp.GetRequiredService<IOptions<PaymentOptions>>().Value.WebhookKey()));
+        services.AddSingleton<PaymentWebhook>();
+        services.AddSingleton<RefundSignal>();
+        services.AddSingleton<PaymentRecorder>();
+        services.AddSingleton<IPaymentEventSink>(sp => sp.GetRequiredService<PaymentRecorder>());
+        services.AddSingleton<IPaymentProvider>(sp => new SandboxPaymentProvider(sp.GetRequiredService<WebhookSignature>(), sp.GetRequiredService<IPaymentEventSink>()));
+        services.AddSingleton<Checkout>();
+        services.AddSingleton<OrderCancellation>();
+        if (!options.Runs(ProcessRoles.Worker)) return builder;
+        services.AddHostedService<PaymentTimeoutWorker>();
+        services.AddHostedService<RefundWorker>();
         return builder;
     }
 

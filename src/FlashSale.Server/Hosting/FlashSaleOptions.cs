@@ -1,3 +1,4 @@
+using FlashSale.Core.Payments;
 using System.Security.Cryptography;
 using FlashSale.Core.Gateway;
 using FlashSale.Core.Notifications;
@@ -72,7 +73,8 @@ public sealed class AuthOptions
 /// <see cref="Generated"/> for the start-up log; the dev-token default); nothing outside Development.
 /// </summary>
 public sealed class FlashSaleDefaults(IHostEnvironment environment)
-    : IPostConfigureOptions<FlashSaleOptions>, IPostConfigureOptions<GatewayOptions>, IPostConfigureOptions<NotificationOptions>
+    : IPostConfigureOptions<FlashSaleOptions>, IPostConfigureOptions<GatewayOptions>, IPostConfigureOptions<PaymentOptions>,
+      IPostConfigureOptions<NotificationOptions>
 {
     private readonly Dictionary<string, string> _generated = [];
 
@@ -88,6 +90,9 @@ public sealed class FlashSaleDefaults(IHostEnvironment environment)
 
     public void PostConfigure(string? name, GatewayOptions options) =>
         options.TokenSecret = string.IsNullOrEmpty(options.TokenSecret) ? Generate("FlashSale:Gateway:TokenSecret") : options.TokenSecret;
+
+    public void PostConfigure(string? name, PaymentOptions options) =>
+        options.WebhookSecret = string.IsNullOrEmpty(options.WebhookSecret) ? Generate("FlashSale:Payments:WebhookSecret") : options.WebhookSecret;
 
     /// <summary>A webhook secret only where a webhook is configured.</summary>
     public void PostConfigure(string? name, NotificationOptions options)

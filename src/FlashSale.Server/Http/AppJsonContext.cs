@@ -7,7 +7,7 @@ namespace FlashSale.Server.Http;
 public static class FlashSaleJson
 {
     public static readonly IJsonTypeInfoResolver Resolver = JsonTypeInfoResolver.Combine(
-        AppJsonContext.Default, SalesJson.Default, PurchaseJson.Default, OrdersJson.Default, GatewayJson.Default,
+        AppJsonContext.Default, SalesJson.Default, PurchaseJson.Default, OrdersJson.Default, PaymentsJson.Default, GatewayJson.Default,
         DevJson.Default, AdminJson.Default, BlacklistJson.Default, HealthJson.Default);
 }
 

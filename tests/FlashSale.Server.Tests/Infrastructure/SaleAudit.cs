@@ -86,7 +86,7 @@ public static class SaleAudit
             if (await TryStatsAsync(client, saleId) is { } stats)
             {
                 if (stats.Long("accepted") == stats.Long("persisted")) return stats;
-                var now = $"{stats.Long("accepted")}/{stats.Long("persisted")}/{stats.Long("failed")}/{stats.Long("remainingInGate")}/{stats.Long("remainingInDb")}";
+                var now = $"{stats.Long("accepted")}/{stats.Long("persisted")}/{stats.Long("returned")}/{stats.Long("remainingInGate")}/{stats.Long("remainingInDb")}";
                 if (now != last) (last, since) = (now, DateTime.UtcNow);
                 else if (DateTime.UtcNow - since > TimeSpan.FromSeconds(10) || DateTime.UtcNow > deadline) return stats;
             }

@@ -1,5 +1,5 @@
--- Gives a failed order's stock and the user's quota back to the gate, at most once per order.
--- KEYS: 1 meta, 2 users, 3 failed (set of order ids)
+-- Gives a failed or cancelled order's units and the user's quota back to the gate, at most once per order.
+-- KEYS: 1 meta, 2 users, 3 returned (set of order ids)
 -- ARGV: 1 orderId, 2 userId, 3 quantity
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 if redis.call('SADD', KEYS[3], ARGV[1]) == 0 then return 0 end

@@ -1,0 +1,152 @@
+using System.Buffers;
+using System.Data.Common;
+using FlashSale.Core.Payments;
+
+namespace FlashSale.Server.Apis;
+
+/// <summary>An order's life after the 202: paying it, cancelling it (the buyer or an admin), and the provider's webhook.</summary>
+public static class PaymentsApi
+{
+    private static readonly ProblemResult NotPayable = new(409, "order_not_payable", "Not payable", "This order cannot be paid: it is queued, cancelled, failed or past its payment deadline.");
+    private static readonly ProblemResult AlreadyPaid = new(409, "already_paid", "Already paid", "This order is paid.");
+    private static readonly ProblemResult Declined = new(402, "payment_declined", "Payment declined", "The provider declined the payment; the order can still be paid before its deadline.");
+    private static readonly ProblemResult UnknownProvider = Problems.InvalidRequest("provider names no configured payment provider.");
+    private static readonly ProblemResult ProviderUnavailable = new(503, "unavailable", "Unavailable", "The payment provider or the database cannot be reached; nothing was charged twice. Try again.", retryAfterSeconds: 1);
+    private static readonly ProblemResult OrderPaid = new(409, "order_paid", "Order paid", "A paid order cannot be cancelled.");
+    private static readonly ProblemResult OrderFailed = new(409, "order_failed", "Order failed", "This order failed; there is nothing to cancel.");
+    private static readonly ProblemResult OrderQueued = new(409, "order_queued", "Order queued", "The order is still being written; try again in a moment.", retryAfterSeconds: 1);
+    private static readonly ProblemResult BadSignature = new(401, "invalid_signature", "Invalid signature", "X-FlashSale-Signature is missing or is not sha256=<HMAC-SHA256 of the body>.");
+    private static readonly ProblemResult AmountMismatch = new(422, "amount_mismatch", "Amount mismatch", "The payment's amount or currency is not the order's; it was not recorded.");
+
+    internal static async Task<Results<Ok<OrderResponse>, Accepted<OrderResponse>, ProblemResult>> PayAsync(
+        string orderId, HttpContext context, IFlashSaleStore store, IStockGate gate, Checkout checkout)
+    {
+        string? provider = null;
+        if (context.Request.ContentLength is not (null or 0) || context.Request.Headers.TransferEncoding.Count > 0)
+        {
+            var (body, problem) = await JsonBody.ReadAsync(context.Request, PaymentsJson.Default.PayRequest);
+            if (problem is not null) return problem;
+            provider = body!.Provider;
+        }
+        try
+        {
+            var (order, missing) = await OwnOrderAsync(orderId, context, store, gate);
+            if (order is null) return missing!;
+            var answer = await checkout.PayAsync(order, provider, context.RequestAborted);
+            var response = OrderResponse.From(answer.Order);
+            return answer.Result switch
+            {
+                CheckoutResult.Paid => TypedResults.Ok(response),
+                CheckoutResult.Pending => TypedResults.Accepted(
+                    $"/api/orders/{orderId}", response with { Payment = new PaymentResponse(answer.PaymentId!, answer.Provider!, "pending") }),
+                CheckoutResult.AlreadyPaid => AlreadyPaid,
+                CheckoutResult.Declined => Declined,
+                CheckoutResult.UnknownProvider => UnknownProvider,
+                _ => NotPayable,
+            };
+        }
+        catch (Exception ex) when (IsOutage(ex, context))
+        {
+            return ProviderUnavailable;
+        }
+    }
+
+    internal static Task<Results<Ok<OrderResponse>, ProblemResult>> CancelAsync(
+        string orderId, HttpContext context, IFlashSaleStore store, IStockGate gate, OrderCancellation cancellation) =>
+        CancelAsync(orderId, CancelReason.User, context, store, gate, cancellation);
+
+    internal static Task<Results<Ok<OrderResponse>, ProblemResult>> AdminCancelAsync(
+        string orderId, HttpContext context, IFlashSaleStore store, IStockGate gate, OrderCancellation cancellation) =>
+        CancelAsync(orderId, CancelReason.Admin, context, store, gate, cancellation);
+
+    private static async Task<Results<Ok<OrderResponse>, ProblemResult>> CancelAsync(
+        string orderId, string reason, HttpContext context, IFlashSaleStore store, IStockGate gate, OrderCancellation cancellation)
+    {
+        try
+        {
+            var (order, missing) = reason == CancelReason.Admin ? await AnyOrderAsync(orderId, context, store, gate) : await OwnOrderAsync(orderId, context, store, gate);
+            if (order is null) return missing!;
+            var outcome = await cancellation.CancelAsync(order, reason, context.RequestAborted);
+            var now = await store.FindOrderAsync(order.OrderId, context.RequestAborted) ?? order;
+            return outcome switch
+            {
+                CancelOutcome.Cancelled or CancelOutcome.AlreadyCancelled => TypedResults.Ok(OrderResponse.From(now)),
+                _ when now.Status == OrderStatus.Paid => OrderPaid,
+                _ when now.Status == OrderStatus.Failed => OrderFailed,
+                _ => Problems.OrderNotFound,
+            };
+        }
+        catch (Exception ex) when (IsOutage(ex, context))
+        {
+            return Problems.Unavailable;
+        }
+    }
+
+    internal static async Task<Results<Ok<WebhookAnswer>, ProblemResult>> WebhookAsync(HttpContext context, IPaymentEventSink recorder)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(PaymentEvent.MaxBodyBytes + 1);
+        try
+        {
+            var length = await ReadUpToAsync(context.Request.Body, buffer.AsMemory(0, PaymentEvent.MaxBodyBytes + 1), context.RequestAborted);
+            var delivery = await recorder.DeliverAsync(buffer.AsMemory(0, length), context.Request.Headers[WebhookSignature.HeaderName].ToString(), context.RequestAborted);
+            return delivery switch
+            {
+                WebhookDelivery.Processed => TypedResults.Ok(new WebhookAnswer("processed")),
+                WebhookDelivery.Unauthorized => BadSignature,
+                WebhookDelivery.AmountMismatch => AmountMismatch,
+                WebhookDelivery.UnknownOrder => Problems.OrderNotFound,
+                _ => length > PaymentEvent.MaxBodyBytes
+                    ? Problems.InvalidRequest(PaymentEvent.OversizeRefusal)
+                    : Problems.InvalidRequest("The body is not a payment event: {paymentId, orderId, status, amount, currency}."),
+            };
+        }
+        catch (Exception ex) when (IsOutage(ex, context))
+        {
+            return Problems.Unavailable;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Reads the body into <paramref name="into"/>, stopping when it is full (one byte more than allowed says "too long").</summary>
+    private static async Task<int> ReadUpToAsync(Stream body, Memory<byte> into, CancellationToken cancellationToken)
+    {
+        var total = 0;
+        while (total < into.Length)
+        {
+            var read = await body.ReadAsync(into[total..], cancellationToken);
+            if (read == 0) break;
+            total += read;
+        }
+        return total;
+    }
+
+    /// <summary>The caller's order in the database; someone else's, a queued one (409) or none is answered without telling which exists.</summary>
+    private static Task<(Order? Order, ProblemResult? Missing)> OwnOrderAsync(string orderId, HttpContext context, IFlashSaleStore store, IStockGate gate) =>
+        AnyOrderAsync(orderId, context, store, gate, context.User.UserId());
+
+    private static async Task<(Order? Order, ProblemResult? Missing)> AnyOrderAsync(
+        string orderId, HttpContext context, IFlashSaleStore store, IStockGate gate, string? owner = null)
+    {
+        if (!long.TryParse(orderId, out var id)) return (null, Problems.OrderNotFound);
+        var order = await store.FindOrderAsync(id, context.RequestAborted);
+        if (order is not null) return owner is null || order.UserId == owner ? (order, null) : (null, Problems.OrderNotFound);
+        var intent = await gate.FindIntentAsync(id, context.RequestAborted);
+        return intent is not null && (owner is null || intent.UserId == owner) ? (null, OrderQueued) : (null, Problems.OrderNotFound);
+    }
+
+    private static bool IsOutage(Exception ex, HttpContext context) =>
+        ex is GateUnavailableException or DbException or TimeoutException or HttpRequestException
+        || (ex is OperationCanceledException && !context.RequestAborted.IsCancellationRequested);
+}
+
+public sealed record PayRequest(string? Provider);
+
+public sealed record WebhookAnswer(string Status);
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(PayRequest))]
+[JsonSerializable(typeof(WebhookAnswer))]
+public sealed partial class PaymentsJson : JsonSerializerContext;
