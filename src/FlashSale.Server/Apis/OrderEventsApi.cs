@@ -42,7 +42,9 @@ public static class OrderEventsApi
             if (order is null) return Problems.OrderNotFound;
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, lifetime.ApplicationStopping);
-            var stream = new EventWriter(context.Response);
+            // Serialized with the HTTP API's own options, so an event's data is byte for byte what GET answers.
+            var json = context.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+            var stream = new EventWriter(context.Response, (System.Text.Json.Serialization.Metadata.JsonTypeInfo<OrderResponse>)json.GetTypeInfo(typeof(OrderResponse)));
             try
             {
                 await stream.StartAsync(stop.Token);
@@ -69,9 +71,9 @@ public static class OrderEventsApi
                             // The store or the gate is down for now: the next recheck reads again.
                         }
                     }
-                    if (current is not null && EventWriter.Json(current) is var json && !json.AsSpan().SequenceEqual(last))
+                    if (current is not null && stream.Json(current) is var data && !data.AsSpan().SequenceEqual(last))
                     {
-                        last = await stream.StatusAsync(json, stop.Token);
+                        last = await stream.StatusAsync(data, stop.Token);
                         lastWrite = time.GetTimestamp();
                         if (IsFinal(current.Status)) break;
                     }
@@ -123,12 +125,12 @@ public static class OrderEventsApi
     private static bool IsFinal(string status) => status is OrderStatus.Paid or OrderStatus.Cancelled or OrderStatus.Failed;
 
     /// <summary>Writes the event stream's frames, each flushed at once.</summary>
-    private sealed class EventWriter(HttpResponse response)
+    private sealed class EventWriter(HttpResponse response, System.Text.Json.Serialization.Metadata.JsonTypeInfo<OrderResponse> orderJson)
     {
         private static readonly byte[] KeepAlive = ": keep-alive\n\n"u8.ToArray();
         private long _id;
 
-        public static byte[] Json(OrderResponse order) => JsonSerializer.SerializeToUtf8Bytes(order, OrdersJson.Default.OrderResponse);
+        public byte[] Json(OrderResponse order) => JsonSerializer.SerializeToUtf8Bytes(order, orderJson);
 
         public Task StartAsync(CancellationToken cancellationToken)
         {
@@ -147,7 +149,7 @@ public static class OrderEventsApi
         {
             var frame = new ArrayBufferWriter<byte>(json.Length + 48);
             frame.Write(Encoding.UTF8.GetBytes(FormattableString.Invariant($"event: status\nid: {++_id}\ndata: ")));
-            frame.Write(json); // source-generated JSON is written on one line
+            frame.Write(json); // written on one line (the API's options do not indent)
             frame.Write("\n\n"u8);
             await response.Body.WriteAsync(frame.WrittenMemory, cancellationToken);
             await response.Body.FlushAsync(cancellationToken);
