@@ -128,9 +128,8 @@ public static class TimeoutBench
 
         // (b) The production cancellation, batch after batch until nothing is due.
         var observer = new BatchObserver();
-        var notifier = new InProcessOrderNotifier();
         await using var admission = new PurchaseAdmission(rig.Gate, Options.Create(new AdmissionOptions()), TimeProvider.System, NullLogger<PurchaseAdmission>.Instance);
-        var cancellation = new OrderCancellation(rig.Store, rig.Gate, admission, observer.Notifier(notifier), observer, NullLogger<OrderCancellation>.Instance);
+        var cancellation = new OrderCancellation(rig.Store, rig.Gate, admission, observer.Notifier(rig.Notifier), observer, NullLogger<OrderCancellation>.Instance);
         Console.Error.WriteLine($"== cancelling the {s.Due:N0} due orders, {s.Batch} per statement (OrderCancellation: database, then the gate's share of each order)");
         var (totals, stores, gates) = (new List<double>(), new List<double>(), new List<double>());
         progress = new Progress("cancelled", s.Due, clock);
@@ -256,6 +255,8 @@ public static class TimeoutBench
         public required IFlashSaleStore Store { get; init; }
         public required IStockGate Gate { get; init; }
         public required string StoreKind { get; init; }
+        /// <summary>The mode's live signal, as the server registers it: in-process (embedded) or Redis pub/sub (distributed).</summary>
+        public required IOrderNotifier Notifier { get; init; }
         public IInProcessLedger? Ledger { get; init; }
         private Func<Task> _after = () => Task.CompletedTask;
         private Func<DateTimeOffset, int, Task<string>> _plan = (_, _) => Task.FromResult("");
@@ -278,7 +279,7 @@ public static class TimeoutBench
             var gate = new InProcessStockGate(store, ledger, new InProcessOrderQueue(), TimeProvider.System);
             return Task.FromResult(new Rig
             {
-                Store = store, Gate = gate, Ledger = ledger, StoreKind = "SQLite",
+                Store = store, Gate = gate, Ledger = ledger, StoreKind = "SQLite", Notifier = new InProcessOrderNotifier(),
                 _plan = (at, limit) => Task.FromResult(SqlitePlan(database, at, limit)),
                 _dispose = () =>
                 {
@@ -307,6 +308,7 @@ public static class TimeoutBench
             rig = new Rig
             {
                 Store = store, Gate = gate, StoreKind = "PostgreSQL, Redis gate",
+                Notifier = new RedisOrderNotifier(multiplexer, new InProcessOrderNotifier(), TimeProvider.System, NullLogger<RedisOrderNotifier>.Instance),
                 // A million rows written at once: the statistics autovacuum would gather, gathered now, so that the plan
                 // measured is the one a live table has and autovacuum does not start in the middle of a measurement.
                 _after = async () =>
