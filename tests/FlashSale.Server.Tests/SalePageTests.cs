@@ -19,10 +19,7 @@ public sealed class SalePageTests : EmbeddedServerTest
     public override async Task DisposeAsync()
     {
         // Whatever a test did, the pages spoke to their own server only.
-        lock (_browser.RequestedUrls)
-        {
-            _browser.RequestedUrls.Should().NotBeEmpty().And.OnlyContain(u => u.StartsWith(Server.BaseAddress.ToString(), StringComparison.Ordinal));
-        }
+        _browser.ShouldHaveTalkedOnlyTo(Server.BaseAddress);
         await _browser.DisposeAsync();
         await base.DisposeAsync();
     }
@@ -31,13 +28,6 @@ public sealed class SalePageTests : EmbeddedServerTest
 
     private async Task<long> ServerNowMsAsync() => (await Client.GetAsync("api/time")).Body!["epochMs"]!.GetValue<long>();
 
-    private static async Task SignInAsync(IPage page, string userId)
-    {
-        await page.FillAsync("#user-id", userId);
-        await page.ClickAsync("#signin-form button");
-        await page.WaitForSelectorAsync("#signed-in:not([hidden])");
-    }
-
     [Theory]
     [InlineData(-7)]
     [InlineData(+11)]
@@ -45,18 +35,7 @@ public sealed class SalePageTests : EmbeddedServerTest
     {
         var saleId = await Client.CreateSaleAsync(stock: 10, perUserLimit: 1, startsIn: TimeSpan.FromMinutes(3));
         var startsAt = DateTimeOffset.Parse((await Client.GetAsync($"api/sales/{saleId}")).Body!["startsAt"]!.GetValue<string>()).ToUnixTimeMilliseconds();
-        var skew = $$"""
-            (() => {
-              const skew = {{skewMinutes * 60_000}};
-              const RealDate = Date;
-              class SkewedDate extends RealDate {
-                constructor(...args) { if (args.length === 0) super(RealDate.now() + skew); else super(...args); }
-                static now() { return RealDate.now() + skew; }
-              }
-              globalThis.Date = SkewedDate;
-            })();
-            """;
-        var page = await _browser.NewPageAsync(initScript: skew);
+        var page = await _browser.NewPageAsync(initScript: Browser.SkewedClock(skewMinutes));
 
         await page.GotoAsync(Url($"sales/{saleId}"));
         await page.WaitForFunctionAsync("() => document.querySelector('#countdown').dataset.remainingMs !== undefined");
@@ -75,7 +54,7 @@ public sealed class SalePageTests : EmbeddedServerTest
         var startsAt = DateTimeOffset.Parse((await Client.GetAsync($"api/sales/{saleId}")).Body!["startsAt"]!.GetValue<string>()).ToUnixTimeMilliseconds();
         var page = await _browser.NewPageAsync();
         await page.GotoAsync(Url($"sales/{saleId}"));
-        await SignInAsync(page, "page-alice");
+        await Browser.SignInAsync(page, "page-alice");
 
         (await page.IsDisabledAsync("#buy")).Should().BeTrue("before the start");
         await Browser.ScreenshotAsync(page, "sale-before-start");
@@ -108,8 +87,8 @@ public sealed class SalePageTests : EmbeddedServerTest
         var bob = await _browser.NewPageAsync();
         await alice.GotoAsync(Url($"sales/{saleId}"));
         await bob.GotoAsync(Url($"sales/{saleId}"));
-        await SignInAsync(alice, "first");
-        await SignInAsync(bob, "second");
+        await Browser.SignInAsync(alice, "first");
+        await Browser.SignInAsync(bob, "second");
 
         await alice.ClickAsync("#buy");
         await alice.WaitForSelectorAsync("#outcome[data-outcome=won]", new PageWaitForSelectorOptions { Timeout = 20_000 });
