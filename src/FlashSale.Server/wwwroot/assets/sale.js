@@ -98,7 +98,9 @@
       askCaptcha();
     }
     const needsToken = sale.gatewayRules && sale.gatewayRules.requireToken && !purchaseToken;
-    $('buy').disabled = !open || !userToken() || busy || finished || needsToken || performance.now() < coolingUntil;
+    // An order that holds the whole per-person limit leaves nothing to buy until it is cancelled.
+    const holdsLimit = order !== null && ['queued', 'pending_payment', 'paid'].includes(order.status) && order.quantity >= sale.perUserLimit;
+    $('buy').disabled = !open || !userToken() || busy || finished || holdsLimit || needsToken || performance.now() < coolingUntil;
     $('buy').textContent = order && (order.status === 'cancelled' || order.status === 'failed') ? 'Buy again' : 'Buy now';
     renderPayClock();
   }
