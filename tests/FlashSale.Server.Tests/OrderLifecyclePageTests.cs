@@ -5,36 +5,18 @@ namespace FlashSale.Server.Tests;
 
 /// <summary>
 /// The order's life after the 202 on the sale page and in the admin view, in a real browser (headless Chromium)
-/// against an embedded server: the amount and the time left to pay, paying, expiry putting the item back on sale,
-/// and the admin's counts and cancel form.
+/// against an embedded server: the amount and the time left to pay, paying, cancelling, expiry putting the item back
+/// on sale, and the admin's counts and cancel form.
 /// </summary>
 [Collection(ServerCollection.Name)]
-public sealed class OrderLifecyclePageTests : EmbeddedServerTest
+public sealed class OrderLifecyclePageTests : BrowserTest
 {
     private static readonly PageWaitForSelectorOptions Soon = new() { Timeout = 20_000 };
-    private Browser _browser = null!;
-
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        _browser = await Browser.LaunchAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        _browser.ShouldHaveTalkedOnlyTo(Server.BaseAddress);
-        await _browser.DisposeAsync();
-        await base.DisposeAsync();
-    }
-
-    private string Url(string path) => new Uri(Server.BaseAddress, path).ToString();
-
-    private async Task<long> ServerNowMsAsync() => (await Client.GetAsync("api/time")).Body!["epochMs"]!.GetValue<long>();
 
     /// <summary>Opens the sale page as <paramref name="userId"/>.</summary>
     private async Task<IPage> SalePageAsync(string saleId, string userId, string? initScript = null)
     {
-        var page = await _browser.NewPageAsync(initScript: initScript);
+        var page = await Chromium.NewPageAsync(initScript: initScript);
         await page.GotoAsync(Url($"sales/{saleId}"));
         await Browser.SignInAsync(page, userId);
         return page;
@@ -87,6 +69,27 @@ public sealed class OrderLifecyclePageTests : EmbeddedServerTest
     }
 
     [Fact]
+    public async Task Cancel_order_asks_for_a_second_press_then_cancels_and_the_buyer_may_buy_again()
+    {
+        var saleId = await Client.CreateSaleAsync(stock: 5, perUserLimit: 1);
+        var page = await SalePageAsync(saleId, "cancel-erin");
+        var orderId = await BuyAsync(page);
+
+        await page.ClickAsync("#cancel-order");
+        (await page.TextContentAsync("#cancel-order")).Should().Be("Press again to cancel");
+        (await page.GetAttributeAsync("#order", "data-status")).Should().Be("pending_payment", "one press cancels nothing");
+        await page.ClickAsync("#cancel-order");
+        await page.WaitForSelectorAsync("#order[data-status=cancelled]", Soon);
+
+        (await page.TextContentAsync("#outcome")).Should().Be("You cancelled this order");
+        (await page.TextContentAsync("#order-status")).Should().Be("Cancelled by you");
+        var order = (await Client.GetAsync($"api/orders/{orderId}", await Client.TokenAsync("cancel-erin"))).Body!;
+        (order["status"]!.GetValue<string>(), order["cancelReason"]!.GetValue<string>()).Should().Be(("cancelled", "user"));
+        await page.WaitForSelectorAsync("#buy:not([disabled])", Soon);
+        (await page.TextContentAsync("#buy")).Should().Be("Buy again", "the quota is back");
+    }
+
+    [Fact]
     public async Task An_unpaid_order_expires_the_buyer_is_told_and_the_item_is_back_on_sale_for_someone_else()
     {
         var saleId = await Client.CreateSaleAsync(stock: 1, perUserLimit: 1, paymentTimeoutSeconds: 10);
@@ -125,7 +128,7 @@ public sealed class OrderLifecyclePageTests : EmbeddedServerTest
     {
         var (saleId, _, orderIds) = await Client.DrainedSaleAsync(5, 1, ("admin-ann", 1), ("admin-ben", 1), ("admin-cat", 1));
         (await Client.OrderActionAsync(orderIds[0], "pay", await Client.TokenAsync("admin-ann"))).Status.Should().Be(200);
-        var page = await _browser.NewPageAsync(width: 1100, height: 900,
+        var page = await Chromium.NewPageAsync(width: 1100, height: 900,
             initScript: $"sessionStorage.setItem('fs.adminKey', '{TestServices.AdminKey}');");
         await page.GotoAsync(Url($"admin?sale={saleId}"));
         await page.WaitForFunctionAsync("() => document.querySelector('#orders [data-key=\"status-pending_payment\"] b')?.textContent === '2'");

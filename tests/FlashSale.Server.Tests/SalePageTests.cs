@@ -6,28 +6,8 @@ namespace FlashSale.Server.Tests;
 
 /// <summary>The sale page and the admin view in a real browser (headless Chromium), against an embedded server.</summary>
 [Collection(ServerCollection.Name)]
-public sealed class SalePageTests : EmbeddedServerTest
+public sealed class SalePageTests : BrowserTest
 {
-    private Browser _browser = null!;
-
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        _browser = await Browser.LaunchAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        // Whatever a test did, the pages spoke to their own server only.
-        _browser.ShouldHaveTalkedOnlyTo(Server.BaseAddress);
-        await _browser.DisposeAsync();
-        await base.DisposeAsync();
-    }
-
-    private string Url(string path) => new Uri(Server.BaseAddress, path).ToString();
-
-    private async Task<long> ServerNowMsAsync() => (await Client.GetAsync("api/time")).Body!["epochMs"]!.GetValue<long>();
-
     [Theory]
     [InlineData(-7)]
     [InlineData(+11)]
@@ -35,7 +15,7 @@ public sealed class SalePageTests : EmbeddedServerTest
     {
         var saleId = await Client.CreateSaleAsync(stock: 10, perUserLimit: 1, startsIn: TimeSpan.FromMinutes(3));
         var startsAt = DateTimeOffset.Parse((await Client.GetAsync($"api/sales/{saleId}")).Body!["startsAt"]!.GetValue<string>()).ToUnixTimeMilliseconds();
-        var page = await _browser.NewPageAsync(initScript: Browser.SkewedClock(skewMinutes));
+        var page = await Chromium.NewPageAsync(initScript: Browser.SkewedClock(skewMinutes));
 
         await page.GotoAsync(Url($"sales/{saleId}"));
         await page.WaitForFunctionAsync("() => document.querySelector('#countdown').dataset.remainingMs !== undefined");
@@ -52,7 +32,7 @@ public sealed class SalePageTests : EmbeddedServerTest
     {
         var saleId = await Client.CreateSaleAsync(stock: 5, perUserLimit: 2, startsIn: TimeSpan.FromSeconds(8));
         var startsAt = DateTimeOffset.Parse((await Client.GetAsync($"api/sales/{saleId}")).Body!["startsAt"]!.GetValue<string>()).ToUnixTimeMilliseconds();
-        var page = await _browser.NewPageAsync();
+        var page = await Chromium.NewPageAsync();
         await page.GotoAsync(Url($"sales/{saleId}"));
         await Browser.SignInAsync(page, "page-alice");
 
@@ -83,8 +63,8 @@ public sealed class SalePageTests : EmbeddedServerTest
     public async Task When_the_stock_is_gone_the_second_user_sees_sold_out()
     {
         var saleId = await Client.CreateSaleAsync(stock: 1, perUserLimit: 1);
-        var alice = await _browser.NewPageAsync();
-        var bob = await _browser.NewPageAsync();
+        var alice = await Chromium.NewPageAsync();
+        var bob = await Chromium.NewPageAsync();
         await alice.GotoAsync(Url($"sales/{saleId}"));
         await bob.GotoAsync(Url($"sales/{saleId}"));
         await Browser.SignInAsync(alice, "first");
@@ -104,7 +84,7 @@ public sealed class SalePageTests : EmbeddedServerTest
     public async Task The_admin_chart_moves_during_a_sale()
     {
         var saleId = await Client.CreateSaleAsync(stock: 300, perUserLimit: 1);
-        var page = await _browser.NewPageAsync(width: 1100, height: 900,
+        var page = await Chromium.NewPageAsync(width: 1100, height: 900,
             initScript: $"sessionStorage.setItem('fs.adminKey', '{TestServices.AdminKey}');");
         await page.GotoAsync(Url($"admin?sale={saleId}"));
         await page.WaitForSelectorAsync("#live:not([hidden])");
@@ -131,7 +111,7 @@ public sealed class SalePageTests : EmbeddedServerTest
         var token = await Client.TokenAsync("alice");
         (await Client.PurchaseAsync(saleId, token, 1, "r-1")).Status.Should().Be(202);
         await Client.WaitForDrainAsync(saleId);
-        var page = await _browser.NewPageAsync(width: 1100, height: 900,
+        var page = await Chromium.NewPageAsync(width: 1100, height: 900,
             initScript: $"sessionStorage.setItem('fs.adminKey', '{TestServices.AdminKey}');");
         await page.GotoAsync(Url($"admin?sale={saleId}"));
         await page.WaitForFunctionAsync("() => document.querySelector('#recon-status').textContent === 'not reconciled yet'");

@@ -387,6 +387,18 @@
     }
   }
 
+  // Pay or cancel the followed order; the buttons rest while the call is in flight.
+  async function act(action) {
+    acting = action;
+    cancelArmedUntil = 0;
+    render();
+    let problem;
+    try { problem = await orderAction(action); } catch { problem = 'Network trouble — try again'; }
+    acting = null;
+    if (problem) $('order-status').textContent = problem;
+    render();
+  }
+
   async function orderAction(action) {
     const { status, body } = await api('/api/orders/' + encodeURIComponent(order.orderId) + '/' + action, { method: 'POST', body: {} });
     if (status === 200 || status === 202) { showOrder(body); return null; }
@@ -401,33 +413,15 @@
     return 'That did not go through — try again';
   }
 
-  $('pay').addEventListener('click', async () => {
-    if (!order || acting) return;
-    acting = 'pay';
-    cancelArmedUntil = 0;
-    render();
-    let problem;
-    try { problem = await orderAction('pay'); } catch { problem = 'Network trouble — try again'; }
-    acting = null;
-    if (problem) $('order-status').textContent = problem;
-    render();
+  $('pay').addEventListener('click', () => {
+    if (order && !acting) act('pay');
   });
 
-  $('cancel-order').addEventListener('click', async () => {
+  $('cancel-order').addEventListener('click', () => {
     if (!order || acting) return;
-    if (performance.now() >= cancelArmedUntil) { // first press: ask for a second one
-      cancelArmedUntil = performance.now() + CANCEL_ARM_MS;
-      setTimeout(render, CANCEL_ARM_MS + 20);
-      render();
-      return;
-    }
-    cancelArmedUntil = 0;
-    acting = 'cancel';
-    render();
-    let problem;
-    try { problem = await orderAction('cancel'); } catch { problem = 'Network trouble — try again'; }
-    acting = null;
-    if (problem) $('order-status').textContent = problem;
+    if (performance.now() < cancelArmedUntil) { act('cancel'); return; }
+    cancelArmedUntil = performance.now() + CANCEL_ARM_MS; // first press: ask for a second one
+    setTimeout(render, CANCEL_ARM_MS + 20);
     render();
   });
 
