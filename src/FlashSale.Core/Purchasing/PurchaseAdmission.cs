@@ -10,7 +10,7 @@ namespace FlashSale.Core.Purchasing;
 /// each decide up to <see cref="AdmissionOptions.MaxBatchSize"/> purchases per gate call, and the
 /// closed flag (sold out, or ended) that answers losers without a remote call.
 /// </summary>
-public sealed class PurchaseAdmission : IAsyncDisposable
+public sealed class PurchaseAdmission : IClosedFlags, IAsyncDisposable
 {
     private readonly IStockGate _gate;
     private readonly AdmissionOptions _options;
