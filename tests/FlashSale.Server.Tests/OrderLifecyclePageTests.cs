@@ -6,7 +6,7 @@ namespace FlashSale.Server.Tests;
 /// <summary>
 /// The order's life after the 202 on the sale page and in the admin view, in a real browser (headless Chromium)
 /// against an embedded server: the amount and the time left to pay, paying, cancelling, expiry putting the item back
-/// on sale, and the admin's counts and cancel form.
+/// on sale, a change heard over the order's event stream, and the admin's counts and cancel form.
 /// </summary>
 [Collection(ServerCollection.Name)]
 public sealed class OrderLifecyclePageTests : BrowserTest
@@ -121,6 +121,30 @@ public sealed class OrderLifecyclePageTests : BrowserTest
             new[] { (orderId, "expire-bob", "cancelled"), (carolsOrder, "expire-carol", "pending_payment") });
         var token = await Client.TokenAsync("expire-bob");
         (await Client.GetAsync($"api/orders/{orderId}", token)).Body!["cancelReason"]!.GetValue<string>().Should().Be("timeout");
+    }
+
+    [Fact]
+    public async Task A_change_reaches_the_page_over_the_event_stream_without_a_single_poll()
+    {
+        var saleId = await Client.CreateSaleAsync(stock: 5, perUserLimit: 1);
+        var page = await Chromium.NewPageAsync();
+        var requests = new List<(string Method, string Path)>();
+        page.Request += (_, request) => { lock (requests) requests.Add((request.Method, new Uri(request.Url).AbsolutePath)); };
+        await page.GotoAsync(Url($"sales/{saleId}"));
+        await Browser.SignInAsync(page, "stream-dave");
+        var orderId = await BuyAsync(page);
+        await page.WaitForSelectorAsync("#order[data-live=stream]", Soon);
+        int Polls() { lock (requests) return requests.Count(r => r is ("GET", var path) && path == $"/api/orders/{orderId}"); }
+        var pollsWhenOpen = Polls();
+
+        // Paid from outside the page (another device of the same buyer): only the stream can tell the page.
+        (await Client.OrderActionAsync(orderId, "pay", await Client.TokenAsync("stream-dave"))).Status.Should().Be(200);
+        await page.WaitForSelectorAsync("#order[data-status=paid]", Soon);
+
+        Polls().Should().Be(pollsWhenOpen, "the new state came over the event stream, not from a poll");
+        pollsWhenOpen.Should().Be(0, "with the stream there, the page never polls the order");
+        lock (requests) requests.Should().Contain(("GET", $"/api/orders/{orderId}/events"));
+        (await page.TextContentAsync("#order-status")).Should().StartWith("Paid at ");
     }
 
     [Fact]
