@@ -6,38 +6,8 @@ namespace FlashSale.Server.Tests;
 
 /// <summary>The sale page and the admin view in a real browser (headless Chromium), against an embedded server.</summary>
 [Collection(ServerCollection.Name)]
-public sealed class SalePageTests : EmbeddedServerTest
+public sealed class SalePageTests : BrowserTest
 {
-    private Browser _browser = null!;
-
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        _browser = await Browser.LaunchAsync();
-    }
-
-    public override async Task DisposeAsync()
-    {
-        // Whatever a test did, the pages spoke to their own server only.
-        lock (_browser.RequestedUrls)
-        {
-            _browser.RequestedUrls.Should().NotBeEmpty().And.OnlyContain(u => u.StartsWith(Server.BaseAddress.ToString(), StringComparison.Ordinal));
-        }
-        await _browser.DisposeAsync();
-        await base.DisposeAsync();
-    }
-
-    private string Url(string path) => new Uri(Server.BaseAddress, path).ToString();
-
-    private async Task<long> ServerNowMsAsync() => (await Client.GetAsync("api/time")).Body!["epochMs"]!.GetValue<long>();
-
-    private static async Task SignInAsync(IPage page, string userId)
-    {
-        await page.FillAsync("#user-id", userId);
-        await page.ClickAsync("#signin-form button");
-        await page.WaitForSelectorAsync("#signed-in:not([hidden])");
-    }
-
     [Theory]
     [InlineData(-7)]
     [InlineData(+11)]
@@ -45,18 +15,7 @@ public sealed class SalePageTests : EmbeddedServerTest
     {
         var saleId = await Client.CreateSaleAsync(stock: 10, perUserLimit: 1, startsIn: TimeSpan.FromMinutes(3));
         var startsAt = DateTimeOffset.Parse((await Client.GetAsync($"api/sales/{saleId}")).Body!["startsAt"]!.GetValue<string>()).ToUnixTimeMilliseconds();
-        var skew = $$"""
-            (() => {
-              const skew = {{skewMinutes * 60_000}};
-              const RealDate = Date;
-              class SkewedDate extends RealDate {
-                constructor(...args) { if (args.length === 0) super(RealDate.now() + skew); else super(...args); }
-                static now() { return RealDate.now() + skew; }
-              }
-              globalThis.Date = SkewedDate;
-            })();
-            """;
-        var page = await _browser.NewPageAsync(initScript: skew);
+        var page = await Chromium.NewPageAsync(initScript: Browser.SkewedClock(skewMinutes));
 
         await page.GotoAsync(Url($"sales/{saleId}"));
         await page.WaitForFunctionAsync("() => document.querySelector('#countdown').dataset.remainingMs !== undefined");
@@ -73,9 +32,9 @@ public sealed class SalePageTests : EmbeddedServerTest
     {
         var saleId = await Client.CreateSaleAsync(stock: 5, perUserLimit: 2, startsIn: TimeSpan.FromSeconds(8));
         var startsAt = DateTimeOffset.Parse((await Client.GetAsync($"api/sales/{saleId}")).Body!["startsAt"]!.GetValue<string>()).ToUnixTimeMilliseconds();
-        var page = await _browser.NewPageAsync();
+        var page = await Chromium.NewPageAsync();
         await page.GotoAsync(Url($"sales/{saleId}"));
-        await SignInAsync(page, "page-alice");
+        await Browser.SignInAsync(page, "page-alice");
 
         (await page.IsDisabledAsync("#buy")).Should().BeTrue("before the start");
         await Browser.ScreenshotAsync(page, "sale-before-start");
@@ -104,12 +63,12 @@ public sealed class SalePageTests : EmbeddedServerTest
     public async Task When_the_stock_is_gone_the_second_user_sees_sold_out()
     {
         var saleId = await Client.CreateSaleAsync(stock: 1, perUserLimit: 1);
-        var alice = await _browser.NewPageAsync();
-        var bob = await _browser.NewPageAsync();
+        var alice = await Chromium.NewPageAsync();
+        var bob = await Chromium.NewPageAsync();
         await alice.GotoAsync(Url($"sales/{saleId}"));
         await bob.GotoAsync(Url($"sales/{saleId}"));
-        await SignInAsync(alice, "first");
-        await SignInAsync(bob, "second");
+        await Browser.SignInAsync(alice, "first");
+        await Browser.SignInAsync(bob, "second");
 
         await alice.ClickAsync("#buy");
         await alice.WaitForSelectorAsync("#outcome[data-outcome=won]", new PageWaitForSelectorOptions { Timeout = 20_000 });
@@ -125,7 +84,7 @@ public sealed class SalePageTests : EmbeddedServerTest
     public async Task The_admin_chart_moves_during_a_sale()
     {
         var saleId = await Client.CreateSaleAsync(stock: 300, perUserLimit: 1);
-        var page = await _browser.NewPageAsync(width: 1100, height: 900,
+        var page = await Chromium.NewPageAsync(width: 1100, height: 900,
             initScript: $"sessionStorage.setItem('fs.adminKey', '{TestServices.AdminKey}');");
         await page.GotoAsync(Url($"admin?sale={saleId}"));
         await page.WaitForSelectorAsync("#live:not([hidden])");
@@ -152,7 +111,7 @@ public sealed class SalePageTests : EmbeddedServerTest
         var token = await Client.TokenAsync("alice");
         (await Client.PurchaseAsync(saleId, token, 1, "r-1")).Status.Should().Be(202);
         await Client.WaitForDrainAsync(saleId);
-        var page = await _browser.NewPageAsync(width: 1100, height: 900,
+        var page = await Chromium.NewPageAsync(width: 1100, height: 900,
             initScript: $"sessionStorage.setItem('fs.adminKey', '{TestServices.AdminKey}');");
         await page.GotoAsync(Url($"admin?sale={saleId}"));
         await page.WaitForFunctionAsync("() => document.querySelector('#recon-status').textContent === 'not reconciled yet'");

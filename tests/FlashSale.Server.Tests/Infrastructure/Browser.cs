@@ -39,6 +39,36 @@ public sealed class Browser : IAsyncDisposable
         return page;
     }
 
+    /// <summary>Asserts that every page of this browser spoke to <paramref name="server"/> only (and made requests at all).</summary>
+    public void ShouldHaveTalkedOnlyTo(Uri server)
+    {
+        lock (RequestedUrls)
+        {
+            RequestedUrls.Should().NotBeEmpty().And.OnlyContain(u => u.StartsWith(server.ToString(), StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>An init script that moves the page's local clock (<c>Date.now()</c>, <c>new Date()</c>) by <paramref name="minutes"/>.</summary>
+    public static string SkewedClock(int minutes) => $$"""
+        (() => {
+          const skew = {{minutes * 60_000}};
+          const RealDate = Date;
+          class SkewedDate extends RealDate {
+            constructor(...args) { if (args.length === 0) super(RealDate.now() + skew); else super(...args); }
+            static now() { return RealDate.now() + skew; }
+          }
+          globalThis.Date = SkewedDate;
+        })();
+        """;
+
+    /// <summary>Signs in on the sale page with the dev sign-in.</summary>
+    public static async Task SignInAsync(IPage page, string userId)
+    {
+        await page.FillAsync("#user-id", userId);
+        await page.ClickAsync("#signin-form button");
+        await page.WaitForSelectorAsync("#signed-in:not([hidden])");
+    }
+
     /// <summary>Saves a screenshot in FLASHSALE_SCREENSHOTS (docs/screenshots when refreshing the docs), else in the test output.</summary>
     public static async Task ScreenshotAsync(IPage page, string name)
     {

@@ -1,5 +1,6 @@
 // The live admin view: create a sale, then watch it — answers per second, stock in gate and database,
-// queue depth, and the funnel as a picture. Polls the admin API once a second; draws on a canvas.
+// queue depth, orders by status (payments, cancellations, refunds, units returned), and the funnel as a
+// picture; cancel an order by id. Polls the admin API once a second; draws on a canvas.
 (() => {
   'use strict';
   const $ = (id) => document.getElementById(id);
@@ -46,6 +47,22 @@
     });
     $('create-state').textContent = status === 201 ? 'Created sale ' + body.saleId : 'Refused: ' + ((body && body.detail) || status);
     if (status === 201) watch(body.saleId);
+  });
+
+  $('cancel-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const orderId = $('cancel-id').value.trim();
+    const state = $('cancel-state');
+    state.textContent = 'Cancelling…';
+    try {
+      const { status, body } = await admin('/api/admin/orders/' + encodeURIComponent(orderId) + '/cancel', { method: 'POST', body: {} });
+      state.dataset.status = String(status);
+      state.textContent = status === 200
+        ? 'Order ' + body.orderId + ' is cancelled (' + body.cancelReason + ')'
+        : 'Refused: ' + ((body && (body.detail || body.code)) || status);
+    } catch {
+      state.textContent = 'Network trouble — try again';
+    }
   });
 
   $('watch-form').addEventListener('submit', (e) => { e.preventDefault(); watch($('sale-id').value.trim()); });
@@ -133,8 +150,31 @@
     $('t-db').textContent = s.remainingInDb;
     $('t-backlog').textContent = s.accepted - s.persisted;
     $('t-queue').textContent = s.admissionQueueDepth ?? 0;
+    drawOrders(s);
     drawChart();
     drawFunnel(f);
+  }
+
+  // One tile per order status (whatever statuses the server counts), then refunds and units back on sale.
+  function drawOrders(s) {
+    const tiles = [
+      ...Object.entries(s.ordersByStatus || {}).map(([status, n]) => ['status-' + status, status.replace('_', ' '), n]),
+      // Only refunds that exist are counted; both kinds always get a tile.
+      ...Object.entries({ refund_pending: 0, refunded: 0, ...s.ordersByRefund }).map(([status, n]) => ['refund-' + status, status.replace('_', ' '), n]),
+      ['returned', 'units returned', s.returned ?? 0],
+    ];
+    const box = $('orders');
+    for (const [key, label, n] of tiles) {
+      let tile = box.querySelector('[data-key="' + CSS.escape(key) + '"]');
+      if (!tile) {
+        tile = document.createElement('div');
+        tile.dataset.key = key;
+        tile.append(document.createElement('span'), document.createElement('b'));
+        tile.firstChild.textContent = label;
+        box.appendChild(tile);
+      }
+      tile.lastChild.textContent = String(n);
+    }
   }
 
   function drawChart() {
