@@ -30,7 +30,7 @@ public sealed class SalePageTests : BrowserTest
     [Fact]
     public async Task The_button_wakes_at_the_start_rests_after_a_click_and_a_purchase_ends_in_got_it()
     {
-        var saleId = await Client.CreateSaleAsync(stock: 5, perUserLimit: 2, startsIn: TimeSpan.FromSeconds(8));
+        var saleId = await Client.CreateSaleAsync(stock: 5, perUserLimit: 2, startsIn: TimeSpan.FromSeconds(15));
         var startsAt = DateTimeOffset.Parse((await Client.GetAsync($"api/sales/{saleId}")).Body!["startsAt"]!.GetValue<string>()).ToUnixTimeMilliseconds();
         var page = await Chromium.NewPageAsync();
         await page.GotoAsync(Url($"sales/{saleId}"));
