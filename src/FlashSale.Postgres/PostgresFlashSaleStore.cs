@@ -211,10 +211,11 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
     private async Task<IReadOnlyList<OrderIntent>> UnreturnedAsync(string sqlFile, long afterOrderId, int limit, CancellationToken cancellationToken) =>
         await QueryAsync(sqlFile, ReadIntent, cancellationToken, ("after_order_id", afterOrderId), ("limit", limit)).ConfigureAwait(false);
 
-    public async Task MarkStockReturnedAsync(long orderId, CancellationToken cancellationToken)
+    public async Task MarkStockReturnedAsync(IReadOnlyList<long> orderIds, CancellationToken cancellationToken)
     {
+        if (orderIds.Count == 0) return;
         await using var cmd = dataSource.CreateCommand(Scripts.Get("mark_stock_returned.sql"));
-        cmd.Parameters.AddWithValue("order_id", orderId);
+        cmd.Parameters.AddWithValue("order_ids", orderIds.ToArray());
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -168,8 +168,19 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
     private Task<IReadOnlyList<OrderIntent>> Unreturned(string sqlFile, long afterOrderId, int limit) =>
         Task.FromResult<IReadOnlyList<OrderIntent>>(Query(sqlFile, ReadIntent, ("@after_order_id", afterOrderId), ("@limit", limit)));
 
-    public Task MarkStockReturnedAsync(long orderId, CancellationToken cancellationToken) =>
-        MarkNowAsync("mark_stock_returned.sql", "@order_id", orderId, cancellationToken);
+    public Task MarkStockReturnedAsync(IReadOnlyList<long> orderIds, CancellationToken cancellationToken) =>
+        orderIds.Count == 0 ? Task.CompletedTask : database.WriteAsync((connection, tx) =>
+        {
+            using var cmd = Command(connection, tx, "mark_stock_returned.sql");
+            var id = cmd.Parameters.Add("@order_id", SqliteType.Integer);
+            cmd.Parameters.AddWithValue("@now_ms", time.GetUtcNow().ToUnixTimeMilliseconds());
+            foreach (var orderId in orderIds)
+            {
+                id.Value = orderId;
+                cmd.ExecuteNonQuery();
+            }
+            return orderIds.Count;
+        }, cancellationToken);
 
     /// <summary>Writes the time now (<c>@now_ms</c>) into the row <paramref name="key"/> names, with <paramref name="sqlFile"/>.</summary>
     private Task MarkNowAsync(string sqlFile, string key, long id, CancellationToken cancellationToken) =>

@@ -41,7 +41,7 @@ public abstract class NotificationOutboxContract
         await Store.WriteOrdersAsync([a, b], default); // a redelivery changes nothing
         (await Store.CancelAsync(a.OrderId, CancelReason.User, DateTimeOffset.UtcNow, default)).Should().Be(CancelOutcome.Cancelled);
         (await Store.CancelAsync(a.OrderId, CancelReason.User, DateTimeOffset.UtcNow, default)).Should().Be(CancelOutcome.AlreadyCancelled);
-        await Store.MarkStockReturnedAsync(a.OrderId, default); // not a status change
+        await Store.MarkStockReturnedAsync([a.OrderId], default); // not a status change
 
         (await RowsOfAsync(a.OrderId)).Should().Equal(("pending_payment", null), ("cancelled", null));
         (await RowsOfAsync(b.OrderId)).Should().Equal(("pending_payment", null));

@@ -165,9 +165,9 @@ public abstract class StoreContract
         owed.Should().NotContain(o => o.OrderId == written.OrderId);
         (await Store.GetUnreturnedFailedOrdersAsync(failed.OrderId, 10, default)).Should().NotContain(o => o.OrderId == failed.OrderId, "the page starts after the id given");
 
-        await Store.MarkStockReturnedAsync(failed.OrderId, default);
-        await Store.MarkStockReturnedAsync(failed.OrderId, default);
-        await Store.MarkStockReturnedAsync(written.OrderId, default);
+        await Store.MarkStockReturnedAsync([failed.OrderId], default);
+        await Store.MarkStockReturnedAsync([failed.OrderId], default);
+        await Store.MarkStockReturnedAsync([written.OrderId], default);
 
         (await Store.GetUnreturnedFailedOrdersAsync(failed.OrderId - 1, 10, default)).Should().NotContain(o => o.OrderId == failed.OrderId);
         (await Store.FindOrderAsync(failed.OrderId, default))!.Status.Should().Be(OrderStatus.Failed);
@@ -295,7 +295,7 @@ public abstract class StoreContract
 
         (await Store.GetUnreturnedCancelledOrdersAsync(order.OrderId - 1, 10, default)).Should().ContainSingle(o => o.OrderId == order.OrderId)
             .Which.Should().Match<OrderIntent>(o => o.Quantity == 3 && o.UserId == "a" && o.SaleId == sale.Id);
-        await Store.MarkStockReturnedAsync(order.OrderId, default);
+        await Store.MarkStockReturnedAsync([order.OrderId], default);
         (await Store.GetUnreturnedCancelledOrdersAsync(order.OrderId - 1, 10, default)).Should().NotContain(o => o.OrderId == order.OrderId);
         (await Store.GetUnreturnedFailedOrdersAsync(order.OrderId - 1, 10, default)).Should().NotContain(o => o.OrderId == order.OrderId);
     }

@@ -151,9 +151,9 @@ public sealed class OrderWriterTests
         public Task<IReadOnlyList<OrderIntent>> GetUnreturnedFailedOrdersAsync(long afterOrderId, int limit, CancellationToken cancellationToken) =>
             Task.FromResult<IReadOnlyList<OrderIntent>>(_failed.Where(f => f.Key > afterOrderId && !f.Value.Returned).Take(limit).Select(f => f.Value.Intent).ToArray());
 
-        public Task MarkStockReturnedAsync(long orderId, CancellationToken cancellationToken)
+        public Task MarkStockReturnedAsync(IReadOnlyList<long> orderIds, CancellationToken cancellationToken)
         {
-            if (_failed.TryGetValue(orderId, out var f)) _failed[orderId] = (f.Intent, true);
+            foreach (var orderId in orderIds.Where(_failed.ContainsKey)) _failed[orderId] = (_failed[orderId].Intent, true);
             return Task.CompletedTask;
         }
 

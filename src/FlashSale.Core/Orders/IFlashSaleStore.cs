@@ -39,8 +39,9 @@ public interface IFlashSaleStore
     /// A sibling of <see cref="GetUnreturnedFailedOrdersAsync"/>; <see cref="MarkStockReturnedAsync"/> closes both.</summary>
     Task<IReadOnlyList<OrderIntent>> GetUnreturnedCancelledOrdersAsync(long afterOrderId, int limit, CancellationToken cancellationToken);
 
-    /// <summary>Records that a failed or cancelled order's stock and quota are back in the gate (idempotent; other orders are left alone).</summary>
-    Task MarkStockReturnedAsync(long orderId, CancellationToken cancellationToken);
+    /// <summary>Records that these failed or cancelled orders' stock and quota are back in the gate, in one write
+    /// (idempotent; other orders are left alone).</summary>
+    Task MarkStockReturnedAsync(IReadOnlyList<long> orderIds, CancellationToken cancellationToken);
 
     /// <summary>
     /// Records a succeeded payment, in one transaction. Idempotent by payment id: the same payment again changes

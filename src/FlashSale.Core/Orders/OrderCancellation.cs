@@ -43,22 +43,38 @@ public sealed class OrderCancellation(
         {
             await notifier.PublishAsync(new OrderChanged(intent.OrderId, intent.SaleId, intent.UserId, OrderStatus.Cancelled), cancellationToken).ConfigureAwait(false);
         }
-        var returns = new Task[cancelled.Count];
+        var returns = new Task<bool>[cancelled.Count];
         for (var i = 0; i < cancelled.Count; i++) returns[i] = ReturnToGateAsync(cancelled[i], cancellationToken);
         await Task.WhenAll(returns).ConfigureAwait(false);
+        var back = new List<long>(cancelled.Count);
+        for (var i = 0; i < cancelled.Count; i++)
+        {
+            if (returns[i].Result) back.Add(cancelled[i].OrderId);
+        }
+        try
+        {
+            // One write for the batch: the compensation sweeper would give nothing twice anyway, but need not look.
+            await store.MarkStockReturnedAsync(back, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning("{Count} cancelled orders are back in the gate, but the store cannot record it yet ({Reason}); the compensation sweeper will", back.Count, ex.Message);
+        }
     }
 
-    private async Task ReturnToGateAsync(OrderIntent intent, CancellationToken cancellationToken)
+    /// <summary>Gives the gate its share; false when it cannot be reached now (the sweeper retries).</summary>
+    private async Task<bool> ReturnToGateAsync(OrderIntent intent, CancellationToken cancellationToken)
     {
         try
         {
             await gate.ReturnAsync(intent, cancellationToken).ConfigureAwait(false);
             closedFlags.ClearSoldOut(intent.SaleId); // this process sells the units again at once; the others when their flag expires
-            await store.MarkStockReturnedAsync(intent.OrderId, cancellationToken).ConfigureAwait(false);
+            return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             logger.LogWarning("Cancelled order {OrderId}: its units cannot go back to the gate yet ({Reason}); the compensation sweeper retries", intent.OrderId, ex.Message);
+            return false;
         }
     }
 }

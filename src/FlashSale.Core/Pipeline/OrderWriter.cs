@@ -116,7 +116,7 @@ public sealed class OrderWriter(
         try
         {
             var returned = await gate.ReturnAsync(intent, cancellationToken).ConfigureAwait(false);
-            if (recorded) await store.MarkStockReturnedAsync(intent.OrderId, cancellationToken).ConfigureAwait(false);
+            if (recorded) await store.MarkStockReturnedAsync([intent.OrderId], cancellationToken).ConfigureAwait(false);
             logger.LogError("Order {OrderId} of sale {SaleId} dead-lettered after {Attempts} deliveries ({Reason}); {Returned} units returned to the gate",
                 intent.OrderId, intent.SaleId, delivered.PreviousDeliveries + 1, reason.Message, returned ? intent.Quantity : 0);
         }

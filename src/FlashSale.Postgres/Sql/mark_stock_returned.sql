@@ -1,3 +1,3 @@
--- A failed or cancelled order's units are back in the gate.
+-- Failed or cancelled orders whose units are back in the gate.
 UPDATE orders SET stock_returned_at = now()
-WHERE order_id = @order_id AND status IN ('failed', 'cancelled') AND stock_returned_at IS NULL;
+WHERE order_id = ANY(@order_ids) AND status IN ('failed', 'cancelled') AND stock_returned_at IS NULL;
