@@ -29,7 +29,7 @@ public static class LifecycleRace
         await Parallel.ForEachAsync(Enumerable.Range(0, Racers), new ParallelOptions { MaxDegreeOfParallelism = 128 }, async (user, _) =>
         {
             var client = clients[user % clients.Count];
-            var answer = answers[user] = await BuyAsync(client, saleId, tokens[user], $"race-{user}", $"198.51.{user / 250 % 256}.{user % 250 + 1}");
+            var answer = answers[user] = await client.BuyDecidedAsync(saleId, tokens[user], $"race-{user}", $"198.51.{user / 250 % 256}.{user % 250 + 1}");
             if (answer.Status != 202) return;
             var (action, outcome) = (Interlocked.Increment(ref won) % 10) switch
             {
@@ -98,7 +98,7 @@ public static class LifecycleRace
             // Each attempt from an address of its own (benchmarking range, in a header only): many users behind one
             // address is a risk signal, and these buyers are meant to be judged by the gate.
             var ip = $"198.18.{lane}.{n % 250 + 1}";
-            var answer = await BuyAsync(client, saleId, token, requestId, ip);
+            var answer = await client.BuyDecidedAsync(saleId, token, requestId, ip);
             answer.Status.Should().BeOneOf([202, 409, 410], $"a purchase is decided ({answer.Code})");
             if (answer.Status != 202)
             {
@@ -107,25 +107,6 @@ public static class LifecycleRace
             }
             expected[answer.OrderId!] = ["paid"];
             await ActAsync(client, answer.OrderId!, token, "pay");
-        }
-    }
-
-    /// <summary>One unit, as a real client buys it: a 503, 429 or lost answer is retried with the same requestId (at most 20 times).</summary>
-    private static async Task<PurchaseAnswer> BuyAsync(FlashSaleClient client, string saleId, string token, string requestId, string ip)
-    {
-        for (var tries = 1; ; tries++)
-        {
-            PurchaseAnswer answer;
-            try
-            {
-                answer = await client.PurchaseAsync(saleId, token, 1, requestId, clientIp: ip);
-            }
-            catch (HttpRequestException)
-            {
-                answer = new PurchaseAnswer(0, null, null, null, null);
-            }
-            if (answer.Status is not (0 or 503 or 429) || tries == 20) return answer;
-            await Task.Delay(100);
         }
     }
 }
