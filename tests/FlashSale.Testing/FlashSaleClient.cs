@@ -156,8 +156,8 @@ public sealed class FlashSaleClient(HttpClient http)
     public Task<(int Status, JsonObject? Body)> OrderActionAsync(string orderId, string action, string token) =>
         PostAsync($"api/orders/{orderId}/{action}", new { }, token);
 
-    /// <summary>Waits until the buyer's order has <paramref name="status"/>; returns it.</summary>
-    public async Task<JsonObject> WaitForOrderAsync(string orderId, string token, string status, TimeSpan? timeout = null)
+    /// <summary>Waits until the buyer's order has <paramref name="status"/> (or <paramref name="orElse"/>, when given); returns it.</summary>
+    public async Task<JsonObject> WaitForOrderAsync(string orderId, string token, string status, TimeSpan? timeout = null, string? orElse = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
         (int Status, JsonObject? Body) order;
@@ -165,7 +165,7 @@ public sealed class FlashSaleClient(HttpClient http)
         {
             order = await GetAsync($"api/orders/{orderId}", token);
             // Only a 200 is the order: a problem (a 503 while the server is busy) has a numeric "status" of its own.
-            if (order.Status == 200 && order.Body?["status"]?.GetValue<string>() == status) return order.Body;
+            if (order.Status == 200 && order.Body?["status"]?.GetValue<string>() is { } now && (now == status || now == orElse)) return order.Body!;
             await Task.Delay(100);
         } while (DateTime.UtcNow < deadline);
         throw new TimeoutException($"order {orderId} did not reach {status}: {order.Status} {order.Body?.ToJsonString()}");
