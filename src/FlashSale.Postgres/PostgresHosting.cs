@@ -16,6 +16,7 @@ public static class PostgresHosting
         var services = builder.Services;
         services.AddSingleton(_ => WithDeadlines(new NpgsqlDataSourceBuilder(connectionString)).Build());
         services.AddSingleton<IFlashSaleStore, PostgresFlashSaleStore>();
+        services.AddSingleton<FlashSale.Core.Notifications.INotificationOutbox, PostgresNotificationOutbox>();
         services.AddSingleton<PostgresSaleAudit>();
         services.AddSingleton<IStoreAudit>(sp => sp.GetRequiredService<PostgresSaleAudit>());
         services.AddSingleton<IReconciliationReports>(sp => sp.GetRequiredService<PostgresSaleAudit>());

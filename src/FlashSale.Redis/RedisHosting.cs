@@ -1,11 +1,13 @@
 using FlashSale.Core.Gateway;
 using FlashSale.Core.Hosting;
 using FlashSale.Core.Ids;
+using FlashSale.Core.Notifications;
 using FlashSale.Core.Pipeline;
 using FlashSale.Core.Purchasing;
 using FlashSale.Core.Reconciliation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -39,6 +41,12 @@ public static class RedisHosting
         services.AddSingleton<RedisWorkerIdSource>();
         services.AddSingleton<IWorkerIdSource>(sp => sp.GetRequiredService<RedisWorkerIdSource>());
         services.AddHostedService<RedisWorkerIdLeaseKeeper>();
+
+        // Live order signals across processes; registered before the pipeline's in-process default, which then stays out.
+        services.TryAddSingleton<InProcessOrderNotifier>();
+        services.AddSingleton<RedisOrderNotifier>();
+        services.AddSingleton<IOrderNotifier>(sp => sp.GetRequiredService<RedisOrderNotifier>());
+        services.AddHostedService(sp => sp.GetRequiredService<RedisOrderNotifier>());
 
         services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis");
         return builder;

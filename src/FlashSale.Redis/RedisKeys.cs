@@ -16,6 +16,9 @@ public static class RedisKeys
     public static readonly RedisKey Blacklist = "fs:blacklist";
     public static readonly RedisKey BlacklistVersion = "fs:blacklist:version";
 
+    /// <summary>The pub/sub channel of live order changes (<see cref="RedisOrderNotifier"/>): one message per change, to every process.</summary>
+    public static readonly RedisChannel OrderEvents = "fs:order-events";
+
     public static SaleKeys For(long saleId) => new(saleId);
 
     /// <summary>A sliding window of the gateway (per IP or per user, and sale).</summary>

@@ -47,6 +47,7 @@ public static class EmbeddedHosting
         services.AddSingleton<SqliteFlashSaleStore>();
         services.AddSingleton<IFlashSaleStore>(sp => sp.GetRequiredService<SqliteFlashSaleStore>());
         services.AddSingleton<IInProcessLedger, SqliteInProcessLedger>();
+        services.AddSingleton<FlashSale.Core.Notifications.INotificationOutbox, SqliteNotificationOutbox>();
         services.AddSingleton<InProcessOrderQueue>();
         services.AddSingleton<IOrderQueuePublisher>(sp => sp.GetRequiredService<InProcessOrderQueue>());
         services.AddSingleton<InProcessStockGate>();

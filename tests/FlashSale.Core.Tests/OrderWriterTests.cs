@@ -115,7 +115,7 @@ public sealed class OrderWriterTests
     }
 
     private static OrderWriter NewWriter(IFlashSaleStore store, IStockGate gate) =>
-        new(store, gate, Options.Create(new PipelineOptions { MaxDeliveryAttempts = 5 }), NullLogger<OrderWriter>.Instance);
+        new(store, gate, new FlashSale.Core.Notifications.InProcessOrderNotifier(), Options.Create(new PipelineOptions { MaxDeliveryAttempts = 5 }), NullLogger<OrderWriter>.Instance);
 
     private sealed class RefusingStore(long refuse) : IFlashSaleStore
     {

@@ -12,7 +12,7 @@ namespace FlashSale.Core.Orders;
 /// leaves that share owed: the compensation sweeper finishes it.
 /// </summary>
 public sealed class OrderCancellation(
-    IFlashSaleStore store, IStockGate gate, PurchaseAdmission admission, IOrderNotifier notifier, TimeProvider time, ILogger<OrderCancellation> logger)
+    IFlashSaleStore store, IStockGate gate, IClosedFlags closedFlags, IOrderNotifier notifier, TimeProvider time, ILogger<OrderCancellation> logger)
 {
     /// <summary>Cancels <paramref name="order"/> for <paramref name="reason"/> (<see cref="CancelReason.User"/> or <see cref="CancelReason.Admin"/>).</summary>
     public async Task<CancelOutcome> CancelAsync(Order order, string reason, CancellationToken cancellationToken)
@@ -53,7 +53,7 @@ public sealed class OrderCancellation(
         try
         {
             await gate.ReturnAsync(intent, cancellationToken).ConfigureAwait(false);
-            admission.ClearSoldOut(intent.SaleId); // this process sells the units again at once; the others when their flag expires
+            closedFlags.ClearSoldOut(intent.SaleId); // this process sells the units again at once; the others when their flag expires
             await store.MarkStockReturnedAsync(intent.OrderId, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -44,8 +44,9 @@ public sealed class Checkout(IFlashSaleStore store, IEnumerable<IPaymentProvider
         var now = await store.FindOrderAsync(order.OrderId, cancellationToken).ConfigureAwait(false) ?? order;
         if (start.Status == PaymentStartStatus.Pending) return new CheckoutAnswer(CheckoutResult.Pending, now, start.PaymentId, start.ConfirmationUrl, provider.Name);
         if (now.Status == OrderStatus.Paid && now.Payment?.PaymentId == start.PaymentId) return new CheckoutAnswer(CheckoutResult.Paid, now, start.PaymentId);
-        // Not this payment's order any more (the timeout or another payment came first: it is owed back), or declined.
-        return new CheckoutAnswer(now.FailedPayments > order.FailedPayments ? CheckoutResult.Declined : Refusal(now) ?? CheckoutResult.NotPayable, now, start.PaymentId);
+        // Still payable: the provider declined this attempt. Otherwise the timeout or another payment came first, and
+        // this payment, if it succeeded, is owed back.
+        return new CheckoutAnswer(Refusal(now) ?? CheckoutResult.Declined, now, start.PaymentId);
     }
 
     /// <summary>Why <paramref name="order"/> cannot take a payment now, or null when it can.</summary>

@@ -43,16 +43,23 @@ public sealed class RefundWorker(
     protected override async Task<Pass> RunPassAsync(CancellationToken stoppingToken)
     {
         await signal.WaitAsync(options.Value.RefundInterval, Time, stoppingToken).ConfigureAwait(false);
-        var (after, left) = ("", 0);
+        return (await RefundOwedAsync(stoppingToken).ConfigureAwait(false)).StillOwed == 0 ? Pass.Done : Pass.Unfinished;
+    }
+
+    /// <summary>One pass over every payment owed back, a page at a time: how many are back now and how many are still owed.</summary>
+    public async Task<(int Refunded, int StillOwed)> RefundOwedAsync(CancellationToken cancellationToken)
+    {
+        var (after, refunded, owedStill) = ("", 0, 0);
         while (true)
         {
-            var owed = await store.GetPendingRefundsAsync(after, BatchSize, stoppingToken).ConfigureAwait(false);
+            var owed = await store.GetPendingRefundsAsync(after, BatchSize, cancellationToken).ConfigureAwait(false);
             foreach (var refund in owed)
             {
                 after = refund.PaymentId;
-                if (!await RefundAsync(refund, stoppingToken).ConfigureAwait(false)) left++;
+                if (await RefundAsync(refund, cancellationToken).ConfigureAwait(false)) refunded++;
+                else owedStill++;
             }
-            if (owed.Count < BatchSize) return left == 0 ? Pass.Done : Pass.Unfinished;
+            if (owed.Count < BatchSize) return (refunded, owedStill);
         }
     }
 

@@ -1,3 +1,4 @@
+using FlashSale.Core.Notifications;
 using FlashSale.Core.Orders;
 using FlashSale.Core.Purchasing;
 using Microsoft.Extensions.Logging;
@@ -22,12 +23,14 @@ public enum WriteOutcome : byte
 /// Turns queued intents into orders, a batch per transaction. When the database refuses a batch, each
 /// intent is tried alone so one bad message cannot hold back the others; an intent refused on its last
 /// allowed delivery is recorded as a failed order and its stock and quota go back to the gate (now, or
-/// by <see cref="CompensationSweeper"/> when that fails).
+/// by <see cref="CompensationSweeper"/> when that fails). Each order written (pending_payment) or failed is announced
+/// to <see cref="IOrderNotifier"/> once committed (a redelivery announces it again: signals are at least once at best).
 /// Failures to reach the database are thrown, so the caller keeps the messages and tries again.
 /// </summary>
 public sealed class OrderWriter(
     IFlashSaleStore store,
     IStockGate gate,
+    IOrderNotifier notifier,
     IOptions<PipelineOptions> options,
     ILogger<OrderWriter> logger)
 {
@@ -57,6 +60,7 @@ public sealed class OrderWriter(
         try
         {
             await store.WriteOrdersAsync(batch.Select(b => b.Intent).ToArray(), cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < batch.Count; i++) await AnnounceAsync(batch[i].Intent, OrderStatus.PendingPayment, cancellationToken).ConfigureAwait(false);
             return outcomes; // all Written
         }
         catch (OrderBatchRejectedException ex) when (batch.Count > 1)
@@ -74,6 +78,7 @@ public sealed class OrderWriter(
             try
             {
                 await store.WriteOrdersAsync([batch[i].Intent], cancellationToken).ConfigureAwait(false);
+                await AnnounceAsync(batch[i].Intent, OrderStatus.PendingPayment, cancellationToken).ConfigureAwait(false);
             }
             catch (OrderBatchRejectedException ex)
             {
@@ -100,6 +105,7 @@ public sealed class OrderWriter(
         try
         {
             await store.MarkFailedAsync(intent, reason.Message, cancellationToken).ConfigureAwait(false);
+            await AnnounceAsync(intent, OrderStatus.Failed, cancellationToken).ConfigureAwait(false);
         }
         catch (OrderBatchRejectedException ex)
         {
@@ -129,4 +135,7 @@ public sealed class OrderWriter(
         }
         return WriteOutcome.DeadLetter;
     }
+
+    private ValueTask AnnounceAsync(OrderIntent intent, string status, CancellationToken cancellationToken) =>
+        notifier.PublishAsync(new OrderChanged(intent.OrderId, intent.SaleId, intent.UserId, status), cancellationToken);
 }

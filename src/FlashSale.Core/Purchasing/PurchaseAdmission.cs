@@ -10,7 +10,7 @@ namespace FlashSale.Core.Purchasing;
 /// each decide up to <see cref="AdmissionOptions.MaxBatchSize"/> purchases per gate call, and the
 /// closed flag (sold out, or ended) that answers losers without a remote call.
 /// </summary>
-public sealed class PurchaseAdmission : IAsyncDisposable
+public sealed class PurchaseAdmission : IClosedFlags, IAsyncDisposable
 {
     private readonly IStockGate _gate;
     private readonly AdmissionOptions _options;
@@ -18,6 +18,7 @@ public sealed class PurchaseAdmission : IAsyncDisposable
     private readonly ILogger<PurchaseAdmission> _logger;
     private readonly ConcurrentDictionary<long, SaleLane> _lanes = new();
     private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
     private readonly ITimer _evictor;
 
     public PurchaseAdmission(IStockGate gate, IOptions<AdmissionOptions> options, TimeProvider time, ILogger<PurchaseAdmission> logger)
@@ -216,8 +217,10 @@ public sealed class PurchaseAdmission : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the batchers; safe to call twice (the container disposes it once per service it is registered as).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await _evictor.DisposeAsync().ConfigureAwait(false);
         await _stopping.CancelAsync().ConfigureAwait(false);
         foreach (var lane in _lanes.Values) lane.Queue.Writer.TryComplete();

@@ -28,6 +28,7 @@ public static class FlashSaleApis
         buyer.MapPost("/sales/{saleId}/token", GatewayApi.TokenAsync);
         buyer.MapPost("/sales/{saleId}/purchase", PurchaseApi.PurchaseAsync);
         buyer.MapGet("/orders/{orderId}", OrdersApi.GetOrderAsync);
+        buyer.MapGet("/orders/{orderId}/events", OrderEventsApi.StreamAsync);
         buyer.MapPost("/orders/{orderId}/pay", PaymentsApi.PayAsync);
         buyer.MapPost("/orders/{orderId}/cancel", PaymentsApi.CancelAsync);
         buyer.MapGet("/sales/{saleId}/orders/mine", OrdersApi.GetMyOrdersAsync);

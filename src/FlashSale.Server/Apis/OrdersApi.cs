@@ -14,23 +14,33 @@ public static class OrdersApi
         string orderId, HttpContext context, IFlashSaleStore store, IStockGate gate, IOptions<PipelineOptions> options)
     {
         if (!long.TryParse(orderId, out var id)) return Problems.OrderNotFound;
-        var user = context.User.UserId();
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        deadline.CancelAfter(options.Value.CallTimeout);
         try
         {
-            var order = await store.FindOrderAsync(id, deadline.Token).WaitAsync(deadline.Token);
-            if (order is not null) return order.UserId == user ? TypedResults.Ok(OrderResponse.From(order)) : Problems.OrderNotFound;
-            var intent = await gate.FindIntentAsync(id, deadline.Token).WaitAsync(deadline.Token);
-            // Someone else's order is answered exactly like a missing one.
-            return intent is not null && intent.UserId == user ? TypedResults.Ok(OrderResponse.Queued(intent)) : Problems.OrderNotFound;
+            var order = await FindOwnOrderAsync(id, context.User.UserId(), store, gate, options.Value.CallTimeout, context.RequestAborted);
+            return order is not null ? TypedResults.Ok(order) : Problems.OrderNotFound;
         }
-        catch (Exception ex) when (ex is GateUnavailableException or DbException or TimeoutException
-                                       || (ex is OperationCanceledException && !context.RequestAborted.IsCancellationRequested))
+        catch (Exception ex) when (IsUnavailable(ex, context.RequestAborted))
         {
             return Problems.Unavailable;
         }
     }
+
+    /// <summary>The caller's order as GET answers it; null when there is none or it is someone else's (answered alike).
+    /// Throws what <see cref="IsUnavailable"/> recognizes when the store or the gate cannot answer within <paramref name="timeout"/>.</summary>
+    internal static async Task<OrderResponse?> FindOwnOrderAsync(long id, string user, IFlashSaleStore store, IStockGate gate, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        var order = await store.FindOrderAsync(id, deadline.Token).WaitAsync(deadline.Token);
+        if (order is not null) return order.UserId == user ? OrderResponse.From(order) : null;
+        var intent = await gate.FindIntentAsync(id, deadline.Token).WaitAsync(deadline.Token);
+        return intent is not null && intent.UserId == user ? OrderResponse.Queued(intent) : null;
+    }
+
+    /// <summary>A lookup failed because the store or the gate did not answer (in time), not because the caller left.</summary>
+    internal static bool IsUnavailable(Exception ex, CancellationToken requestAborted) =>
+        ex is GateUnavailableException or DbException or TimeoutException
+        || (ex is OperationCanceledException && !requestAborted.IsCancellationRequested);
 
     internal static async Task<Results<Ok<IReadOnlyList<OrderResponse>>, ProblemResult>> GetMyOrdersAsync(
         string saleId, HttpContext context, IFlashSaleStore store)

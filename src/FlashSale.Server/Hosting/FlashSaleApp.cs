@@ -26,6 +26,7 @@ public static class FlashSaleApp
             builder.AddPurchaseFunnel();
             builder.AddOrderPipeline(options);
             builder.AddOrderLifecycle(options);
+            builder.AddOrderNotifications(options);
             builder.AddReconciliation(options);
             extend?.AddServices(builder);
 

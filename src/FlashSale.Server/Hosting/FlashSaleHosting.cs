@@ -66,6 +66,7 @@ public static class FlashSaleHosting
         services.AddSingleton(sp => new SnowflakeIdGenerator(sp.GetRequiredService<WorkerIdentity>().Id));
         services.AddSingleton<SaleCatalog>();
         services.AddSingleton<PurchaseAdmission>();
+        services.AddSingleton<IClosedFlags>(sp => sp.GetRequiredService<PurchaseAdmission>());
         services.TryAddSingleton<GateLoader>();
         services.AddSingleton<PurchaseFunnel>();
         return builder;

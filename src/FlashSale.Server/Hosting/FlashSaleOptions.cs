@@ -1,6 +1,7 @@
 using FlashSale.Core.Payments;
 using System.Security.Cryptography;
 using FlashSale.Core.Gateway;
+using FlashSale.Core.Notifications;
 
 namespace FlashSale.Server.Hosting;
 
@@ -72,7 +73,8 @@ public sealed class AuthOptions
 /// <see cref="Generated"/> for the start-up log; the dev-token default); nothing outside Development.
 /// </summary>
 public sealed class FlashSaleDefaults(IHostEnvironment environment)
-    : IPostConfigureOptions<FlashSaleOptions>, IPostConfigureOptions<GatewayOptions>, IPostConfigureOptions<PaymentOptions>
+    : IPostConfigureOptions<FlashSaleOptions>, IPostConfigureOptions<GatewayOptions>, IPostConfigureOptions<PaymentOptions>,
+      IPostConfigureOptions<NotificationOptions>
 {
     private readonly Dictionary<string, string> _generated = [];
 
@@ -92,6 +94,12 @@ public sealed class FlashSaleDefaults(IHostEnvironment environment)
     public void PostConfigure(string? name, PaymentOptions options) =>
         options.WebhookSecret = string.IsNullOrEmpty(options.WebhookSecret) ? Generate("FlashSale:Payments:WebhookSecret") : options.WebhookSecret;
 
+    /// <summary>A webhook secret only where a webhook is configured.</summary>
+    public void PostConfigure(string? name, NotificationOptions options)
+    {
+        if (options.WebhookEnabled && string.IsNullOrEmpty(options.WebhookSecret)) options.WebhookSecret = Generate("FlashSale:Notifications:WebhookSecret");
+    }
+
     private string? Generate(string key)
     {
         if (!environment.IsDevelopment()) return null;
@@ -104,7 +112,7 @@ public sealed class FlashSaleDefaults(IHostEnvironment environment)
 }
 
 /// <summary>The rules <see cref="FlashSaleOptions"/> and the gateway's secret obey; checked on start, each failure naming its key.</summary>
-public sealed class FlashSaleOptionsValidator : IValidateOptions<FlashSaleOptions>, IValidateOptions<GatewayOptions>
+public sealed class FlashSaleOptionsValidator : IValidateOptions<FlashSaleOptions>, IValidateOptions<GatewayOptions>, IValidateOptions<NotificationOptions>
 {
     public ValidateOptionsResult Validate(string? name, FlashSaleOptions options)
     {
@@ -125,6 +133,9 @@ public sealed class FlashSaleOptionsValidator : IValidateOptions<FlashSaleOption
         Secret(failures, options.TokenSecret, "FlashSale:Gateway:TokenSecret", 32);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    public ValidateOptionsResult Validate(string? name, NotificationOptions options) =>
+        options.Failures().ToList() is { Count: > 0 } failures ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;
 
     private static void Secret(List<string> failures, string? value, string key, int minLength)
     {

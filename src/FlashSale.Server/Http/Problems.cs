@@ -50,6 +50,7 @@ public static class Problems
     public static readonly ProblemResult SoldOut = new(410, "sold_out", "Sold out", "The sale is sold out.");
     public static readonly ProblemResult Ended = new(410, "ended", "Ended", "The sale has ended.");
     public static readonly ProblemResult Busy = new(429, "busy", "Too busy", "Too many purchases are waiting; try again shortly with the same requestId.", retryAfterSeconds: 1);
+    public static readonly ProblemResult StreamsBusy = new(503, "busy", "Too busy", "Too many order streams are open on this server; try again shortly.", retryAfterSeconds: 5);
     public static readonly ProblemResult Unavailable = new(503, "unavailable", "Unavailable", "The stock gate cannot decide right now; nothing was sold. Try again with the same requestId.", retryAfterSeconds: 1);
     public static readonly ProblemResult QuantityOutOfRange = InvalidRequest("quantity must be between 1 and the sale's per-user limit.");
 

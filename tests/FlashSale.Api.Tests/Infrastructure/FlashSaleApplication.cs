@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -11,7 +12,8 @@ namespace FlashSale.Api.Tests.Infrastructure;
 /// The server's own Program runs as it does from the command line (its start-up work, then the start); disposing
 /// stops it and deletes the file.
 /// </summary>
-public sealed class FlashSaleApplication(IDictionary<string, string>? settings = null) : WebApplicationFactory<Program>
+/// <param name="services">Replaces parts of the server (a payment provider that declines, say), after its own registrations.</param>
+public sealed class FlashSaleApplication(IDictionary<string, string>? settings = null, Action<IServiceCollection>? services = null) : WebApplicationFactory<Program>
 {
     public EmbeddedDatabase Database { get; } = new();
 
@@ -39,6 +41,7 @@ public sealed class FlashSaleApplication(IDictionary<string, string>? settings =
         builder.UseEnvironment("Production");
         var all = TestServices.Merge(TestServices.ServerSettings("api,worker"), TestServices.EmbeddedSettings(Database.Path), QuietConsole, settings);
         foreach (var (key, value) in all) builder.UseSetting(key, value);
+        if (services is not null) builder.ConfigureTestServices(services);
     }
 
     /// <summary>The server logs to the test run's console here, not to a process log of its own: warnings and errors only.</summary>
