@@ -93,10 +93,10 @@ public sealed class LifecycleCrashTests() : ServerProcessTest(
         lost.Should().NotBeEmpty("the API was killed with payments in flight");
         answers.Values.Should().Contain(a => a.Status == 200, "payments were answered before the kill");
         var retried = lost.Where((_, i) => i % 2 == 0).ToList();
+        var owners = (await Database.OrdersAsync(Sale(saleId))).ToDictionary(o => o.OrderId.ToString(CultureInfo.InvariantCulture), o => o.UserId);
         await Parallel.ForEachAsync(retried, async (orderId, _) =>
         {
-            var owner = (await Database.OrdersAsync(Sale(saleId))).Single(o => o.OrderId.ToString(CultureInfo.InvariantCulture) == orderId).UserId;
-            var answer = await survivor.OrderActionAsync(orderId, "pay", tokenOf[owner]);
+            var answer = await survivor.OrderActionAsync(orderId, "pay", tokenOf[owners[orderId]]);
             answers[orderId] = (answer.Status, answer.Body?["code"]?.GetValue<string>());
         });
         await Apis[0].StartAsync();
