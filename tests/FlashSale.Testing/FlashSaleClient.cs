@@ -69,6 +69,25 @@ public sealed class FlashSaleClient(HttpClient http)
             response.Content.Headers.ContentType?.MediaType, response.Headers.Location?.ToString(), response.Headers.RetryAfter?.Delta);
     }
 
+    /// <summary>One unit, as a real client buys it: a 503, 429 or lost answer is retried with the same requestId (at most 20 times).</summary>
+    public async Task<PurchaseAnswer> BuyDecidedAsync(string saleId, string token, string requestId, string? clientIp = null)
+    {
+        for (var tries = 1; ; tries++)
+        {
+            PurchaseAnswer answer;
+            try
+            {
+                answer = await PurchaseAsync(saleId, token, 1, requestId, clientIp: clientIp);
+            }
+            catch (HttpRequestException)
+            {
+                answer = new PurchaseAnswer(0, null, null, null, null);
+            }
+            if (answer.Status is not (0 or 503 or 429) || tries == 20) return answer;
+            await Task.Delay(100);
+        }
+    }
+
     public async Task<JsonObject> StatsAsync(string saleId)
     {
         var (status, body) = await GetStatsAsync(saleId);
@@ -137,15 +156,16 @@ public sealed class FlashSaleClient(HttpClient http)
     public Task<(int Status, JsonObject? Body)> OrderActionAsync(string orderId, string action, string token) =>
         PostAsync($"api/orders/{orderId}/{action}", new { }, token);
 
-    /// <summary>Waits until the buyer's order has <paramref name="status"/>; returns it.</summary>
-    public async Task<JsonObject> WaitForOrderAsync(string orderId, string token, string status, TimeSpan? timeout = null)
+    /// <summary>Waits until the buyer's order has <paramref name="status"/> (or <paramref name="orElse"/>, when given); returns it.</summary>
+    public async Task<JsonObject> WaitForOrderAsync(string orderId, string token, string status, TimeSpan? timeout = null, string? orElse = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
         (int Status, JsonObject? Body) order;
         do
         {
             order = await GetAsync($"api/orders/{orderId}", token);
-            if (order.Body?["status"]?.GetValue<string>() == status) return order.Body;
+            // Only a 200 is the order: a problem (a 503 while the server is busy) has a numeric "status" of its own.
+            if (order.Status == 200 && order.Body?["status"]?.GetValue<string>() is { } now && (now == status || now == orElse)) return order.Body!;
             await Task.Delay(100);
         } while (DateTime.UtcNow < deadline);
         throw new TimeoutException($"order {orderId} did not reach {status}: {order.Status} {order.Body?.ToJsonString()}");
