@@ -98,6 +98,24 @@ public sealed class SandboxPaymentProviderTests
         (await Refund(paid.PaymentId, 42, 1999m, "CNY", "k7")).Should().BeNull("nothing was refunded by the refusals");
     }
 
+    [Fact]
+    public async Task Another_sandbox_of_the_deployment_refunds_a_payment_it_did_not_make_and_nobody_can_forge_one()
+    {
+        var paid = await Sandbox().StartAsync(Pay(amount: 12.5m), CancellationToken.None);
+        var declined = await Sandbox(_ => PaymentOutcome.Failed).StartAsync(Pay(orderId: 7), CancellationToken.None);
+        var worker = Sandbox(); // another process, or this one after a restart: it has never seen either payment
+        async Task<RefundResult> Refund(SandboxPaymentProvider sandbox, string paymentId, long orderId = 42, decimal amount = 12.5m, string key = "k") =>
+            await sandbox.RefundAsync(new RefundRequest(paymentId, orderId, amount, "CNY", key, "test"), CancellationToken.None);
+
+        (await Refund(worker, paid.PaymentId)).Status.Should().Be(RefundStatus.Refunded);
+        (await Refund(worker, paid.PaymentId, amount: 0.01m, key: "k2")).FailureReason.Should().Be(SandboxPaymentProvider.AmountExceedsPayment, "it is all back");
+        (await Refund(Sandbox(), declined.PaymentId, orderId: 7, amount: 1999m)).FailureReason.Should().Be(SandboxPaymentProvider.PaymentNotSucceeded);
+        (await Refund(Sandbox(), paid.PaymentId.Replace("_12.5_", "_99.5_", StringComparison.Ordinal), amount: 99.5m))
+            .FailureReason.Should().Be(SandboxPaymentProvider.UnknownPayment, "an id altered to claim more is not the sandbox's");
+        var elsewhere = new SandboxPaymentProvider(new WebhookSignature(Encoding.UTF8.GetBytes("another-deployment-secret-0123456789")), _sink);
+        (await Refund(elsewhere, paid.PaymentId)).FailureReason.Should().Be(SandboxPaymentProvider.UnknownPayment, "another deployment's sandbox");
+    }
+
     [Theory]
     [InlineData(0, 1, "CNY", "pay:0:1")]
     [InlineData(42, -1, "CNY", "pay:42:1")]

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Security.Cryptography;
+using System.Text;
 using FlashSale.Core.Purchasing;
 
 namespace FlashSale.Core.Payments;
@@ -10,8 +12,10 @@ namespace FlashSale.Core.Payments;
 /// <c>POST /api/payments/webhook</c>; only once that path has processed it does <see cref="StartAsync"/> answer
 /// <see cref="PaymentStartStatus.Completed"/>. Refunds complete at once. Both calls are idempotent by key, as a real
 /// provider's are: a retried start delivers the same event again (the sink takes repeats), a retried refund answers
-/// what it answered before, and a key reused for another order, amount or currency is refused. It keeps every payment
-/// in memory: for development and tests, not for a process that runs for months.
+/// what it answered before, and a key reused for another order, amount or currency is refused. It keeps its payments in
+/// memory (for development and tests, not for a process that runs for months), and its payment ids carry the order,
+/// outcome, amount and currency under an HMAC of the webhook key: another process of the deployment (the worker that
+/// runs the refunds), or this one after a restart, can refund a payment it did not make, and nobody can forge one.
 /// </summary>
 public sealed class SandboxPaymentProvider(WebhookSignature signature, IPaymentEventSink sink, Func<PaymentRequest, PaymentOutcome>? decide = null)
     : IPaymentProvider
@@ -43,7 +47,8 @@ public sealed class SandboxPaymentProvider(WebhookSignature signature, IPaymentE
         {
             if (!_byKey.TryGetValue(request.IdempotencyKey, out payment!))
             {
-                payment = new SandboxPayment(NewId("sandbox_pay_"), request, (decide ?? (static _ => PaymentOutcome.Succeeded))(request));
+                var outcome = (decide ?? (static _ => PaymentOutcome.Succeeded))(request);
+                payment = new SandboxPayment(PaymentIdFor(request, outcome), request, outcome);
                 _byKey[request.IdempotencyKey] = _byId[payment.Id] = payment;
             }
         }
@@ -81,10 +86,14 @@ public sealed class SandboxPaymentProvider(WebhookSignature signature, IPaymentE
 
     private RefundResult Refund(RefundRequest request)
     {
-        if (request.PaymentId is null || !_byId.TryGetValue(request.PaymentId, out var payment) || payment.Request.OrderId != request.OrderId)
+        if (request.PaymentId is null) return RefundResult.Failed(UnknownPayment);
+        if (!_byId.TryGetValue(request.PaymentId, out var payment))
         {
-            return RefundResult.Failed(UnknownPayment);
+            // Made by another process of the deployment, or before a restart: the id says what it was, if it is ours.
+            if (PaymentFromId(request.PaymentId) is not { } known) return RefundResult.Failed(UnknownPayment);
+            _byId[request.PaymentId] = payment = known;
         }
+        if (payment.Request.OrderId != request.OrderId) return RefundResult.Failed(UnknownPayment);
         if (payment.Outcome != PaymentOutcome.Succeeded) return RefundResult.Failed(PaymentNotSucceeded);
         if (!string.Equals(payment.Request.Currency, request.Currency, StringComparison.Ordinal)) return RefundResult.Failed(CurrencyMismatch);
         if (request.Amount <= 0 || payment.Refunded + request.Amount > payment.Request.Amount) return RefundResult.Failed(AmountExceedsPayment);
@@ -101,6 +110,31 @@ public sealed class SandboxPaymentProvider(WebhookSignature signature, IPaymentE
     }
 
     private static string NewId(string prefix) => prefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+
+    private const string PaymentPrefix = "sandbox_pay_";
+
+    /// <summary><c>sandbox_pay_{orderId}_{s|f}_{amount}_{currency}_{random}_{mac}</c>: under 128 characters of the payment id alphabet.</summary>
+    private string PaymentIdFor(PaymentRequest request, PaymentOutcome outcome)
+    {
+        var body = string.Create(CultureInfo.InvariantCulture,
+            $"{PaymentPrefix}{request.OrderId}_{(outcome == PaymentOutcome.Succeeded ? 's' : 'f')}_{request.Amount}_{request.Currency}_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}");
+        return body + "_" + Mac(body);
+    }
+
+    /// <summary>The payment an id of <see cref="PaymentIdFor"/> stands for, or null when the id is not one (or its MAC is wrong).</summary>
+    private SandboxPayment? PaymentFromId(string paymentId)
+    {
+        var parts = paymentId.Split('_');
+        if (parts.Length != 8 || !paymentId.StartsWith(PaymentPrefix, StringComparison.Ordinal)) return null;
+        var body = paymentId[..paymentId.LastIndexOf('_')];
+        if (!CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(Mac(body)), Encoding.ASCII.GetBytes(parts[7]))) return null;
+        if (!long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var orderId) || parts[3] is not ("s" or "f")
+            || !decimal.TryParse(parts[4], NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var amount)) return null;
+        var request = new PaymentRequest(orderId, amount, parts[5], "unknown:" + parts[6]);
+        return new SandboxPayment(paymentId, request, parts[3] == "s" ? PaymentOutcome.Succeeded : PaymentOutcome.Failed);
+    }
+
+    private string Mac(string body) => signature.Sign(Encoding.ASCII.GetBytes(body))[WebhookSignature.Prefix.Length..][..16];
 
     private sealed class SandboxPayment(string id, PaymentRequest request, PaymentOutcome outcome)
     {
