@@ -309,9 +309,14 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
 
     public async Task MarkRefundedAsync(string paymentId, CancellationToken cancellationToken)
     {
-        await using var cmd = dataSource.CreateCommand(Scripts.Get("mark_refunded.sql"));
-        cmd.Parameters.AddWithValue("payment_id", paymentId);
-        await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        await using (var cmd = new NpgsqlCommand(Scripts.Get("mark_refunded.sql"), connection, tx))
+        {
+            cmd.Parameters.AddWithValue("payment_id", paymentId);
+            await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await tx.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlySet<long>> FindPersistedAsync(IReadOnlyList<long> orderIds, CancellationToken cancellationToken) =>

@@ -436,6 +436,33 @@ public abstract class StoreContract
         (after.Status, after.Refund).Should().Be((OrderStatus.Paid, new OrderRefund(OrderRefundStatus.Refunded, order.Amount)));
     }
 
+    [Fact]
+    public async Task Two_payments_of_one_order_refunded_at_once_leave_the_order_refunded()
+    {
+        const int Orders = 30;
+        var sale = await NewSaleAsync(stock: Orders, perUserLimit: 1);
+        var orders = await Task.WhenAll(Enumerable.Range(0, Orders).Select(i => PendingAsync(sale, $"twice{i}")));
+        var owed = new List<(Order Order, string First, string Second)>();
+        foreach (var order in orders)
+        {
+            await Store.RecordPaymentAsync(Payment(order), default);
+            var (first, second) = ("late1-" + order.OrderId, "late2-" + order.OrderId);
+            foreach (var id in new[] { first, second })
+            {
+                (await Store.RecordPaymentAsync(Payment(order) with { Event = Payment(order).Event with { PaymentId = id } }, default)).Result.Should().Be(PaymentResult.RefundRecorded);
+            }
+            owed.Add((order, first, second));
+        }
+
+        // Two workers, each refunding one of the order's two owed payments, at the same moment.
+        await Task.WhenAll(owed.SelectMany(o => new[] { o.First, o.Second }).Select(id => Task.Run(() => Store.MarkRefundedAsync(id, default))));
+
+        foreach (var (order, _, _) in owed)
+        {
+            (await ReadAsync(order)).Refund.Should().Be(new OrderRefund(OrderRefundStatus.Refunded, 2 * order.Amount), "both are back, so the order's refund is done");
+        }
+    }
+
     /// <summary>Every refund owed in the (shared) database, page by page.</summary>
     private async Task<List<OwedRefund>> AllOwedAsync()
     {
