@@ -14,9 +14,7 @@ public sealed class DeclinedPaymentTests() : ApiTest(services: services => servi
     public async Task A_declined_payment_leaves_the_order_payable_and_the_next_attempt_is_a_new_payment()
     {
         var saleId = await Client.CreateSaleAsync(stock: 3, perUserLimit: 1, paymentTimeoutSeconds: 600);
-        var token = await Client.TokenAsync("Zoë");
-        var orderId = (await Client.PurchaseAsync(saleId, token, 1, "declined-1")).OrderId!;
-        await Client.WaitForOrderAsync(orderId, token, "pending_payment");
+        var (token, orderId, _) = await Client.PendingOrderAsync(saleId, "Zoë", "declined-1", quantity: 1);
 
         var declined = await Client.OrderActionAsync(orderId, "pay", token);
         (declined.Status, declined.Body!["code"]!.GetValue<string>()).Should().Be((402, "payment_declined"));

@@ -15,10 +15,7 @@ public sealed class OrderEventsTests() : ApiTest(new Dictionary<string, string>
 {
     private async Task<(string OrderId, string Token)> PendingOrderAsync(string user)
     {
-        var saleId = await Client.CreateSaleAsync(stock: 10, perUserLimit: 1);
-        var token = await Client.TokenAsync(user);
-        var orderId = await Client.BuyAsync(saleId, user, 1);
-        await Eventually.UntilAsync(async () => (await Client.GetAsync($"api/orders/{orderId}", token)).Body?["status"]?.GetValue<string>() == "pending_payment");
+        var (token, orderId, _) = await Client.PendingOrderAsync(await Client.CreateSaleAsync(stock: 10, perUserLimit: 1), user, "events-1");
         return (orderId, token);
     }
 

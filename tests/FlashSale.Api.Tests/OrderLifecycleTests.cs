@@ -15,9 +15,7 @@ public sealed class OrderLifecycleTests : ApiTest
     public async Task A_pending_order_is_paid_once_and_then_cannot_be_cancelled()
     {
         var saleId = await Client.CreateSaleAsync(stock: 5, perUserLimit: 2, paymentTimeoutSeconds: 600);
-        var token = await Client.TokenAsync("Zoë");
-        var orderId = (await Client.PurchaseAsync(saleId, token, 2, "pay-1")).OrderId!;
-        var pending = await Client.WaitForOrderAsync(orderId, token, "pending_payment");
+        var (token, orderId, pending) = await Client.PendingOrderAsync(saleId, "Zoë", "pay-1", quantity: 2);
         pending["amount"]!.GetValue<decimal>().Should().Be(3998.00m, "price × quantity");
         (pending["paymentDeadline"]!.GetValue<DateTimeOffset>() - pending["acceptedAt"]!.GetValue<DateTimeOffset>()).Should().Be(TimeSpan.FromSeconds(600));
 
@@ -38,9 +36,7 @@ public sealed class OrderLifecycleTests : ApiTest
     public async Task A_cancelled_order_gives_its_units_back_to_the_database_and_the_gate_and_its_quota_to_the_user()
     {
         var saleId = await Client.CreateSaleAsync(stock: 1, perUserLimit: 1, paymentTimeoutSeconds: 600);
-        var token = await Client.TokenAsync("Zoë");
-        var orderId = (await Client.PurchaseAsync(saleId, token, 1, "cancel-1")).OrderId!;
-        await Client.WaitForOrderAsync(orderId, token, "pending_payment");
+        var (token, orderId, _) = await Client.PendingOrderAsync(saleId, "Zoë", "cancel-1", quantity: 1);
         var other = await Client.TokenAsync("Ola");
         (await Client.PurchaseAsync(saleId, other, 1, "o-1")).Code.Should().Be("sold_out");
         (await Client.OrderActionAsync(orderId, "cancel", other)).Status.Should().Be(404, "someone else's order is answered like a missing one");
@@ -61,9 +57,7 @@ public sealed class OrderLifecycleTests : ApiTest
     public async Task An_unpaid_order_is_cancelled_after_its_deadline_and_its_unit_sells_again()
     {
         var saleId = await Client.CreateSaleAsync(stock: 1, perUserLimit: 1, paymentTimeoutSeconds: 10);
-        var token = await Client.TokenAsync("Zoë");
-        var orderId = (await Client.PurchaseAsync(saleId, token, 1, "late-1")).OrderId!;
-        var pending = await Client.WaitForOrderAsync(orderId, token, "pending_payment");
+        var (token, orderId, pending) = await Client.PendingOrderAsync(saleId, "Zoë", "late-1", quantity: 1);
         var deadline = pending["paymentDeadline"]!.GetValue<DateTimeOffset>();
 
         var expired = await Client.WaitForOrderAsync(orderId, token, "cancelled", TimeSpan.FromSeconds(30));
@@ -77,9 +71,7 @@ public sealed class OrderLifecycleTests : ApiTest
     public async Task The_webhook_refuses_forged_and_mismatched_events_takes_a_replay_once_and_refunds_a_late_payment()
     {
         var saleId = await Client.CreateSaleAsync(stock: 5, perUserLimit: 1, paymentTimeoutSeconds: 600);
-        var token = await Client.TokenAsync("Zoë");
-        var orderId = (await Client.PurchaseAsync(saleId, token, 1, "hook-1")).OrderId!;
-        await Client.WaitForOrderAsync(orderId, token, "pending_payment");
+        var (token, orderId, _) = await Client.PendingOrderAsync(saleId, "Zoë", "hook-1", quantity: 1);
         var order = long.Parse(orderId, CultureInfo.InvariantCulture);
 
         var paid = new PaymentEvent("pay-hook-1", order, PaymentOutcome.Succeeded, 1999.00m, "CNY").ToUtf8Json();

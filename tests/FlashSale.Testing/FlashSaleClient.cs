@@ -156,6 +156,15 @@ public sealed class FlashSaleClient(HttpClient http)
     public Task<(int Status, JsonObject? Body)> OrderActionAsync(string orderId, string action, string token) =>
         PostAsync($"api/orders/{orderId}/{action}", new { }, token);
 
+    /// <summary>Signs <paramref name="user"/> in, buys, and waits until the order is in the database: the token, the order id and the order.</summary>
+    public async Task<(string Token, string OrderId, JsonObject Order)> PendingOrderAsync(string saleId, string user, string requestId, int quantity = 1)
+    {
+        var token = await TokenAsync(user);
+        var answer = await PurchaseAsync(saleId, token, quantity, requestId);
+        answer.Status.Should().Be(202, answer.Code);
+        return (token, answer.OrderId!, await WaitForOrderAsync(answer.OrderId!, token, "pending_payment"));
+    }
+
     /// <summary>Waits until the buyer's order has <paramref name="status"/> (or <paramref name="orElse"/>, when given); returns it.</summary>
     public async Task<JsonObject> WaitForOrderAsync(string orderId, string token, string status, TimeSpan? timeout = null, string? orElse = null)
     {
