@@ -6,9 +6,13 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace FlashSale.Server.Auth;
 
-/// <summary>Issues and validates user tokens: JWT, HS256, sub = user id.</summary>
+/// <summary>
+/// Issues and validates user tokens: JWT, HS256, sub = user id. The tokens it issues (<c>POST /api/dev/token</c>) carry the
+/// audience <see cref="DevAudience"/>, and a server without dev tokens refuses them, though they are signed with its key.
+/// </summary>
 public sealed class UserTokens
 {
+    public const string DevAudience = "flashsale-dev";
     public const int MaxUserIdLength = Identifiers.MaxUserIdLength;
     private readonly JsonWebTokenHandler _handler = new() { MapInboundClaims = false };
     private readonly SigningCredentials _credentials;
@@ -45,6 +49,7 @@ public sealed class UserTokens
         var token = _handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = _auth.Issuer,
+            Audience = DevAudience,
             Subject = new ClaimsIdentity([new Claim(JwtRegisteredClaimNames.Sub, userId)]),
             IssuedAt = now.UtcDateTime,
             NotBefore = now.UtcDateTime,
@@ -59,6 +64,8 @@ public sealed class UserTokens
     {
         var result = await _handler.ValidateTokenAsync(token, _validation).ConfigureAwait(false);
         if (!result.IsValid) return null;
+
+        if (_auth.DevTokens != true && result.ClaimsIdentity.HasClaim(JwtRegisteredClaimNames.Aud, DevAudience)) return null;
         var sub = result.ClaimsIdentity.FindFirst(JwtRegisteredClaimNames.Sub)?.Value;
         return IsValidUserId(sub) ? result.ClaimsIdentity : null;
     }

@@ -60,7 +60,8 @@ public sealed class AuthOptions
     /// <summary>HS256 key for user tokens, at least 32 characters. Generated in Development only.</summary>
     public string? SigningKey { get; set; }
 
-    /// <summary>Serve POST /api/dev/token. Unset: on in Development and in embedded mode, off otherwise.</summary>
+    /// <summary>Serve POST /api/dev/token, and take the tokens it issues. Unset: on in Development only. Anyone can sign in
+    /// as anyone with it: outside Development, turning it on is logged as a warning at every start.</summary>
     public bool? DevTokens { get; set; }
 
     public string Issuer { get; set; } = "flashsale";
@@ -85,7 +86,7 @@ public sealed class FlashSaleDefaults(IHostEnvironment environment)
     {
         options.AdminKey ??= Generate("FlashSale:AdminKey");
         options.Auth.SigningKey ??= Generate("FlashSale:Auth:SigningKey");
-        options.Auth.DevTokens ??= environment.IsDevelopment() || options.Mode == FlashSaleMode.Embedded;
+        options.Auth.DevTokens ??= environment.IsDevelopment();
     }
 
     public void PostConfigure(string? name, GatewayOptions options) =>

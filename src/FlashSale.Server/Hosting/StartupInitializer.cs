@@ -18,6 +18,7 @@ public sealed class StartupInitializer(
     IWorkerIdSource workerIds,
     WorkerIdentity identity,
     IHostApplicationLifetime lifetime,
+    IHostEnvironment environment,
     ILogger<StartupInitializer> logger) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -34,6 +35,10 @@ public sealed class StartupInitializer(
         {
             await StartupRetry.RunAsync(logger, "PostgreSQL migration", () => store.MigrateAsync(cancellationToken), cancellationToken);
             await StartupRetry.RunAsync(logger, "worker id lease from Redis", async () => identity.Assign(await workerIds.AcquireAsync(cancellationToken)), cancellationToken);
+        }
+        if (o.Auth.DevTokens == true && !environment.IsDevelopment())
+        {
+            logger.LogWarning("DEV TOKENS ARE ON outside Development (FlashSale:Auth:DevTokens): anyone can sign in as anyone through POST /api/dev/token. Never in production.");
         }
         logger.LogInformation("FlashSale ready: mode {Mode}, roles {Roles}, worker id {WorkerId}, dev tokens {DevTokens}",
             o.Mode, o.Roles, identity.Id, o.Auth.DevTokens);
