@@ -36,6 +36,18 @@ public sealed class ConfigurationTests : EmbeddedDatabaseTest
     }
 
     [Fact]
+    public async Task An_embedded_production_start_prints_no_secret_and_warns_when_dev_tokens_are_on()
+    {
+        await using var server = ServerProcess.Embedded(Database.Path); // Production, dev tokens turned on by the test settings
+        await server.StartAsync();
+        await Eventually.UntilAsync(() => Task.FromResult(server.Log.Contains("is running at", StringComparison.Ordinal)));
+
+        server.Log.Should().NotContain(TestServices.AdminKey).And.Contain("the configured FlashSale:AdminKey");
+        server.Log.Should().NotContain(TestServices.SigningKey).And.NotContain(TestServices.TokenSecret).And.NotContain(TestServices.WebhookSecret);
+        server.Log.Should().Contain("DEV TOKENS ARE ON outside Development");
+    }
+
+    [Fact]
     public void The_production_binary_holds_no_gate_but_the_redis_and_the_in_process_one()
     {
         // The benchmark's database baselines (one oversells on purpose) live in the benchmark, never in what ships.

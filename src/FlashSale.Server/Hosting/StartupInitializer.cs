@@ -65,14 +65,19 @@ public sealed class StartupInitializer(
         {
             var url = services.GetService<Microsoft.AspNetCore.Hosting.Server.IServer>()?.Features
                 .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "http://localhost:5000";
+            // Secrets are printed in Development only: a production log is read by more people than the key's owners.
+            var adminKey = environment.IsDevelopment() ? o.AdminKey : "the configured FlashSale:AdminKey";
+            var devToken = o.Auth.DevTokens == true
+                ? $$"""curl -s -XPOST {{url}}/api/dev/token -H 'content-type: application/json' -d '{"userId":"alice"}'"""
+                : "off (FlashSale:Auth:DevTokens)";
             Console.WriteLine($$"""
 
                 FlashSale (embedded mode) is running at {{url}}
                   database:  {{database}}
-                  admin key: {{o.AdminKey}}   (header X-Admin-Key)
+                  admin key: {{adminKey}}   (header X-Admin-Key)
                   sale page: {{(saleId is null ? "none yet: create one in the admin view" : $"{url}/sales/{saleId}")}}
                   admin:     {{url}}/admin
-                  dev token: curl -s -XPOST {{url}}/api/dev/token -H 'content-type: application/json' -d '{"userId":"alice"}'
+                  dev token: {{devToken}}
 
                 """);
         });
