@@ -120,7 +120,12 @@ public sealed class ChaosTests(PrivateServices services, ITestOutputHelper outpu
             () =>
             {
                 sleeping = Task.Run(() => services.Redis.Cli("DEBUG", "SLEEP", "3"));
-                Thread.Sleep(200); // redis-cli starting
+                // The fault holds from when Redis stops answering, not from when redis-cli was started (slow on a busy box).
+                var waited = System.Diagnostics.Stopwatch.StartNew();
+                while (!services.Redis.IsStalled(TimeSpan.FromMilliseconds(100)))
+                {
+                    waited.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(2), "DEBUG SLEEP takes hold");
+                }
             },
             () => sleeping!.Wait(TimeSpan.FromSeconds(10)).Should().BeTrue(),
             hold: TimeSpan.FromSeconds(2));

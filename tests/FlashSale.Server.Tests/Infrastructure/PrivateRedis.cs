@@ -44,6 +44,24 @@ public sealed class PrivateRedis(params string[] extraArguments) : IAsyncDisposa
         OsSignals.Run("redis-cli", new[] { "-h", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture) }.Concat(command), TimeSpan.FromSeconds(15)).Trim();
 
     /// <summary>Stops the server abruptly; its append-only file keeps every acknowledged write.</summary>
+    /// <summary>Whether Redis leaves a PING unanswered for <paramref name="patience"/> (stalled, e.g. by DEBUG SLEEP).</summary>
+    public bool IsStalled(TimeSpan patience)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        client.Connect(System.Net.IPAddress.Loopback, Port);
+        var stream = client.GetStream();
+        stream.Write("PING\r\n"u8);
+        stream.ReadTimeout = (int)patience.TotalMilliseconds;
+        try
+        {
+            return stream.Read(new byte[16]) <= 0;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
     public void Stop()
     {
         if (_process is { HasExited: false } p)
