@@ -27,19 +27,33 @@ public static class OrdersApi
 
     /// <summary>The caller's order as GET answers it; null when there is none or it is someone else's (answered alike).
     /// Throws what <see cref="IsUnavailable"/> recognizes when the store or the gate cannot answer within <paramref name="timeout"/>.</summary>
-    internal static async Task<OrderResponse?> FindOwnOrderAsync(long id, string user, IFlashSaleStore store, IStockGate gate, TimeSpan timeout, CancellationToken cancellationToken)
+    internal static async Task<OrderResponse?> FindOwnOrderAsync(long id, string user, IFlashSaleStore store, IStockGate gate, TimeSpan timeout, CancellationToken cancellationToken) =>
+        await FindAsync(id, user, store, gate, timeout, cancellationToken) switch
+        {
+            ({ } stored, _) => OrderResponse.From(stored),
+            (_, { } queued) => OrderResponse.Queued(queued),
+            _ => null,
+        };
+
+    /// <summary>
+    /// The order in the database or, while it is still on its way there, the gate's intent for it; neither when there is
+    /// none or it is not <paramref name="owner"/>'s (null: anyone's, for an admin). Both lookups share one deadline.
+    /// </summary>
+    internal static async Task<(Order? Stored, OrderIntent? Queued)> FindAsync(
+        long id, string? owner, IFlashSaleStore store, IStockGate gate, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         var order = await store.FindOrderAsync(id, deadline.Token).WaitAsync(deadline.Token);
-        if (order is not null) return order.UserId == user ? OrderResponse.From(order) : null;
+        if (order is not null) return owner is null || order.UserId == owner ? (order, null) : default;
         var intent = await gate.FindIntentAsync(id, deadline.Token).WaitAsync(deadline.Token);
-        return intent is not null && intent.UserId == user ? OrderResponse.Queued(intent) : null;
+        return intent is not null && (owner is null || intent.UserId == owner) ? (null, intent) : default;
     }
 
-    /// <summary>A lookup failed because the store or the gate did not answer (in time), not because the caller left.</summary>
+    /// <summary>A call failed because a server it needs (the store, the gate, a payment provider) did not answer (in
+    /// time), not because the caller left.</summary>
     internal static bool IsUnavailable(Exception ex, CancellationToken requestAborted) =>
-        ex is GateUnavailableException or DbException or TimeoutException
+        ex is GateUnavailableException or DbException or TimeoutException or HttpRequestException
         || (ex is OperationCanceledException && !requestAborted.IsCancellationRequested);
 
     internal static async Task<Results<Ok<IReadOnlyList<OrderResponse>>, ProblemResult>> GetMyOrdersAsync(

@@ -1,6 +1,6 @@
 using System.Buffers;
-using System.Data.Common;
 using FlashSale.Core.Payments;
+using FlashSale.Core.Pipeline;
 
 namespace FlashSale.Server.Apis;
 
@@ -19,7 +19,7 @@ public static class PaymentsApi
     private static readonly ProblemResult AmountMismatch = new(422, "amount_mismatch", "Amount mismatch", "The payment's amount or currency is not the order's; it was not recorded.");
 
     internal static async Task<Results<Ok<OrderResponse>, Accepted<OrderResponse>, ProblemResult>> PayAsync(
-        string orderId, HttpContext context, IFlashSaleStore store, IStockGate gate, Checkout checkout)
+        string orderId, HttpContext context, IFlashSaleStore store, IStockGate gate, IOptions<PipelineOptions> pipeline, Checkout checkout)
     {
         string? provider = null;
         if (context.Request.ContentLength is not (null or 0) || context.Request.Headers.TransferEncoding.Count > 0)
@@ -30,7 +30,7 @@ public static class PaymentsApi
         }
         try
         {
-            var (order, missing) = await OwnOrderAsync(orderId, context, store, gate);
+            var (order, missing) = await FindAsync(orderId, context.User.UserId(), context, store, gate, pipeline);
             if (order is null) return missing!;
             var answer = await checkout.PayAsync(order, provider, context.RequestAborted);
             var response = OrderResponse.From(answer.Order);
@@ -45,26 +45,26 @@ public static class PaymentsApi
                 _ => NotPayable,
             };
         }
-        catch (Exception ex) when (IsOutage(ex, context))
+        catch (Exception ex) when (OrdersApi.IsUnavailable(ex, context.RequestAborted))
         {
             return ProviderUnavailable;
         }
     }
 
     internal static Task<Results<Ok<OrderResponse>, ProblemResult>> CancelAsync(
-        string orderId, HttpContext context, IFlashSaleStore store, IStockGate gate, OrderCancellation cancellation) =>
-        CancelAsync(orderId, CancelReason.User, context, store, gate, cancellation);
+        string orderId, HttpContext context, IFlashSaleStore store, IStockGate gate, IOptions<PipelineOptions> pipeline, OrderCancellation cancellation) =>
+        CancelAsync(orderId, CancelReason.User, context.User.UserId(), context, store, gate, pipeline, cancellation);
 
     internal static Task<Results<Ok<OrderResponse>, ProblemResult>> AdminCancelAsync(
-        string orderId, HttpContext context, IFlashSaleStore store, IStockGate gate, OrderCancellation cancellation) =>
-        CancelAsync(orderId, CancelReason.Admin, context, store, gate, cancellation);
+        string orderId, HttpContext context, IFlashSaleStore store, IStockGate gate, IOptions<PipelineOptions> pipeline, OrderCancellation cancellation) =>
+        CancelAsync(orderId, CancelReason.Admin, owner: null, context, store, gate, pipeline, cancellation);
 
-    private static async Task<Results<Ok<OrderResponse>, ProblemResult>> CancelAsync(
-        string orderId, string reason, HttpContext context, IFlashSaleStore store, IStockGate gate, OrderCancellation cancellation)
+    private static async Task<Results<Ok<OrderResponse>, ProblemResult>> CancelAsync(string orderId, string reason, string? owner,
+        HttpContext context, IFlashSaleStore store, IStockGate gate, IOptions<PipelineOptions> pipeline, OrderCancellation cancellation)
     {
         try
         {
-            var (order, missing) = reason == CancelReason.Admin ? await AnyOrderAsync(orderId, context, store, gate) : await OwnOrderAsync(orderId, context, store, gate);
+            var (order, missing) = await FindAsync(orderId, owner, context, store, gate, pipeline);
             if (order is null) return missing!;
             var outcome = await cancellation.CancelAsync(order, reason, context.RequestAborted);
             var now = await store.FindOrderAsync(order.OrderId, context.RequestAborted) ?? order;
@@ -76,7 +76,7 @@ public static class PaymentsApi
                 _ => Problems.OrderNotFound,
             };
         }
-        catch (Exception ex) when (IsOutage(ex, context))
+        catch (Exception ex) when (OrdersApi.IsUnavailable(ex, context.RequestAborted))
         {
             return Problems.Unavailable;
         }
@@ -100,7 +100,7 @@ public static class PaymentsApi
                     : Problems.InvalidRequest("The body is not a payment event: {paymentId, orderId, status, amount, currency}."),
             };
         }
-        catch (Exception ex) when (IsOutage(ex, context))
+        catch (Exception ex) when (OrdersApi.IsUnavailable(ex, context.RequestAborted))
         {
             return Problems.Unavailable;
         }
@@ -123,23 +123,15 @@ public static class PaymentsApi
         return total;
     }
 
-    /// <summary>The caller's order in the database; someone else's, a queued one (409) or none is answered without telling which exists.</summary>
-    private static Task<(Order? Order, ProblemResult? Missing)> OwnOrderAsync(string orderId, HttpContext context, IFlashSaleStore store, IStockGate gate) =>
-        AnyOrderAsync(orderId, context, store, gate, context.User.UserId());
-
-    private static async Task<(Order? Order, ProblemResult? Missing)> AnyOrderAsync(
-        string orderId, HttpContext context, IFlashSaleStore store, IStockGate gate, string? owner = null)
+    /// <summary>The order in the database (<paramref name="owner"/>'s; null: anyone's), through GET's lookup; a queued one is
+    /// 409, someone else's or none 404, answered without telling which exists.</summary>
+    private static async Task<(Order? Order, ProblemResult? Missing)> FindAsync(
+        string orderId, string? owner, HttpContext context, IFlashSaleStore store, IStockGate gate, IOptions<PipelineOptions> pipeline)
     {
         if (!long.TryParse(orderId, out var id)) return (null, Problems.OrderNotFound);
-        var order = await store.FindOrderAsync(id, context.RequestAborted);
-        if (order is not null) return owner is null || order.UserId == owner ? (order, null) : (null, Problems.OrderNotFound);
-        var intent = await gate.FindIntentAsync(id, context.RequestAborted);
-        return intent is not null && (owner is null || intent.UserId == owner) ? (null, OrderQueued) : (null, Problems.OrderNotFound);
+        var (stored, queued) = await OrdersApi.FindAsync(id, owner, store, gate, pipeline.Value.CallTimeout, context.RequestAborted);
+        return stored is not null ? (stored, null) : (null, queued is not null ? OrderQueued : Problems.OrderNotFound);
     }
-
-    private static bool IsOutage(Exception ex, HttpContext context) =>
-        ex is GateUnavailableException or DbException or TimeoutException or HttpRequestException
-        || (ex is OperationCanceledException && !context.RequestAborted.IsCancellationRequested);
 }
 
 public sealed record PayRequest(string? Provider);
