@@ -1,3 +1,5 @@
+using FlashSale.Core.Orders;
+
 namespace FlashSale.Core.Notifications;
 
 /// <summary>
@@ -13,4 +15,11 @@ public interface IOrderNotifier
 }
 
 /// <summary>Order <paramref name="OrderId"/> of <paramref name="UserId"/> now has <paramref name="Status"/>.</summary>
-public sealed record OrderChanged(long OrderId, long SaleId, string UserId, string Status);
+public sealed record OrderChanged(long OrderId, long SaleId, string UserId, string Status)
+{
+    /// <summary>The order of <paramref name="intent"/> now has <paramref name="status"/>.</summary>
+    public static OrderChanged Of(OrderIntent intent, string status) => new(intent.OrderId, intent.SaleId, intent.UserId, status);
+
+    /// <summary><paramref name="order"/> as the store holds it now.</summary>
+    public static OrderChanged Of(Order order) => new(order.OrderId, order.SaleId, order.UserId, order.Status);
+}

@@ -41,7 +41,7 @@ public sealed class OrderCancellation(
     {
         foreach (var intent in cancelled)
         {
-            await notifier.PublishAsync(new OrderChanged(intent.OrderId, intent.SaleId, intent.UserId, OrderStatus.Cancelled), cancellationToken).ConfigureAwait(false);
+            await notifier.PublishAsync(OrderChanged.Of(intent, OrderStatus.Cancelled), cancellationToken).ConfigureAwait(false);
         }
         var returns = new Task<bool>[cancelled.Count];
         for (var i = 0; i < cancelled.Count; i++) returns[i] = ReturnToGateAsync(cancelled[i], cancellationToken);

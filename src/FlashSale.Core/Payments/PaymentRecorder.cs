@@ -55,7 +55,7 @@ public sealed class PaymentRecorder(
         }
         if (order is not null)
         {
-            await notifier.PublishAsync(new OrderChanged(order.OrderId, order.SaleId, order.UserId, order.Status), cancellationToken).ConfigureAwait(false);
+            await notifier.PublishAsync(OrderChanged.Of(order), cancellationToken).ConfigureAwait(false);
         }
         return WebhookDelivery.Processed;
     }

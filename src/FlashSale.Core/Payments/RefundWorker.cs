@@ -82,7 +82,7 @@ public sealed class RefundWorker(
                     refund.PaymentId, refund.OrderId, refund.Amount, refund.Currency, result.RefundId);
                 if (await store.FindOrderAsync(refund.OrderId, cancellationToken).ConfigureAwait(false) is { } order)
                 {
-                    await notifier.PublishAsync(new OrderChanged(order.OrderId, order.SaleId, order.UserId, order.Status), cancellationToken).ConfigureAwait(false);
+                    await notifier.PublishAsync(OrderChanged.Of(order), cancellationToken).ConfigureAwait(false);
                 }
                 return true;
             case RefundStatus.Pending:

@@ -137,5 +137,5 @@ public sealed class OrderWriter(
     }
 
     private ValueTask AnnounceAsync(OrderIntent intent, string status, CancellationToken cancellationToken) =>
-        notifier.PublishAsync(new OrderChanged(intent.OrderId, intent.SaleId, intent.UserId, status), cancellationToken);
+        notifier.PublishAsync(OrderChanged.Of(intent, status), cancellationToken);
 }
