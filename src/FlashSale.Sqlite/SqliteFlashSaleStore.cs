@@ -251,41 +251,41 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
             cancel.Parameters.AddWithValue("@order_id", orderId);
             cancel.Parameters.AddWithValue("@reason", reason);
             cancel.Parameters.AddWithValue("@now_ms", now.ToUnixTimeMilliseconds());
-            using (var reader = cancel.ExecuteReader())
-            {
-                if (!reader.Read()) return OrderLifecycle.UnmovedCancel(FindOrder(connection, tx, orderId)?.Status);
-                using var give = Command(connection, tx, "return_units.sql");
-                give.Parameters.AddWithValue("@sale_id", reader.GetInt64(0));
-                give.Parameters.AddWithValue("@user_id", reader.GetString(1));
-                give.Parameters.AddWithValue("@units", reader.GetInt32(2));
-                reader.Close();
-                give.ExecuteNonQuery();
-            }
-            return CancelOutcome.Cancelled;
+            return CancelGivingUnitsBack(connection, tx, cancel).Count == 1
+                ? CancelOutcome.Cancelled
+                : OrderLifecycle.UnmovedCancel(FindOrder(connection, tx, orderId)?.Status);
         }, cancellationToken);
     }
 
     public Task<IReadOnlyList<OrderIntent>> CancelDueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken) =>
         database.WriteAsync<IReadOnlyList<OrderIntent>>((connection, tx) =>
         {
-            var cancelled = new List<OrderIntent>();
-            using (var cancel = Command(connection, tx, "cancel_due.sql"))
-            {
-                cancel.Parameters.AddWithValue("@now_ms", now.ToUnixTimeMilliseconds());
-                cancel.Parameters.AddWithValue("@limit", limit);
-                using var reader = cancel.ExecuteReader();
-                while (reader.Read()) cancelled.Add(ReadIntent(reader));
-            }
-            using var give = Command(connection, tx, "return_units.sql");
-            var (sale, user, units) = (give.Parameters.Add("@sale_id", SqliteType.Integer), give.Parameters.Add("@user_id", SqliteType.Text), give.Parameters.Add("@units", SqliteType.Integer));
-            foreach (var intent in cancelled)
-            {
-                (sale.Value, user.Value, units.Value) = (intent.SaleId, intent.UserId, intent.Quantity);
-                give.ExecuteNonQuery();
-            }
+            using var cancel = Command(connection, tx, "cancel_due.sql");
+            cancel.Parameters.AddWithValue("@now_ms", now.ToUnixTimeMilliseconds());
+            cancel.Parameters.AddWithValue("@limit", limit);
+            var cancelled = CancelGivingUnitsBack(connection, tx, cancel);
             cancelled.Sort(static (a, b) => a.OrderId.CompareTo(b.OrderId));
             return cancelled;
         }, cancellationToken);
+
+    /// <summary>Runs a cancelling statement (one that returns the intents it cancelled) and, in the same transaction, gives
+    /// each cancelled order's units back to its sale and its quantity back to its user (return_units.sql).</summary>
+    private static List<OrderIntent> CancelGivingUnitsBack(SqliteConnection connection, SqliteTransaction tx, SqliteCommand cancel)
+    {
+        var cancelled = new List<OrderIntent>();
+        using (var reader = cancel.ExecuteReader())
+        {
+            while (reader.Read()) cancelled.Add(ReadIntent(reader));
+        }
+        using var give = Command(connection, tx, "return_units.sql");
+        var (sale, user, units) = (give.Parameters.Add("@sale_id", SqliteType.Integer), give.Parameters.Add("@user_id", SqliteType.Text), give.Parameters.Add("@units", SqliteType.Integer));
+        foreach (var intent in cancelled)
+        {
+            (sale.Value, user.Value, units.Value) = (intent.SaleId, intent.UserId, intent.Quantity);
+            give.ExecuteNonQuery();
+        }
+        return cancelled;
+    }
 
     public Task<bool> RecordFailedPaymentAsync(PaymentEvent failed, string provider, DateTimeOffset receivedAt, CancellationToken cancellationToken)
     {

@@ -3,4 +3,4 @@
 UPDATE orders
 SET status = 'cancelled', cancelled_at_ms = @now_ms, cancel_reason = @reason
 WHERE order_id = @order_id AND status = 'pending_payment' AND (@reason <> 'timeout' OR payment_deadline_ms <= @now_ms)
-RETURNING sale_id, user_id, quantity;
+RETURNING order_id, sale_id, user_id, quantity, request_id, accepted_at_ms;
