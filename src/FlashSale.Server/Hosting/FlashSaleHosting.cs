@@ -100,7 +100,7 @@ public static class FlashSaleHosting
     public static WebApplicationBuilder AddOrderLifecycle(this WebApplicationBuilder builder, FlashSaleOptions options)
     {
         var services = builder.Services;
-        services.AddSingleton(sp => new WebhookSignature(sp.GetRequiredService<IOptions<PaymentOptions>>().Value.WebhookKey()));
+        services.AddSingleton(sp => WebhookSignature.For(sp.GetRequiredService<IOptions<PaymentOptions>>().Value));
         services.AddSingleton<PaymentWebhook>();
         services.AddSingleton<RefundSignal>();
         services.AddSingleton<PaymentRecorder>();
