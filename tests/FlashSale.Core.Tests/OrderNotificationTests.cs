@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using FlashSale.Core.Notifications;
 using FlashSale.Core.Payments;
+using FlashSale.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
@@ -38,7 +39,7 @@ public sealed class MerchantWebhookDispatcherTests : IDisposable
     private const string Secret = "merchant-webhook-secret-0123456789abcdef";
     private readonly ManualTime _time = new();
     private readonly MemoryOutbox _outbox = new();
-    private readonly Receiver _receiver = new();
+    private readonly WebhookReceiver _receiver = new WebhookReceiver().Start();
 
     public void Dispose() => _receiver.Dispose();
 
@@ -76,11 +77,12 @@ public sealed class MerchantWebhookDispatcherTests : IDisposable
 
         _receiver.Requests.Should().HaveCount(3);
         var last = _receiver.Requests[^1];
-        last.EventId.Should().Be(e.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        new WebhookSignature(Encoding.UTF8.GetBytes(Secret)).Verify(last.Body, last.Signature).Should().Be(SignatureCheck.Valid);
+        var eventId = last.Header(MerchantWebhookDispatcher.EventIdHeader)!;
+        eventId.Should().Be(e.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        new WebhookSignature(Encoding.UTF8.GetBytes(Secret)).Verify(last.Body, last.Header(WebhookSignature.HeaderName)).Should().Be(SignatureCheck.Valid);
         var json = System.Text.Json.Nodes.JsonNode.Parse(last.Body)!;
         (json["eventId"]!.GetValue<string>(), json["orderId"]!.GetValue<string>(), json["saleId"]!.GetValue<string>(), json["status"]!.GetValue<string>())
-            .Should().Be((last.EventId, "42", "7", "pending_payment"));
+            .Should().Be((eventId, "42", "7", "pending_payment"));
         json.AsObject().Should().ContainKeys("userId", "refundStatus", "occurredAt");
     }
 
@@ -188,54 +190,6 @@ public sealed class MerchantWebhookDispatcherTests : IDisposable
         public Task<int> TrimAsync(DateTimeOffset deliveredBefore, int limit, CancellationToken cancellationToken)
         {
             lock (_rows) return Task.FromResult(_rows.RemoveAll(r => r.DeliveredAt < deliveredBefore));
-        }
-    }
-
-    /// <summary>A merchant on loopback answering <see cref="Answer"/>, remembering each request.</summary>
-    private sealed class Receiver : IDisposable
-    {
-        private readonly HttpListener _listener = new();
-        private readonly Task _loop;
-
-        public Receiver()
-        {
-            var port = FreePort();
-            Url = $"http://127.0.0.1:{port}/hook/";
-            _listener.Prefixes.Add(Url);
-            _listener.Start();
-            _loop = Task.Run(LoopAsync);
-        }
-
-        public string Url { get; }
-        public volatile HttpStatusCode Answer = HttpStatusCode.OK;
-        public List<(string EventId, string Signature, byte[] Body)> Requests { get; } = [];
-
-        private async Task LoopAsync()
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext context;
-                try { context = await _listener.GetContextAsync(); }
-                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException) { return; }
-                using var body = new MemoryStream();
-                await context.Request.InputStream.CopyToAsync(body);
-                lock (Requests) Requests.Add((context.Request.Headers[MerchantWebhookDispatcher.EventIdHeader]!, context.Request.Headers[WebhookSignature.HeaderName]!, body.ToArray()));
-                context.Response.StatusCode = (int)Answer;
-                context.Response.Close();
-            }
-        }
-
-        private static int FreePort()
-        {
-            using var l = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-            l.Start();
-            return ((IPEndPoint)l.LocalEndpoint).Port;
-        }
-
-        public void Dispose()
-        {
-            _listener.Stop();
-            _listener.Close();
         }
     }
 }

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using FlashSale.Core.Payments;
@@ -40,7 +38,7 @@ public sealed class MerchantWebhookTests : ServerProcessTest, IDisposable
 {
     private const string Secret = "merchant-webhook-secret-for-tests-0123456789";
     private static readonly int ReceiverPort = TestServices.FreePort();
-    private readonly Receiver _receiver = new($"http://127.0.0.1:{ReceiverPort}/hook/");
+    private readonly WebhookReceiver _receiver = new(ReceiverPort);
 
     public MerchantWebhookTests() : base(new ServerProcess("api"), new ServerProcess("worker", new Dictionary<string, string>
     {
@@ -76,7 +74,7 @@ public sealed class MerchantWebhookTests : ServerProcessTest, IDisposable
         await Eventually.UntilAsync(async () => await Database.ScalarAsync<int>(
             "SELECT coalesce(min(attempts), 0) FROM notification_outbox WHERE order_id = @id", ("id", long.Parse(orders[^1]))) >= 2);
         _receiver.Start();
-        await Eventually.UntilAsync(() => Task.FromResult(expected.All(_receiver.Received.ContainsKey)));
+        await Eventually.UntilAsync(() => Task.FromResult(expected.All(Received().ContainsKey)));
 
         Worker.Kill();
         await CancelInDatabaseAsync(orders[1]);
@@ -84,49 +82,23 @@ public sealed class MerchantWebhookTests : ServerProcessTest, IDisposable
         await Worker.StartAsync();
         expected.Add((orders[1], "cancelled"));
         expected.Add((orders[2], "cancelled"));
-        await Eventually.UntilAsync(() => Task.FromResult(expected.All(_receiver.Received.ContainsKey)));
+        await Eventually.UntilAsync(() => Task.FromResult(expected.All(Received().ContainsKey)));
 
-        _receiver.BadSignatures.Should().Be(0);
-        var body = JsonNode.Parse(_receiver.Received[(orders[0], "cancelled")])!;
+        var signature = new WebhookSignature(Encoding.UTF8.GetBytes(Secret));
+        _receiver.Requests.Should().OnlyContain(r => signature.Verify(r.Body, r.Header(WebhookSignature.HeaderName)) == SignatureCheck.Valid, "every delivery is signed");
+        var body = JsonNode.Parse(Received()[(orders[0], "cancelled")])!;
         (body["saleId"]!.GetValue<string>(), body["userId"]!.GetValue<string>()).Should().Be((saleId, "hook-0"));
     }
 
-    /// <summary>The merchant: checks each signature, remembers each (order, status) it got, answers 200.</summary>
-    private sealed class Receiver(string prefix) : IDisposable
+    /// <summary>Each (order, status) the merchant got, with the body it came in.</summary>
+    private Dictionary<(string OrderId, string Status), string> Received()
     {
-        private readonly HttpListener _listener = new() { Prefixes = { prefix } };
-        private readonly WebhookSignature _signature = new(Encoding.UTF8.GetBytes(Secret));
-        private int _badSignatures;
-
-        public ConcurrentDictionary<(string OrderId, string Status), string> Received { get; } = new();
-        public int BadSignatures => _badSignatures;
-
-        public void Start()
+        var received = new Dictionary<(string, string), string>();
+        foreach (var request in _receiver.Requests)
         {
-            _listener.Start();
-            _ = Task.Run(async () =>
-            {
-                while (_listener.IsListening)
-                {
-                    HttpListenerContext context;
-                    try { context = await _listener.GetContextAsync(); }
-                    catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException) { return; }
-                    using var buffer = new MemoryStream();
-                    await context.Request.InputStream.CopyToAsync(buffer);
-                    var bytes = buffer.ToArray();
-                    if (_signature.Verify(bytes, context.Request.Headers[WebhookSignature.HeaderName]) != SignatureCheck.Valid) Interlocked.Increment(ref _badSignatures);
-                    var json = JsonNode.Parse(bytes)!;
-                    Received[(json["orderId"]!.GetValue<string>(), json["status"]!.GetValue<string>())] = Encoding.UTF8.GetString(bytes);
-                    context.Response.StatusCode = 200;
-                    context.Response.Close();
-                }
-            });
+            var json = JsonNode.Parse(request.Body)!;
+            received[(json["orderId"]!.GetValue<string>(), json["status"]!.GetValue<string>())] = Encoding.UTF8.GetString(request.Body);
         }
-
-        public void Dispose()
-        {
-            if (_listener.IsListening) _listener.Stop();
-            _listener.Close();
-        }
+        return received;
     }
 }
