@@ -5,9 +5,8 @@ namespace FlashSale.Core.Gateway;
 /// <summary>Exact sliding log per key, in memory (embedded mode). Same semantics as sliding_window.lua.</summary>
 public sealed class InMemoryRateWindow(TimeProvider time) : IRateWindow
 {
-    private readonly ConcurrentDictionary<string, Queue<long>> _logs = new();
+    private readonly ConcurrentDictionary<string, Log> _logs = new();
     private readonly SweepSchedule _sweeps = new(time, TimeSpan.FromSeconds(1));
-    private long _longestWindowMs;
 
     /// <summary>Keys held now (diagnostics and tests).</summary>
     public int Count => _logs.Count;
@@ -16,23 +15,24 @@ public sealed class InMemoryRateWindow(TimeProvider time) : IRateWindow
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var windowMs = (long)window.TotalMilliseconds;
-        if (windowMs > Volatile.Read(ref _longestWindowMs)) Volatile.Write(ref _longestWindowMs, windowMs);
-        if (_sweeps.TryBegin()) Sweep(now - Volatile.Read(ref _longestWindowMs));
-        var log = _logs.GetOrAdd(key, static _ => new Queue<long>());
+        if (_sweeps.TryBegin()) Sweep(now);
+        var log = _logs.GetOrAdd(key, static (_, ms) => new Log(ms), windowMs);
         lock (log)
         {
+            log.WindowMs = windowMs;
             while (log.Count > 0 && log.Peek() <= now - windowMs) log.Dequeue();
             if (log.Count >= limit)
             {
                 return ValueTask.FromResult(new RateDecision(false, log.Count, TimeSpan.FromMilliseconds(log.Peek() + windowMs - now)));
             }
             log.Enqueue(now);
+            log.LastHit = now;
             return ValueTask.FromResult(new RateDecision(true, log.Count, TimeSpan.Zero));
         }
     }
 
-    /// <summary>Drops the keys whose every hit is older than the longest window in use.</summary>
-    private void Sweep(long before)
+    /// <summary>Drops the keys whose every hit is past the key's own window (a long window elsewhere keeps no short-lived key).</summary>
+    private void Sweep(long now)
     {
         try
         {
@@ -42,7 +42,7 @@ public sealed class InMemoryRateWindow(TimeProvider time) : IRateWindow
                 {
                     // A log emptied here is removed while locked; a caller that still holds it re-adds its hit to a
                     // queue nobody reads again: at worst one hit is forgotten, never one too many counted.
-                    if (log.Count == 0 || log.Last() <= before) _logs.TryRemove(key, out _);
+                    if (log.Count == 0 || log.LastHit <= now - log.WindowMs) _logs.TryRemove(key, out _);
                 }
             }
         }
@@ -50,6 +50,13 @@ public sealed class InMemoryRateWindow(TimeProvider time) : IRateWindow
         {
             _sweeps.End();
         }
+    }
+
+    /// <summary>One key's hits, oldest first, with the window it is counted in and its newest hit.</summary>
+    private sealed class Log(long windowMs) : Queue<long>
+    {
+        public long WindowMs { get; set; } = windowMs;
+        public long LastHit { get; set; }
     }
 }
 

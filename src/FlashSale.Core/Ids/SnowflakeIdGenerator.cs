@@ -51,6 +51,16 @@ public sealed class SnowflakeIdGenerator
         }
     }
 
+    /// <summary>How far ahead of this process's clock another process's clock may run: ids up to this far in the future still count.</summary>
+    public static readonly TimeSpan ClockTolerance = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Whether any generator could have issued <paramref name="id"/> by <paramref name="now"/>: ids are positive and carry the
+    /// millisecond they were made in, so an id from later than now (beyond <see cref="ClockTolerance"/>) was made up.
+    /// </summary>
+    public static bool CouldHaveIssued(long id, DateTimeOffset now) =>
+        id > 0 && id >> (WorkerBits + SequenceBits) <= (now + ClockTolerance - Epoch).Ticks / TimeSpan.TicksPerMillisecond;
+
     public static DateTimeOffset TimestampOf(long id) =>
         Epoch.AddMilliseconds(id >> (WorkerBits + SequenceBits));
 }
