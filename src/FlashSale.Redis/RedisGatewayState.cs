@@ -49,7 +49,8 @@ public sealed class RedisRiskSignals(RedisConnection redis) : IRiskSignals
 
 /// <summary>
 /// The shared blacklist: a Redis hash plus a version counter. Each process answers from its copy in
-/// memory and refreshes it when the version moves (at most a second behind; its own changes at once).
+/// memory (the same checks as embedded mode, ranges included) and refreshes it when the version moves
+/// (at most a second behind; its own changes at once). Expired entries leave the hash at the next addition.
 /// </summary>
 public sealed class RedisBlacklist(RedisConnection redis, TimeProvider time) : InMemoryBlacklist(time)
 {
@@ -61,6 +62,8 @@ public sealed class RedisBlacklist(RedisConnection redis, TimeProvider time) : I
     {
         var db = redis.Database;
         var json = JsonSerializer.Serialize(new StoredEntry(entry.ExpiresAt?.ToUnixTimeMilliseconds(), entry.Reason), RedisJsonContext.Default.StoredEntry);
+        // Entries past their expiry leave the shared hash at the next change (atomically: one re-added meanwhile stays).
+        await redis.CallAsync(() => RedisScript.BlacklistPrune.EvaluateAsync(db, [Entries], [Time.GetUtcNow().ToUnixTimeMilliseconds()])).ConfigureAwait(false);
         await redis.CallAsync(() => db.HashSetAsync(Entries, Field(entry.Kind, entry.Value), json)).ConfigureAwait(false);
         await redis.CallAsync(() => db.StringIncrementAsync(Version)).ConfigureAwait(false);
         await RefreshAsync(cancellationToken).ConfigureAwait(false);

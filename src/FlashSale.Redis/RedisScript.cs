@@ -8,7 +8,7 @@ namespace FlashSale.Redis;
 internal enum RedisScript
 {
     Decide, Preheat, Restore, ReturnUnits, LedgerRead, LedgerRetire, AuditRead, ReturnOrphaned,
-    SlidingWindow, Once, DistinctRecent, WorkerRenew, WorkerRelease,
+    SlidingWindow, Once, DistinctRecent, BlacklistPrune, WorkerRenew, WorkerRelease,
 }
 
 /// <summary>

@@ -8,6 +8,7 @@ namespace FlashSale.Core.Tests;
 
 public sealed class PurchaseGatewayTests
 {
+    private static readonly ClientIp Ip = ClientIp.Parse("203.0.113.1");
     private static readonly Sale Sale = new(1, "s", "p", 1m, 100, 1, DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddHours(1), 900);
 
     private static PurchaseGateway NewGateway(GatewayOptions options, FunnelCounters funnel) => new(Options.Create(options),
@@ -22,7 +23,7 @@ public sealed class PurchaseGatewayTests
 
         var clock = Stopwatch.StartNew();
         var refusals = await Task.WhenAll(Enumerable.Range(0, 200).Select(i =>
-            gateway.CheckAsync(Sale, new PurchaseCaller($"u{i}", $"ip{i}", null, null), "r", null, default).AsTask()));
+            gateway.CheckAsync(Sale, new PurchaseCaller($"u{i}", ClientIp.Parse($"10.0.{i / 250}.{i % 250}"), null, null), "r", null, default).AsTask()));
         var elapsedSeconds = (int)Math.Ceiling(clock.Elapsed.TotalSeconds);
 
         var passed = refusals.Count(r => r is null);
@@ -44,10 +45,10 @@ public sealed class PurchaseGatewayTests
         }, new FunnelCounters());
         var fresh = DateTimeOffset.UtcNow.AddMinutes(-5);
 
-        (await gateway.CheckAsync(Sale, new("new", "ip", "d1", fresh), "r1", null, default)).Should().BeNull("one request from a new account: score 30");
-        (await gateway.CheckAsync(Sale, new("new", "ip", "d1", fresh), "r2", null, default)).Should().BeNull("score 30 still");
-        (await gateway.CheckAsync(Sale, new("new", "ip", "d1", fresh), "r3", null, default))!.Code.Should().Be("invalid_token", "frequent + new = 60: a captcha token is needed");
-        (await gateway.CheckAsync(Sale, new("new", "ip", "d2", fresh), "r4", null, default))!.Code.Should().Be("risk_rejected", "and a second device: 100");
-        (await gateway.CheckAsync(Sale, new("old", "ip2", "d1", DateTimeOffset.UtcNow.AddYears(-1)), "r1", null, default)).Should().BeNull();
+        (await gateway.CheckAsync(Sale, new("new", Ip, "d1", fresh), "r1", null, default)).Should().BeNull("one request from a new account: score 30");
+        (await gateway.CheckAsync(Sale, new("new", Ip, "d1", fresh), "r2", null, default)).Should().BeNull("score 30 still");
+        (await gateway.CheckAsync(Sale, new("new", Ip, "d1", fresh), "r3", null, default))!.Code.Should().Be("invalid_token", "frequent + new = 60: a captcha token is needed");
+        (await gateway.CheckAsync(Sale, new("new", Ip, "d2", fresh), "r4", null, default))!.Code.Should().Be("risk_rejected", "and a second device: 100");
+        (await gateway.CheckAsync(Sale, new("old", ClientIp.Parse("203.0.113.2"), "d1", DateTimeOffset.UtcNow.AddYears(-1)), "r1", null, default)).Should().BeNull();
     }
 }

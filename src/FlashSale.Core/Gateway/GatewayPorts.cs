@@ -27,10 +27,18 @@ public enum BlacklistKind { User, Ip, Device }
 
 public sealed record BlacklistEntry(BlacklistKind Kind, string Value, DateTimeOffset? ExpiresAt, string? Reason);
 
-/// <summary>Blocked users, IPs and devices. <see cref="IsBlocked"/> is answered from memory (hot path).</summary>
+/// <summary>
+/// Blocked users, IPs and devices. An ip entry's value is an address or a CIDR range (<see cref="IpRange"/>) and blocks
+/// every client in it. The checks are answered from memory without allocating (hot path).
+/// </summary>
 public interface IBlacklist
 {
+    /// <summary>A user or a device by its exact value; for <see cref="BlacklistKind.Ip"/>, the address the value is.</summary>
     bool IsBlocked(BlacklistKind kind, string? value);
+
+    /// <summary>Whether an ip entry's range holds the client's address.</summary>
+    bool IsBlocked(ClientIp ip);
+
     Task AddAsync(BlacklistEntry entry, CancellationToken cancellationToken);
     Task<bool> RemoveAsync(BlacklistKind kind, string value, CancellationToken cancellationToken);
     Task<IReadOnlyList<BlacklistEntry>> ListAsync(CancellationToken cancellationToken);

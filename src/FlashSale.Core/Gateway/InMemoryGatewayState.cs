@@ -139,18 +139,42 @@ public sealed class InMemoryRiskSignals(TimeProvider time) : IRiskSignals
     }
 }
 
-/// <summary>The blacklist of embedded mode: one process, so memory is the shared state (a restart clears it).</summary>
+/// <summary>
+/// The blacklist of embedded mode: one process, so memory is the shared state (a restart clears it). Also each
+/// distributed process's copy of the shared list. Copy on write: a check reads one immutable snapshot, without a lock.
+/// </summary>
 public class InMemoryBlacklist(TimeProvider time) : IBlacklist
 {
-    private volatile Dictionary<(BlacklistKind, string), BlacklistEntry> _entries = new();
+    private volatile Snapshot _snapshot = Snapshot.Of([]);
     private readonly Lock _write = new();
 
-    public bool IsBlocked(BlacklistKind kind, string? value) =>
-        value is not null && _entries.TryGetValue((kind, value), out var entry) && (entry.ExpiresAt is null || entry.ExpiresAt > time.GetUtcNow());
+    protected TimeProvider Time { get; } = time;
+
+    public bool IsBlocked(BlacklistKind kind, string? value)
+    {
+        if (value is null) return false;
+        if (kind == BlacklistKind.Ip) return IsBlocked(ClientIp.Parse(value));
+        return _snapshot.Entries.TryGetValue((kind, value), out var entry) && IsLive(entry);
+    }
+
+    public bool IsBlocked(ClientIp ip)
+    {
+        if (!ip.IsKnown) return false;
+        foreach (var ranges in _snapshot.Ranges)
+        {
+            if (ranges.Networks.TryGetValue(ip.Bits & ranges.Mask, out var entry) && IsLive(entry)) return true;
+        }
+        return false;
+    }
 
     public virtual Task AddAsync(BlacklistEntry entry, CancellationToken cancellationToken)
     {
-        lock (_write) _entries = new Dictionary<(BlacklistKind, string), BlacklistEntry>(_entries) { [(entry.Kind, entry.Value)] = entry };
+        lock (_write)
+        {
+            // Entries past their expiry leave at the next change, so the list holds what an admin added lately.
+            var kept = _snapshot.Entries.Values.Where(e => IsLive(e) && (e.Kind, e.Value) != (entry.Kind, entry.Value));
+            _snapshot = Snapshot.Of(kept.Append(entry));
+        }
         return Task.CompletedTask;
     }
 
@@ -158,19 +182,51 @@ public class InMemoryBlacklist(TimeProvider time) : IBlacklist
     {
         lock (_write)
         {
-            var copy = new Dictionary<(BlacklistKind, string), BlacklistEntry>(_entries);
-            var removed = copy.Remove((kind, value));
-            _entries = copy;
+            var removed = _snapshot.Entries.ContainsKey((kind, value));
+            if (removed) _snapshot = Snapshot.Of(_snapshot.Entries.Values.Where(e => (e.Kind, e.Value) != (kind, value)));
             return Task.FromResult(removed);
         }
     }
 
     public virtual Task<IReadOnlyList<BlacklistEntry>> ListAsync(CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<BlacklistEntry>>(_entries.Values.Where(e => e.ExpiresAt is null || e.ExpiresAt > time.GetUtcNow()).ToArray());
+        Task.FromResult<IReadOnlyList<BlacklistEntry>>(_snapshot.Entries.Values.Where(IsLive).ToArray());
 
     /// <summary>Replaces the whole list (a distributed cache refreshing from the shared copy).</summary>
     protected void Replace(IEnumerable<BlacklistEntry> entries)
     {
-        lock (_write) _entries = entries.ToDictionary(e => (e.Kind, e.Value));
+        lock (_write) _snapshot = Snapshot.Of(entries);
     }
+
+    private bool IsLive(BlacklistEntry entry) => entry.ExpiresAt is null || entry.ExpiresAt > Time.GetUtcNow();
+
+    /// <summary>
+    /// The list, and its ip entries as ranges grouped by prefix length, longest first: an address is checked with one
+    /// hash lookup per prefix length in use (an address entry is a /32, or a /64 for IPv6), whatever the entries' number.
+    /// </summary>
+    private sealed class Snapshot(Dictionary<(BlacklistKind, string), BlacklistEntry> entries, PrefixGroup[] ranges)
+    {
+        public Dictionary<(BlacklistKind, string), BlacklistEntry> Entries { get; } = entries;
+        public PrefixGroup[] Ranges { get; } = ranges;
+
+        public static Snapshot Of(IEnumerable<BlacklistEntry> entries)
+        {
+            var all = new Dictionary<(BlacklistKind, string), BlacklistEntry>();
+            foreach (var entry in entries) all[(entry.Kind, entry.Value)] = entry;
+            var byLength = new SortedDictionary<int, Dictionary<UInt128, BlacklistEntry>>(Comparer<int>.Create((a, b) => b.CompareTo(a)));
+            foreach (var entry in all.Values)
+            {
+                // An entry that is no range (stored before values were checked) blocks nobody; it can still be listed and removed.
+                if (entry.Kind != BlacklistKind.Ip || !IpRange.TryParse(entry.Value, out var range)) continue;
+                if (!byLength.TryGetValue(range.PrefixLength, out var networks)) byLength[range.PrefixLength] = networks = [];
+                if (!networks.TryGetValue(range.Network, out var other) || Outlives(entry, other)) networks[range.Network] = entry;
+            }
+            return new Snapshot(all, [.. byLength.Select(g => new PrefixGroup(IpRange.MaskOf(g.Key), g.Value))]);
+        }
+
+        /// <summary>Of two entries for one range (written differently), the one that blocks longer decides.</summary>
+        private static bool Outlives(BlacklistEntry entry, BlacklistEntry other) =>
+            entry.ExpiresAt is null || (other.ExpiresAt is { } until && entry.ExpiresAt > until);
+    }
+
+    private sealed record PrefixGroup(UInt128 Mask, Dictionary<UInt128, BlacklistEntry> Networks);
 }

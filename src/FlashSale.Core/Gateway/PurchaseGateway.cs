@@ -67,7 +67,7 @@ public sealed class PurchaseGateway
         funnel.Passed(FunnelLayer.GlobalRate);
 
         funnel.Arrived(FunnelLayer.Blacklist);
-        if (_blacklist.IsBlocked(BlacklistKind.User, caller.UserId) || _blacklist.IsBlocked(BlacklistKind.Ip, caller.Ip)
+        if (_blacklist.IsBlocked(BlacklistKind.User, caller.UserId) || _blacklist.IsBlocked(caller.Ip)
             || _blacklist.IsBlocked(BlacklistKind.Device, caller.DeviceId))
         {
             return Stop(funnel, FunnelLayer.Blacklist, BlacklistedRefusal);
@@ -78,7 +78,7 @@ public sealed class PurchaseGateway
         var ipLimit = rules.IpRequestsPerWindow ?? _options.IpRequestsPerWindow;
         if (ipLimit > 0)
         {
-            var ip = await _windows.TryHitAsync($"ip:{sale.Id}:{caller.Ip}", ipLimit, _options.Window, cancellationToken).ConfigureAwait(false);
+            var ip = await _windows.TryHitAsync($"ip:{sale.Id}:{caller.Ip.Key}", ipLimit, _options.Window, cancellationToken).ConfigureAwait(false);
             if (!ip.Allowed) return Stop(funnel, FunnelLayer.IpRate, new PurchaseRefusal(Throttled, ip.RetryAfter));
         }
         funnel.Passed(FunnelLayer.IpRate);
@@ -121,7 +121,7 @@ public sealed class PurchaseGateway
         if (recentRequests > risk.FrequentRequests) score += risk.FrequencyWeight;
         if (caller.AccountCreated is { } created && _time.GetUtcNow() - created < risk.NewAccountAge) score += risk.NewAccountWeight;
         // Signals are counted per sale: a sale's crowd is what a farm hides in.
-        var (devices, users) = await _signals.RecordAsync($"{saleId}:{caller.UserId}", $"{saleId}:{caller.Ip}", caller.DeviceId, risk.SignalWindow, cancellationToken).ConfigureAwait(false);
+        var (devices, users) = await _signals.RecordAsync($"{saleId}:{caller.UserId}", $"{saleId}:{caller.Ip.Key}", caller.DeviceId, risk.SignalWindow, cancellationToken).ConfigureAwait(false);
         if (devices > risk.DevicesPerUser) score += risk.DevicesPerUserWeight;
         if (users > risk.UsersPerIp) score += risk.UsersPerIpWeight;
         return score;

@@ -1,3 +1,5 @@
+using FlashSale.Core.Gateway;
+
 namespace FlashSale.Core.Purchasing;
 
 /// <summary>One purchase as the endpoint hands it to the funnel, HTTP already translated away.</summary>
@@ -5,8 +7,10 @@ namespace FlashSale.Core.Purchasing;
 public readonly record struct PurchaseAttempt(long SaleId, PurchaseCaller Caller, int Quantity, string RequestId, string? Token);
 
 /// <summary>Who is buying, as the funnel sees it.</summary>
+/// <param name="Ip">The client's address, an IPv6 one grouped by its /64.</param>
+/// <param name="DeviceId">The <c>X-Device-Id</c> header when valid; null when missing (a risk signal).</param>
 /// <param name="AccountCreated">From the token's <c>account_created</c> claim, when the identity provider sets it.</param>
-public readonly record struct PurchaseCaller(string UserId, string Ip, string? DeviceId, DateTimeOffset? AccountCreated);
+public readonly record struct PurchaseCaller(string UserId, ClientIp Ip, string? DeviceId, DateTimeOffset? AccountCreated);
 
 /// <summary>Why a purchase was refused: the API's problem code and, for throttling, when to come back.</summary>
 public sealed record PurchaseRefusal(string Code, TimeSpan? RetryAfter = null)

@@ -2,7 +2,7 @@ using FlashSale.Core.Gateway;
 
 namespace FlashSale.Server.Apis;
 
-/// <summary>Admin: blocked users, IPs and devices (X-Device-Id), optionally until a time.</summary>
+/// <summary>Admin: blocked users, IPs or ranges of them, and devices (X-Device-Id), optionally until a time.</summary>
 public static class BlacklistApi
 {
     internal static async Task<Ok<IReadOnlyList<BlacklistEntryResponse>>> ListAsync(IBlacklist blacklist, CancellationToken cancellationToken) =>
@@ -15,21 +15,33 @@ public static class BlacklistApi
         if (!TryParseKind(body!.Kind, out var kind)) return Problems.InvalidRequest("kind must be user, ip or device.");
         if (string.IsNullOrWhiteSpace(body.Value) || body.Value.Length > UserTokens.MaxUserIdLength * 2)
             return Problems.InvalidRequest("value is required and at most 128 characters.");
+        var value = body.Value;
+        if (kind == BlacklistKind.Ip)
+        {
+            if (!IpRange.TryParse(value, out var range)) return Problems.InvalidRequest(IpValueRule);
+            value = range.ToString();
+        }
         if (body.TtlSeconds is <= 0) return Problems.InvalidRequest("ttlSeconds must be positive.");
         var expires = body.TtlSeconds is { } ttl ? time.GetUtcNow().AddSeconds(ttl) : body.ExpiresAt;
         if (expires <= time.GetUtcNow()) return Problems.InvalidRequest("expiresAt must be in the future.");
-        var entry = new BlacklistEntry(kind, body.Value, expires, body.Reason is { Length: > 200 } r ? r[..200] : body.Reason);
+        var entry = new BlacklistEntry(kind, value, expires, body.Reason is { Length: > 200 } r ? r[..200] : body.Reason);
         await blacklist.AddAsync(entry, context.RequestAborted);
-        return TypedResults.Created($"/api/admin/blacklist/{body.Kind}/{Uri.EscapeDataString(body.Value)}", BlacklistEntryResponse.From(entry));
+        return TypedResults.Created($"/api/admin/blacklist/{kind.ToString().ToLowerInvariant()}/{Uri.EscapeDataString(value)}", BlacklistEntryResponse.From(entry));
     }
 
+    /// <summary>An ip entry is named by any spelling of its range (<c>203.0.113.0%2F24</c> in the path; a slash cannot be one).</summary>
     internal static async Task<Results<NoContent, ProblemResult>> RemoveAsync(string kind, string value, IBlacklist blacklist, CancellationToken cancellationToken)
     {
         if (!TryParseKind(kind, out var parsed)) return Problems.InvalidRequest("kind must be user, ip or device.");
-        return await blacklist.RemoveAsync(parsed, value, cancellationToken)
-            ? TypedResults.NoContent()
-            : new ProblemResult(404, "not_found", "Not found", "No such blacklist entry.");
+        var removed = parsed == BlacklistKind.Ip && IpRange.TryParse(value.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase), out var range)
+            && await blacklist.RemoveAsync(parsed, range.ToString(), cancellationToken);
+        // An entry stored before ip values were checked is removed by its value as written.
+        removed = removed || await blacklist.RemoveAsync(parsed, value, cancellationToken);
+        return removed ? TypedResults.NoContent() : new ProblemResult(404, "not_found", "Not found", "No such blacklist entry.");
     }
+
+    private const string IpValueRule =
+        "value of an ip entry is an IPv4 or IPv6 address or a CIDR range, e.g. 203.0.113.7, 203.0.113.0/24, 2001:db8::/48 (IPv6 clients are told apart by their /64).";
 
     private static bool TryParseKind(string? kind, out BlacklistKind parsed) =>
         Enum.TryParse(kind, ignoreCase: true, out parsed) && Enum.IsDefined(parsed) && !int.TryParse(kind, out _);

@@ -13,8 +13,9 @@ public static class CallerExtensions
         context.Request.Headers[DeviceHeader] is { Count: 0 } || Identifiers.IsValidDeviceId(context.Request.Headers[DeviceHeader].ToString());
 
     /// <summary>
-    /// The caller as the funnel sees it: user (token), client IP (X-Forwarded-For is honoured
-    /// from trusted proxies only, see UseForwardedHeaders), device id header, account age claim.
+    /// The caller as the funnel sees it: user (token), client IP (X-Forwarded-For is honoured from the configured proxies
+    /// only, see <see cref="Hosting.ForwardedHeadersSettings"/>; a mapped IPv4 address is the IPv4 address, an IPv6 one its
+    /// /64), device id header, account age claim.
     /// </summary>
     public static PurchaseCaller Caller(this HttpContext context)
     {
@@ -22,7 +23,7 @@ public static class CallerExtensions
         var created = context.User.FindFirst(AccountCreatedClaim)?.Value;
         return new PurchaseCaller(
             context.User.UserId(),
-            context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+            ClientIp.From(context.Connection.RemoteIpAddress),
             Identifiers.IsValidDeviceId(device) ? device : null,
             long.TryParse(created, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds) ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null);
     }

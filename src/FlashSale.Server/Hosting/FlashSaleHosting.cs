@@ -60,8 +60,9 @@ public static class FlashSaleHosting
             sp.GetRequiredService<ICaptcha>(), sp.GetRequiredService<IOnceStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<PurchaseGateway>();
         services.AddSingleton<StaticPages>();
-        // The client IP for the per-IP limit: X-Forwarded-For is believed only from trusted proxies (loopback by default).
-        services.Configure<ForwardedHeadersOptions>(o => o.ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor);
+        // The client IP for the per-IP limit, the IP blacklist and the users-per-IP signal: X-Forwarded-For is believed only
+        // from the configured proxies (loopback when none is). After every other configuration, ASPNETCORE_FORWARDEDHEADERS_ENABLED's included.
+        services.AddOptions<ForwardedHeadersOptions>().PostConfigure<IOptions<FlashSaleOptions>>((o, flashSale) => flashSale.Value.ForwardedHeaders.ApplyTo(o));
         services.AddSingleton<WorkerIdentity>();
         services.AddSingleton(sp => new SnowflakeIdGenerator(sp.GetRequiredService<WorkerIdentity>().Id));
         services.AddSingleton<SaleCatalog>();

@@ -1,5 +1,6 @@
-using FlashSale.Core.Payments;
+using System.Net;
 using System.Security.Cryptography;
+using FlashSale.Core.Payments;
 using FlashSale.Core.Gateway;
 using FlashSale.Core.Notifications;
 
@@ -19,6 +20,8 @@ public sealed class FlashSaleOptions
     public string? AdminKey { get; set; }
 
     public AuthOptions Auth { get; set; } = new();
+
+    public ForwardedHeadersSettings ForwardedHeaders { get; set; } = new();
 
     public bool Runs(ProcessRoles role) => (Roles & role) == role;
 
@@ -67,6 +70,54 @@ public sealed class AuthOptions
     public string Issuer { get; set; } = "flashsale";
 
     public TimeSpan DevTokenLifetime { get; set; } = TimeSpan.FromHours(12);
+}
+
+/// <summary>
+/// Whose X-Forwarded-For names the client (FlashSale:ForwardedHeaders): the CDN or load balancer in front. Unset, only
+/// loopback is trusted (a proxy on the same host); set, exactly the listed proxies and networks are (list 127.0.0.1 too
+/// if a local proxy also stands in front). The header is read from the right, one hop at a time, while the hop it came
+/// from is trusted: a chain of trusted proxies is walked, and what a client wrote itself is never believed.
+/// ASPNETCORE_FORWARDEDHEADERS_ENABLED cannot widen this (it would trust anyone): these lists are applied after it.
+/// </summary>
+public sealed class ForwardedHeadersSettings
+{
+    /// <summary>Proxy addresses, e.g. <c>10.0.0.5</c>, <c>2001:db8::5</c>.</summary>
+    public string[] KnownProxies { get; set; } = [];
+
+    /// <summary>Proxy networks in CIDR notation, e.g. <c>10.0.0.0/8</c>, <c>2001:db8::/32</c>.</summary>
+    public string[] KnownNetworks { get; set; } = [];
+
+    /// <summary>Each entry that is no address or no network, by its key.</summary>
+    public IEnumerable<string> Failures()
+    {
+        for (var i = 0; i < KnownProxies.Length; i++)
+        {
+            if (!IpText.TryParseAddress(KnownProxies[i], out _))
+                yield return $"FlashSale:ForwardedHeaders:KnownProxies:{i} '{KnownProxies[i]}' is not an IP address (e.g. 10.0.0.5 or 2001:db8::5).";
+        }
+        for (var i = 0; i < KnownNetworks.Length; i++)
+        {
+            if (!IpText.TryParseNetwork(KnownNetworks[i], out _))
+                yield return $"FlashSale:ForwardedHeaders:KnownNetworks:{i} '{KnownNetworks[i]}' is not a network in CIDR notation with no bits past its prefix (e.g. 10.0.0.0/8 or 2001:db8::/32).";
+        }
+    }
+
+    /// <summary>The trust the forwarded-headers middleware applies: X-Forwarded-For only, from these proxies only, hop by hop.</summary>
+    public void ApplyTo(ForwardedHeadersOptions options)
+    {
+        options.ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor;
+        options.ForwardLimit = null; // each hop is taken only from a trusted peer: the walk stops at the first other one
+        options.KnownProxies.Clear();
+        options.KnownIPNetworks.Clear();
+        if (KnownProxies.Length == 0 && KnownNetworks.Length == 0)
+        {
+            options.KnownProxies.Add(IPAddress.IPv6Loopback);
+            options.KnownIPNetworks.Add(new IPNetwork(IPAddress.Loopback, 8));
+            return;
+        }
+        foreach (var proxy in KnownProxies) if (IpText.TryParseAddress(proxy, out var address)) options.KnownProxies.Add(address);
+        foreach (var network in KnownNetworks) if (IpText.TryParseNetwork(network, out var parsed)) options.KnownIPNetworks.Add(parsed);
+    }
 }
 
 /// <summary>
@@ -125,6 +176,7 @@ public sealed class FlashSaleOptionsValidator : IValidateOptions<FlashSaleOption
             failures.Add($"FlashSale:Roles '{options.Roles}': embedded mode runs api and worker in one process; use api,worker or the Distributed mode.");
         Secret(failures, options.AdminKey, "FlashSale:AdminKey", 16);
         Secret(failures, options.Auth.SigningKey, "FlashSale:Auth:SigningKey", 32);
+        failures.AddRange(options.ForwardedHeaders.Failures());
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
