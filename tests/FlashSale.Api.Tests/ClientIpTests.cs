@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using FlashSale.Api.Tests.Infrastructure;
@@ -90,12 +91,14 @@ public sealed class IpBlacklistTests : ApiTest
         await Client.PurchaseAsync(saleId, await Client.TokenAsync(user), 1, "r-" + user, clientIp: clientIp);
 }
 
-/// <summary>The per-IP window holds per /64.</summary>
+/// <summary>The per-IP window holds per /64, and captcha requests pass the blacklist and windows of their own.</summary>
 public sealed class ClientLimitTests() : ApiTest(new Dictionary<string, string>
 {
     ["FlashSale:Gateway:IpRequestsPerWindow"] = "1",
     ["FlashSale:Gateway:UserRequestsPerWindow"] = "1",
     ["FlashSale:Gateway:Window"] = "00:00:30",
+    ["FlashSale:Gateway:ChallengeUserRequestsPerWindow"] = "2",
+    ["FlashSale:Gateway:ChallengeIpRequestsPerWindow"] = "3",
 })
 {
     [Fact]
@@ -112,8 +115,50 @@ public sealed class ClientLimitTests() : ApiTest(new Dictionary<string, string>
         (await Buy(saleId, "eve", "203.0.113.9")).Status.Should().Be(429, "a mapped address and its IPv4 address are one client");
     }
 
+    [Fact]
+    public async Task Challenges_and_tokens_are_behind_the_blacklist_and_windows_of_their_own()
+    {
+        var guarded = await Client.CreateSaleAsync(stock: 10, perUserLimit: 1, gatewayRules: new { requireToken = true });
+        var open = await Client.CreateSaleAsync(stock: 10, perUserLimit: 1);
+        var ann = await Client.TokenAsync("ann");
+
+        var (status, challenge, _) = await Ask(guarded, "challenge", new { }, ann, "198.51.100.1");
+        status.Should().Be(200);
+        (await Ask(guarded, "token", new { challengeId = challenge!["challengeId"]!.GetValue<string>(), answer = "wrong" }, ann, "198.51.100.1")).Status.Should().Be(403);
+        var (throttled, body, retryAfter) = await Ask(guarded, "challenge", new { }, ann, "198.51.100.1");
+        throttled.Should().Be(429, "two captcha requests per user and window");
+        body!["code"]!.GetValue<string>().Should().Be("throttled");
+        retryAfter.Should().BeGreaterThan(TimeSpan.FromSeconds(30), "until the first request leaves the minute-long window");
+        (await Ask(guarded, "token", new { challengeId = "x", answer = "1" }, ann, "198.51.100.1")).Status.Should().Be(429);
+        (await Client.PurchaseAsync(open, ann, 1, "r1", clientIp: "198.51.100.1")).Status.Should().Be(202, "captcha requests leave the purchase budget (one here) alone");
+
+        var bob = await Client.TokenAsync("bob");
+        var dan = await Client.TokenAsync("dan");
+        (await Ask(guarded, "challenge", new { }, bob, "198.51.100.2")).Status.Should().Be(200);
+        (await Ask(guarded, "challenge", new { }, bob, "198.51.100.2")).Status.Should().Be(200);
+        (await Ask(guarded, "challenge", new { }, dan, "198.51.100.2")).Status.Should().Be(200);
+        (await Ask(guarded, "challenge", new { }, dan, "198.51.100.2")).Status.Should().Be(429, "three captcha requests per IP and window");
+
+        await ClientIps.BlockAsync(Client, "198.51.100.0/24");
+        var cat = await Client.TokenAsync("cat");
+        var (blocked, blockedBody, _) = await Ask(guarded, "challenge", new { }, cat, "198.51.100.3");
+        blocked.Should().Be(403);
+        blockedBody!["code"]!.GetValue<string>().Should().Be("blacklisted");
+        (await Ask(guarded, "token", new { challengeId = "x", answer = "1" }, cat, "198.51.100.3")).Body!["code"]!.GetValue<string>().Should().Be("blacklisted");
+    }
+
     private async Task<PurchaseAnswer> Buy(string saleId, string user, string clientIp) =>
         await Client.PurchaseAsync(saleId, await Client.TokenAsync(user), 1, "r-" + user, clientIp: clientIp);
+
+    private async Task<(int Status, JsonObject? Body, TimeSpan? RetryAfter)> Ask(string saleId, string what, object body, string token, string clientIp)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/sales/{saleId}/{what}") { Content = JsonContent.Create(body) };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        request.Headers.Add("X-Forwarded-For", clientIp);
+        using var response = await Client.Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return ((int)response.StatusCode, text.StartsWith('{') ? JsonNode.Parse(text)!.AsObject() : null, response.Headers.RetryAfter?.Delta);
+    }
 }
 
 /// <summary>The admin calls these tests make.</summary>

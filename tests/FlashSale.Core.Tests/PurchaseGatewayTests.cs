@@ -51,4 +51,32 @@ public sealed class PurchaseGatewayTests
         (await gateway.CheckAsync(Sale, new("new", Ip, "d2", fresh), "r4", null, default))!.Code.Should().Be("risk_rejected", "and a second device: 100");
         (await gateway.CheckAsync(Sale, new("old", ClientIp.Parse("203.0.113.2"), "d1", DateTimeOffset.UtcNow.AddYears(-1)), "r1", null, default)).Should().BeNull();
     }
+
+    [Fact]
+    public async Task Challenge_requests_pass_the_blacklist_and_windows_of_their_own()
+    {
+        var blacklist = new InMemoryBlacklist(TimeProvider.System);
+        var gateway = new PurchaseGateway(Options.Create(new GatewayOptions
+            {
+                UserRequestsPerWindow = 1, ChallengeUserRequestsPerWindow = 2, ChallengeIpRequestsPerWindow = 4, ChallengeWindow = TimeSpan.FromMinutes(1),
+                Risk = { Enabled = false },
+            }), new InMemoryRateWindow(TimeProvider.System), blacklist, new InMemoryRiskSignals(TimeProvider.System),
+            new PurchaseTokens(new byte[32], new ArithmeticCaptcha(), new InMemoryOnceStore(TimeProvider.System), TimeProvider.System), new FunnelCounters(), TimeProvider.System);
+        var ann = new PurchaseCaller("ann", ClientIp.Parse("2001:db8:5:6::1"), null, null);
+        var bob = new PurchaseCaller("bob", ClientIp.Parse("2001:db8:5:6::2"), null, null);
+
+        (await gateway.CheckChallengeAsync(ann, default)).Should().BeNull();
+        (await gateway.CheckChallengeAsync(ann, default)).Should().BeNull();
+        var third = await gateway.CheckChallengeAsync(ann, default);
+        third!.Code.Should().Be("throttled", "two per user and window");
+        third.RetryAfter.Should().BeGreaterThan(TimeSpan.FromSeconds(30), "the minute-long window");
+        (await gateway.CheckAsync(Sale, ann, "r1", null, default)).Should().BeNull("asking for captchas leaves the purchase budget alone");
+        (await gateway.CheckChallengeAsync(bob, default)).Should().BeNull("bob's own user window; the /64's fourth request (ann's refused one counted at the IP)");
+        (await gateway.CheckChallengeAsync(bob, default))!.Code.Should().Be("throttled", "one /64 is one client: four per IP and window");
+
+        await blacklist.AddAsync(new BlacklistEntry(BlacklistKind.User, "cat", null, null), default);
+        (await gateway.CheckChallengeAsync(new PurchaseCaller("cat", ClientIp.Parse("198.51.100.9"), null, null), default))!.Code.Should().Be("blacklisted");
+        await blacklist.AddAsync(new BlacklistEntry(BlacklistKind.Ip, "198.51.100.0/24", null, null), default);
+        (await gateway.CheckChallengeAsync(new PurchaseCaller("dan", ClientIp.Parse("198.51.100.10"), null, null), default))!.Code.Should().Be("blacklisted");
+    }
 }

@@ -22,6 +22,17 @@ public sealed class GatewayOptions
     /// <summary>The sliding window of the per-user and per-IP limits.</summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")] public TimeSpan Window { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Requests for a challenge or a purchase token per user in <see cref="ChallengeWindow"/>, across all API processes
+    /// (a human asks a few: one question per sale, another after a wrong answer). 0 = off.</summary>
+    [Range(0, 1_000_000)] public int ChallengeUserRequestsPerWindow { get; set; } = 20;
+
+    /// <summary>Requests for a challenge or a purchase token per client IP in <see cref="ChallengeWindow"/>; NAT shares addresses,
+    /// so keep it well above the per-user limit. 0 = off.</summary>
+    [Range(0, 1_000_000)] public int ChallengeIpRequestsPerWindow { get; set; } = 1_000;
+
+    /// <summary>The sliding window of the challenge limits, apart from the purchase windows.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")] public TimeSpan ChallengeWindow { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Signs challenges and purchase tokens (at least 32 characters). Required outside Development.</summary>
     public string? TokenSecret { get; set; }
 

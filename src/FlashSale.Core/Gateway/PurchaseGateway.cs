@@ -9,7 +9,8 @@ namespace FlashSale.Core.Gateway;
 /// The funnel's first layers, about who is asking (not about stock), cheapest first: the global token bucket
 /// (in-process), blacklists (answered from memory), per-IP and per-user sliding windows (shared across
 /// processes), risk score, then the purchase token where the sale or the risk score asks for one.
-/// Every layer counts what arrived, passed and was stopped.
+/// Every layer counts what arrived, passed and was stopped. Requests for a captcha pass the blacklist and
+/// windows of their own (<see cref="CheckChallengeAsync"/>), the same rules.
 /// </summary>
 public sealed class PurchaseGateway
 {
@@ -21,6 +22,7 @@ public sealed class PurchaseGateway
     private static readonly PurchaseRefusal InvalidTokenRefusal = new(InvalidToken);
     private static readonly PurchaseRefusal RiskRejectedRefusal = new(RiskRejected);
     private static readonly PurchaseRefusal GloballyThrottled = new(Throttled, TimeSpan.FromSeconds(1));
+    private static readonly RateDecision Unlimited = new(true, 0, TimeSpan.Zero);
 
     private readonly GatewayOptions _options;
     private readonly IRateWindow _windows;
@@ -67,31 +69,18 @@ public sealed class PurchaseGateway
         funnel.Passed(FunnelLayer.GlobalRate);
 
         funnel.Arrived(FunnelLayer.Blacklist);
-        if (_blacklist.IsBlocked(BlacklistKind.User, caller.UserId) || _blacklist.IsBlocked(caller.Ip)
-            || _blacklist.IsBlocked(BlacklistKind.Device, caller.DeviceId))
-        {
-            return Stop(funnel, FunnelLayer.Blacklist, BlacklistedRefusal);
-        }
+        if (IsBlacklisted(caller)) return Stop(funnel, FunnelLayer.Blacklist, BlacklistedRefusal);
         funnel.Passed(FunnelLayer.Blacklist);
 
         funnel.Arrived(FunnelLayer.IpRate);
-        var ipLimit = rules.IpRequestsPerWindow ?? _options.IpRequestsPerWindow;
-        if (ipLimit > 0)
-        {
-            var ip = await _windows.TryHitAsync($"ip:{sale.Id}:{caller.Ip.Key}", ipLimit, _options.Window, cancellationToken).ConfigureAwait(false);
-            if (!ip.Allowed) return Stop(funnel, FunnelLayer.IpRate, new PurchaseRefusal(Throttled, ip.RetryAfter));
-        }
+        var ip = await HitAsync($"ip:{sale.Id}:{caller.Ip.Key}", rules.IpRequestsPerWindow ?? _options.IpRequestsPerWindow, _options.Window, cancellationToken).ConfigureAwait(false);
+        if (!ip.Allowed) return Stop(funnel, FunnelLayer.IpRate, ThrottledFor(ip));
         funnel.Passed(FunnelLayer.IpRate);
 
         funnel.Arrived(FunnelLayer.UserRate);
-        var userLimit = rules.UserRequestsPerWindow ?? _options.UserRequestsPerWindow;
-        long recentRequests = 0;
-        if (userLimit > 0)
-        {
-            var user = await _windows.TryHitAsync($"user:{sale.Id}:{caller.UserId}", userLimit, _options.Window, cancellationToken).ConfigureAwait(false);
-            if (!user.Allowed) return Stop(funnel, FunnelLayer.UserRate, new PurchaseRefusal(Throttled, user.RetryAfter));
-            recentRequests = user.Count;
-        }
+        var user = await HitAsync($"user:{sale.Id}:{caller.UserId}", rules.UserRequestsPerWindow ?? _options.UserRequestsPerWindow, _options.Window, cancellationToken).ConfigureAwait(false);
+        if (!user.Allowed) return Stop(funnel, FunnelLayer.UserRate, ThrottledFor(user));
+        var recentRequests = user.Count;
         funnel.Passed(FunnelLayer.UserRate);
 
         funnel.Arrived(FunnelLayer.Risk);
@@ -112,6 +101,30 @@ public sealed class PurchaseGateway
         funnel.Passed(FunnelLayer.Token);
         return null;
     }
+
+    /// <summary>
+    /// A request for a captcha challenge or for a purchase token (POST /challenge, /token): the blacklist, then the per-IP
+    /// and per-user windows of <see cref="GatewayOptions.ChallengeWindow"/>, keyed apart from the purchase windows so
+    /// that asking for a captcha never eats the purchase budget. Not counted in any sale's funnel (no purchase).
+    /// </summary>
+    public async ValueTask<PurchaseRefusal?> CheckChallengeAsync(PurchaseCaller caller, CancellationToken cancellationToken)
+    {
+        if (IsBlacklisted(caller)) return BlacklistedRefusal;
+        var ip = await HitAsync("challenge-ip:" + caller.Ip.Key, _options.ChallengeIpRequestsPerWindow, _options.ChallengeWindow, cancellationToken).ConfigureAwait(false);
+        if (!ip.Allowed) return ThrottledFor(ip);
+        var user = await HitAsync("challenge-user:" + caller.UserId, _options.ChallengeUserRequestsPerWindow, _options.ChallengeWindow, cancellationToken).ConfigureAwait(false);
+        return user.Allowed ? null : ThrottledFor(user);
+    }
+
+    /// <summary>The blacklist rule: the user, the device, or a range holding the client's address.</summary>
+    private bool IsBlacklisted(PurchaseCaller caller) =>
+        _blacklist.IsBlocked(BlacklistKind.User, caller.UserId) || _blacklist.IsBlocked(caller.Ip) || _blacklist.IsBlocked(BlacklistKind.Device, caller.DeviceId);
+
+    /// <summary>The sliding-window rule: a hit on the key unless the limit is off (0), which lets everything through uncounted.</summary>
+    private ValueTask<RateDecision> HitAsync(string key, int limit, TimeSpan window, CancellationToken cancellationToken) =>
+        limit > 0 ? _windows.TryHitAsync(key, limit, window, cancellationToken) : ValueTask.FromResult(Unlimited);
+
+    private static PurchaseRefusal ThrottledFor(RateDecision refused) => new(Throttled, refused.RetryAfter);
 
     /// <summary>The risk score: each signal past its bar adds its weight.</summary>
     private async ValueTask<int> RiskScoreAsync(long saleId, PurchaseCaller caller, long recentRequests, CancellationToken cancellationToken)

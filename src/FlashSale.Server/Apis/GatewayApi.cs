@@ -2,12 +2,16 @@ using FlashSale.Core.Gateway;
 
 namespace FlashSale.Server.Apis;
 
-/// <summary>Captcha challenges and purchase tokens (the captcha is handed out a few seconds before the start).</summary>
+/// <summary>
+/// Captcha challenges and purchase tokens (the captcha is handed out a few seconds before the start), behind the gateway's
+/// blacklist and challenge windows (<see cref="PurchaseGateway.CheckChallengeAsync"/>).
+/// </summary>
 public static class GatewayApi
 {
     internal static async Task<Results<Ok<ChallengeResponse>, ProblemResult>> ChallengeAsync(
-        string saleId, HttpContext context, SaleCatalog catalog, PurchaseTokens tokens, IOptions<GatewayOptions> options, TimeProvider time)
+        string saleId, HttpContext context, PurchaseGateway gateway, SaleCatalog catalog, PurchaseTokens tokens, IOptions<GatewayOptions> options, TimeProvider time)
     {
+        if (await gateway.CheckChallengeAsync(context.Caller(), context.RequestAborted) is { } refusal) return Problems.ForRefusal(refusal);
         var (sale, problem) = await OpenSaleAsync(saleId, catalog, options.Value, time, context.RequestAborted);
         if (problem is not null) return problem;
         var (challengeId, question, expiresAt) = tokens.IssueChallenge(sale!.Id, context.User.UserId(), options.Value.ChallengeLifetime);
@@ -15,8 +19,9 @@ public static class GatewayApi
     }
 
     internal static async Task<Results<Ok<TokenResponse>, ProblemResult>> TokenAsync(
-        string saleId, HttpContext context, SaleCatalog catalog, PurchaseTokens tokens, IOptions<GatewayOptions> options, TimeProvider time)
+        string saleId, HttpContext context, PurchaseGateway gateway, SaleCatalog catalog, PurchaseTokens tokens, IOptions<GatewayOptions> options, TimeProvider time)
     {
+        if (await gateway.CheckChallengeAsync(context.Caller(), context.RequestAborted) is { } refusal) return Problems.ForRefusal(refusal);
         var (sale, problem) = await OpenSaleAsync(saleId, catalog, options.Value, time, context.RequestAborted);
         if (problem is not null) return problem;
         var (body, invalid) = await JsonBody.ReadAsync(context.Request, GatewayJson.Default.TokenRequest);
