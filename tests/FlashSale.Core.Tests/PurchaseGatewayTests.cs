@@ -53,6 +53,19 @@ public sealed class PurchaseGatewayTests
     }
 
     [Fact]
+    public async Task A_missing_device_id_alone_asks_for_nothing_but_with_a_new_account_asks_for_a_captcha()
+    {
+        var gateway = NewGateway(new GatewayOptions(), new FunnelCounters()); // the default weights
+        var fresh = DateTimeOffset.UtcNow.AddMinutes(-5);
+        var old = DateTimeOffset.UtcNow.AddYears(-1);
+
+        (await gateway.CheckAsync(Sale, new("quiet", ClientIp.Parse("203.0.113.21"), null, old), "r1", null, default)).Should().BeNull("no device id alone: 20");
+        (await gateway.CheckAsync(Sale, new("newbie", ClientIp.Parse("203.0.113.22"), "d1", fresh), "r1", null, default)).Should().BeNull("a new account with a device id: 30");
+        (await gateway.CheckAsync(Sale, new("newcomer", ClientIp.Parse("203.0.113.23"), null, fresh), "r1", null, default))!.Code
+            .Should().Be("invalid_token", "a new account without a device id: 50, a captcha");
+    }
+
+    [Fact]
     public async Task Challenge_requests_pass_the_blacklist_and_windows_of_their_own()
     {
         var blacklist = new InMemoryBlacklist(TimeProvider.System);

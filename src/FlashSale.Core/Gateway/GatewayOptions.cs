@@ -74,4 +74,10 @@ public sealed class RiskOptions
 
     public int UsersPerIp { get; set; } = 20;
     public int UsersPerIpWeight { get; set; } = 60;
+
+    /// <summary>
+    /// No valid X-Device-Id header (the sale page always sends one). Alone it stays below <see cref="ChallengeScore"/>; with a
+    /// new account it asks for a captcha, and with a crowded IP it refuses.
+    /// </summary>
+    public int MissingDeviceWeight { get; set; } = 20;
 }

@@ -133,6 +133,7 @@ public sealed class PurchaseGateway
         var score = 0;
         if (recentRequests > risk.FrequentRequests) score += risk.FrequencyWeight;
         if (caller.AccountCreated is { } created && _time.GetUtcNow() - created < risk.NewAccountAge) score += risk.NewAccountWeight;
+        if (caller.DeviceId is null) score += risk.MissingDeviceWeight;
         // Signals are counted per sale: a sale's crowd is what a farm hides in.
         var (devices, users) = await _signals.RecordAsync($"{saleId}:{caller.UserId}", $"{saleId}:{caller.Ip.Key}", caller.DeviceId, risk.SignalWindow, cancellationToken).ConfigureAwait(false);
         if (devices > risk.DevicesPerUser) score += risk.DevicesPerUserWeight;

@@ -32,9 +32,23 @@
 
   const serverNow = () => Date.now() + offsetMs;
   const userToken = () => store.getItem('fs.token');
+  const deviceId = browserDeviceId();
+
+  // X-Device-Id: one random id per browser, kept across visits (the gateway counts a missing one towards the risk
+  // score, and several per user as a farm). Hex from getRandomValues, which unlike randomUUID works over plain HTTP.
+  function browserDeviceId() {
+    const fresh = () => 'web-' + Array.from(crypto.getRandomValues(new Uint8Array(16)), b => b.toString(16).padStart(2, '0')).join('');
+    try {
+      let id = window.localStorage.getItem('fs.device');
+      if (!id) { id = fresh(); window.localStorage.setItem('fs.device', id); }
+      return id;
+    } catch {
+      return fresh(); // storage refused (a private window): one id for this page
+    }
+  }
 
   async function api(path, { method = 'GET', body } = {}) {
-    const headers = { Accept: 'application/json' };
+    const headers = { Accept: 'application/json', 'X-Device-Id': deviceId };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     const token = userToken();
     if (token) headers.Authorization = 'Bearer ' + token;
