@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
@@ -17,6 +18,36 @@ public sealed class UntrustedPeerTests() : ApiTest(services: PeerAddress.Is("192
         var answer = await Client.PurchaseAsync(saleId, await Client.TokenAsync("mallory"), 1, "r1", clientIp: "203.0.113.9");
 
         answer.Code.Should().Be("blacklisted", "the server goes by the peer's address, not the one the header claims");
+    }
+}
+
+/// <summary>
+/// ASP.NET Core's switch for containers (ASPNETCORE_FORWARDEDHEADERS_ENABLED, here as its configuration key) clears the known
+/// proxies, i.e. would believe anyone's header: FlashSale's own trust applies after it. The peer is set on the request
+/// itself, before any middleware (the switch adds one of its own in front of the pipeline).
+/// </summary>
+public sealed class ForwardedHeadersSwitchTests() : ApiTest(new Dictionary<string, string> { ["ForwardedHeaders_Enabled"] = "true" })
+{
+    [Fact]
+    public async Task ASPNETCORE_FORWARDEDHEADERS_ENABLED_does_not_make_a_spoofed_header_believed()
+    {
+        var saleId = await Client.CreateSaleAsync(stock: 10, perUserLimit: 1);
+        await ClientIps.BlockAsync(Client, "192.0.2.50");
+        var token = await Client.TokenAsync("mallory");
+
+        var context = await App.Server.SendAsync(c =>
+        {
+            c.Connection.RemoteIpAddress = IPAddress.Parse("192.0.2.50");
+            c.Request.Method = "POST";
+            c.Request.Path = $"/api/sales/{saleId}/purchase";
+            c.Request.Headers.Authorization = "Bearer " + token;
+            c.Request.Headers["X-Forwarded-For"] = "203.0.113.9";
+            c.Request.ContentType = "application/json";
+            c.Request.Body = new MemoryStream("{\"quantity\":1,\"requestId\":\"r1\"}"u8.ToArray());
+        });
+
+        context.Response.StatusCode.Should().Be(403);
+        (await new StreamReader(context.Response.Body).ReadToEndAsync()).Should().Contain("\"code\":\"blacklisted\"", "the peer is no known proxy");
     }
 }
 

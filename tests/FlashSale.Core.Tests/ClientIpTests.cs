@@ -82,4 +82,20 @@ public sealed class ClientIpTests
         v6.Contains(ClientIp.Parse("2001:db8:ab::1")).Should().BeFalse();
         v6.Contains(ClientIp.Parse("203.0.113.1")).Should().BeFalse();
     }
+
+    [Theory]
+    [InlineData("10.0.0.0/8", true)]
+    [InlineData("192.0.2.0/24", true)]
+    [InlineData("2001:db8::/32", true)]
+    [InlineData("0.0.0.0/0", true)]
+    [InlineData("10.0.0.1/8", false)]
+    [InlineData("2001:db8::1/32", false)]
+    [InlineData("10.0.0.0", false)]
+    [InlineData("10.0.0.0/33", false)]
+    [InlineData("10.0/8", false)]
+    public void A_proxy_network_is_a_cidr_with_nothing_past_its_prefix(string text, bool valid)
+    {
+        IpText.TryParseNetwork(text, out var network).Should().Be(valid);
+        if (valid) network.ToString().Should().Be(text);
+    }
 }

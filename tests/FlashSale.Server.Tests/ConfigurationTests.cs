@@ -21,6 +21,12 @@ public sealed class ConfigurationTests : EmbeddedDatabaseTest
         { "FlashSale__Payments__TimeoutSweepInterval", "00:00:00", "FlashSale:Payments:TimeoutSweepInterval must be between" },
         { "FlashSale__Admission__MaxBatchSize", "0", "MaxBatchSize" },
         { "FlashSale__Embedded__MaxDatabaseSizeMb", "0", "MaxDatabaseSizeMb" },
+        { "FlashSale__Gateway__ChallengeWindow", "00:00:00", "ChallengeWindow" },
+        { "FlashSale__ForwardedHeaders__KnownProxies__0", "10.0.0.300", "FlashSale:ForwardedHeaders:KnownProxies:0 '10.0.0.300' is not an IP address" },
+        { "FlashSale__ForwardedHeaders__KnownProxies__0", "10.0.0.0/8", "FlashSale:ForwardedHeaders:KnownProxies:0 '10.0.0.0/8' is not an IP address" },
+        { "FlashSale__ForwardedHeaders__KnownNetworks__0", "10.0.0.1/8", "FlashSale:ForwardedHeaders:KnownNetworks:0 '10.0.0.1/8' is not a network" },
+        { "FlashSale__ForwardedHeaders__KnownNetworks__0", "10.0.0.0", "FlashSale:ForwardedHeaders:KnownNetworks:0 '10.0.0.0' is not a network" },
+        { "FlashSale__ForwardedHeaders__KnownNetworks__0", "2001:db8::/129", "FlashSale:ForwardedHeaders:KnownNetworks:0" },
     };
 
     [Theory]

@@ -165,8 +165,15 @@ public static class IpText
         network = default;
         var slash = text?.IndexOf('/', StringComparison.Ordinal) ?? -1;
         if (slash < 0 || !TryParseAddress(text![..slash], out var address)) return false;
-        var bits = address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
-        return TryParsePrefix(text.AsSpan(slash + 1), bits, out var length) && IPNetwork.TryParse(text, out network) && network.PrefixLength == length;
+        var v4 = address.AddressFamily == AddressFamily.InterNetwork;
+        if (!TryParsePrefix(text.AsSpan(slash + 1), v4 ? 32 : 128, out var length)) return false;
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out _);
+        // Left-aligned, so that one mask serves both families.
+        var bits = v4 ? (UInt128)BinaryPrimitives.ReadUInt32BigEndian(bytes) << 96 : BinaryPrimitives.ReadUInt128BigEndian(bytes);
+        if ((bits & ~IpRange.MaskOf(length)) != 0) return false;
+        network = new IPNetwork(address, length);
+        return true;
     }
 
     internal static bool TryParsePrefix(ReadOnlySpan<char> text, int max, out int length)
