@@ -16,6 +16,7 @@ public sealed class ConfigurationTests : EmbeddedDatabaseTest
         { "FlashSale__AdminKey", "too-short", "FlashSale:AdminKey must be at least 16 characters" },
         { "FlashSale__Auth__SigningKey", "", "FlashSale:Auth:SigningKey is required outside Development" },
         { "FlashSale__Gateway__TokenSecret", "", "FlashSale:Gateway:TokenSecret is required outside Development" },
+        { "FlashSale__Gateway__Captcha__Provider", "recaptcha", "FlashSale:Gateway:Captcha:Provider 'recaptcha' is unknown; use arithmetic" },
         { "FlashSale__Payments__WebhookSecret", "", "FlashSale:Payments:WebhookSecret is required outside Development" },
         { "FlashSale__Payments__Currency", "yuan", "FlashSale:Payments:Currency must be an ISO 4217 code" },
         { "FlashSale__Payments__TimeoutSweepInterval", "00:00:00", "FlashSale:Payments:TimeoutSweepInterval must be between" },

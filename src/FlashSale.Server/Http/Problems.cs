@@ -58,7 +58,8 @@ public static class Problems
     public static readonly ProblemResult Blacklisted = new(403, "blacklisted", "Blocked", "This account, address or device may not buy.");
     public static readonly ProblemResult InvalidToken = new(403, "invalid_token", "Purchase token required", "A valid, unused purchase token for this sale is required: answer a challenge first.");
     public static readonly ProblemResult RiskRejected = new(403, "risk_rejected", "Refused", "This purchase looks automated and was refused.");
-    public static readonly ProblemResult WrongAnswer = new(403, "wrong_answer", "Wrong answer", "The answer is wrong, or the challenge expired or was used; ask for a new one.");
+    public static readonly ProblemResult WrongAnswer = new(403, "wrong_answer", "Wrong answer", "The answer is wrong, or the challenge expired; ask for a new one.");
+    public static readonly ProblemResult ChallengeUsed = new(409, "challenge_used", "Challenge used", "This challenge was already answered (each takes one answer, right or wrong); ask for a new one.");
 
     private static readonly Dictionary<string, ProblemResult> ByCode = new[]
     {
