@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json.Nodes;
 using FlashSale.Api.Tests.Infrastructure;
 using FlashSale.Core.Gateway;
@@ -45,6 +46,27 @@ public sealed class CaptchaTests : ApiTest
         (await Client.PostAsync($"api/sales/{saleId}/token", new { challengeId = tooLong, answer = "1" }, user)).Body!["code"]!.GetValue<string>()
             .Should().Be("wrong_answer", "a refused body spends nothing");
     }
+
+    [Fact]
+    public async Task The_16_KiB_body_limit_holds_for_a_body_sent_without_a_length()
+    {
+        var saleId = await Client.CreateSaleAsync(stock: 5, perUserLimit: 1);
+        var user = await Client.TokenAsync("chunked");
+        var (challengeId, _) = await Captcha.ChallengeAsync(Client, saleId, user);
+        var body = Encoding.UTF8.GetBytes($"{{\"challengeId\":\"{challengeId}\",\"answer\":\"1\",\"padding\":\"{new string('p', 200_000)}\"}}");
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"api/sales/{saleId}/token")
+        {
+            // A stream of unknown length goes out chunked: no Content-Length for the server to check up front.
+            Content = new StreamContent(new UnknownLengthStream(body)) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", user);
+        request.Headers.TransferEncodingChunked = true;
+
+        using var response = await Client.Http.SendAsync(request);
+
+        ((int)response.StatusCode, await response.Content.ReadAsStringAsync()).Should().Match<(int Status, string Body)>(
+            r => r.Status == 400 && r.Body.Contains("\"code\":\"invalid_request\"") && r.Body.Contains("16384 bytes"));
+    }
 }
 
 /// <summary>A provider that verifies responses itself, plugged in through configuration and <see cref="CaptchaProviders.AddCaptchaProvider"/>.</summary>
@@ -84,6 +106,12 @@ public sealed class CaptchaProviderTests() : ApiTest(
         ((int)answer.StatusCode).Should().Be(200, text);
         return JsonNode.Parse(text)!.AsObject();
     }
+}
+
+/// <summary>A readable stream that does not tell its length.</summary>
+internal sealed class UnknownLengthStream(byte[] content) : MemoryStream(content)
+{
+    public override bool CanSeek => false;
 }
 
 /// <summary>Records what the server tells a provider; every response is right.</summary>
