@@ -67,6 +67,24 @@ public sealed class CaptchaTests : ApiTest
         ((int)response.StatusCode, await response.Content.ReadAsStringAsync()).Should().Match<(int Status, string Body)>(
             r => r.Status == 400 && r.Body.Contains("\"code\":\"invalid_request\"") && r.Body.Contains("16384 bytes"));
     }
+
+    [Fact]
+    public async Task A_purchase_the_risk_score_challenges_is_marked_so_and_passes_with_a_token_and_the_same_requestId()
+    {
+        // A sale without requireToken whose risk bar every purchase reaches: the risk score asks for a captcha.
+        var saleId = await Client.CreateSaleAsync(stock: 5, perUserLimit: 1, gatewayRules: new { riskChallengeScore = 0 });
+        var user = await Client.TokenAsync("challenged");
+
+        var (status, refusal) = await Client.PostAsync($"api/sales/{saleId}/purchase", new { quantity = 1, requestId = "r-1" }, user);
+
+        (status, refusal!["code"]!.GetValue<string>()).Should().Be((403, "invalid_token"));
+        refusal["challenge"]!.GetValue<bool>().Should().BeTrue("the refusal tells the client a challenge lifts it");
+        var token = await Captcha.PurchaseTokenAsync(Client, saleId, user);
+        (await Client.PurchaseAsync(saleId, user, 1, "r-1", token)).Status.Should().Be(202);
+        var (_, other) = await Client.PostAsync($"api/sales/{saleId}/purchase", new { quantity = 1, requestId = "not an id" }, user);
+        other!["code"]!.GetValue<string>().Should().Be("invalid_request");
+        other["challenge"].Should().BeNull("only a missing or spent token is answered by a challenge");
+    }
 }
 
 /// <summary>A provider that verifies responses itself, plugged in through configuration and <see cref="CaptchaProviders.AddCaptchaProvider"/>.</summary>
