@@ -18,8 +18,9 @@ public readonly struct ClientIp : IEquatable<ClientIp>
     private static readonly UInt128 MappedPrefix = (UInt128)0xFFFF << 32; // ::ffff:0:0/96
 
     private readonly string? _key;
+    private readonly IPAddress? _address;
 
-    private ClientIp(UInt128 bits, string key) => (Bits, _key) = (bits, key);
+    private ClientIp(UInt128 bits, string key, IPAddress address) => (Bits, _key, _address) = (bits, key, address);
 
     /// <summary>No address (a server that reports none).</summary>
     public static ClientIp Unknown => default;
@@ -28,6 +29,12 @@ public readonly struct ClientIp : IEquatable<ClientIp>
     public string Key => _key ?? UnknownKey;
 
     public bool IsKnown => _key is not null;
+
+    /// <summary>
+    /// The address itself (an IPv4-mapped one as its IPv4 address), for what needs the one address rather than the client:
+    /// a captcha provider's verify call, a log line. Null when unknown.
+    /// </summary>
+    public IPAddress? Address => _address is { IsIPv4MappedToIPv6: true } mapped ? mapped.MapToIPv4() : _address;
 
     /// <summary>The address in IPv6 form (IPv4 as <c>::ffff:a.b.c.d</c>), an IPv6 address's last 64 bits cleared: what ranges match.</summary>
     internal UInt128 Bits { get; }
@@ -42,23 +49,24 @@ public readonly struct ClientIp : IEquatable<ClientIp>
         Span<byte> bytes = stackalloc byte[16];
         if (address.AddressFamily == AddressFamily.InterNetwork && address.TryWriteBytes(bytes, out _))
         {
-            return new ClientIp(MappedPrefix | BinaryPrimitives.ReadUInt32BigEndian(bytes), address.ToString());
+            return new ClientIp(MappedPrefix | BinaryPrimitives.ReadUInt32BigEndian(bytes), address.ToString(), address);
         }
         if (address.AddressFamily != AddressFamily.InterNetworkV6 || !address.TryWriteBytes(bytes, out _)) return Unknown;
         var bits = BinaryPrimitives.ReadUInt128BigEndian(bytes);
         if (bits >> 32 == 0xFFFF)
         {
             var v4 = (uint)bits;
-            return new ClientIp(bits, string.Create(CultureInfo.InvariantCulture, $"{v4 >> 24}.{(v4 >> 16) & 0xFF}.{(v4 >> 8) & 0xFF}.{v4 & 0xFF}"));
+            return new ClientIp(bits, string.Create(CultureInfo.InvariantCulture, $"{v4 >> 24}.{(v4 >> 16) & 0xFF}.{(v4 >> 8) & 0xFF}.{v4 & 0xFF}"), address);
         }
         var prefix = (ulong)(bits >> 64);
         return new ClientIp((UInt128)prefix << 64, string.Create(CultureInfo.InvariantCulture,
-            $"{prefix >> 48:x}:{(prefix >> 32) & 0xFFFF:x}:{(prefix >> 16) & 0xFFFF:x}:{prefix & 0xFFFF:x}::/64"));
+            $"{prefix >> 48:x}:{(prefix >> 32) & 0xFFFF:x}:{(prefix >> 16) & 0xFFFF:x}:{prefix & 0xFFFF:x}::/64"), address);
     }
 
     /// <summary>The client behind an address written as text (<see cref="IpText.TryParseAddress"/>); unknown when it is none.</summary>
     public static ClientIp Parse(string? text) => IpText.TryParseAddress(text, out var address) ? From(address) : Unknown;
 
+    /// <summary>The same client: the same IPv4 address, or the same /64.</summary>
     public bool Equals(ClientIp other) => Bits == other.Bits && IsKnown == other.IsKnown;
 
     public override bool Equals(object? obj) => obj is ClientIp other && Equals(other);

@@ -1,10 +1,13 @@
 using FlashSale.Core.Gateway;
+using FlashSale.Core.Purchasing;
 
 namespace FlashSale.Server.Apis;
 
 /// <summary>Admin: blocked users, IPs or ranges of them, and devices (X-Device-Id), optionally until a time.</summary>
 public static class BlacklistApi
 {
+    private const int MaxReasonLength = 200;
+
     internal static async Task<Ok<IReadOnlyList<BlacklistEntryResponse>>> ListAsync(IBlacklist blacklist, CancellationToken cancellationToken) =>
         TypedResults.Ok<IReadOnlyList<BlacklistEntryResponse>>((await blacklist.ListAsync(cancellationToken)).Select(BlacklistEntryResponse.From).ToArray());
 
@@ -13,18 +16,22 @@ public static class BlacklistApi
         var (body, problem) = await JsonBody.ReadAsync(context.Request, BlacklistJson.Default.BlacklistRequest);
         if (problem is not null) return problem;
         if (!TryParseKind(body!.Kind, out var kind)) return Problems.InvalidRequest("kind must be user, ip or device.");
-        if (string.IsNullOrWhiteSpace(body.Value) || body.Value.Length > UserTokens.MaxUserIdLength * 2)
-            return Problems.InvalidRequest("value is required and at most 128 characters.");
-        var value = body.Value;
-        if (kind == BlacklistKind.Ip)
+        // Only what the server could have seen is worth blocking, and only what every store keeps unchanged is stored.
+        var rule = kind switch
         {
-            if (!IpRange.TryParse(value, out var range)) return Problems.InvalidRequest(IpValueRule);
-            value = range.ToString();
-        }
+            BlacklistKind.User => Identifiers.IsValidUserId(body.Value) ? null : Identifiers.UserIdRule,
+            BlacklistKind.Device => Identifiers.IsValidDeviceId(body.Value) ? null : Identifiers.DeviceIdRule,
+            _ => IpRange.TryParse(body.Value, out _) ? null : IpValueRule,
+        };
+        if (rule is not null || body.Value is null) return Problems.InvalidRequest(rule ?? "value is required.");
+        if (body.Reason is not null && !Identifiers.IsStorableText(body.Reason, MaxReasonLength))
+            return Problems.InvalidRequest($"reason is at most {MaxReasonLength} characters, not blank, without control characters or unpaired surrogates.");
         if (body.TtlSeconds is <= 0) return Problems.InvalidRequest("ttlSeconds must be positive.");
         var expires = body.TtlSeconds is { } ttl ? time.GetUtcNow().AddSeconds(ttl) : body.ExpiresAt;
         if (expires <= time.GetUtcNow()) return Problems.InvalidRequest("expiresAt must be in the future.");
-        var entry = new BlacklistEntry(kind, value, expires, body.Reason is { Length: > 200 } r ? r[..200] : body.Reason);
+        // An ip entry is stored as the range it names: one spelling per range.
+        var value = kind == BlacklistKind.Ip && IpRange.TryParse(body.Value, out var range) ? range.ToString() : body.Value;
+        var entry = new BlacklistEntry(kind, value, expires, body.Reason);
         await blacklist.AddAsync(entry, context.RequestAborted);
         return TypedResults.Created($"/api/admin/blacklist/{kind.ToString().ToLowerInvariant()}/{Uri.EscapeDataString(value)}", BlacklistEntryResponse.From(entry));
     }
