@@ -107,18 +107,22 @@ public abstract class GatewayStateContract
         {
             var clients = new[] { ClientIp.Parse($"{v4}.9"), ClientIp.Parse("192.0.2.1"), ClientIp.Parse($"{v6}:2::5"), ClientIp.Parse("2001:db8::1") };
             var blocked = 0;
-            foreach (var client in clients) blocked += Blacklist.IsBlocked(client) ? 1 : 0; // warmed up
-
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            for (var i = 0; i < 10_000; i++)
+            long Round()
             {
-                foreach (var client in clients) blocked += Blacklist.IsBlocked(client) ? 1 : 0;
-                blocked += Blacklist.IsBlocked(BlacklistKind.User, "someone") ? 1 : 0;
+                var before = GC.GetAllocatedBytesForCurrentThread();
+                for (var i = 0; i < 10_000; i++)
+                {
+                    foreach (var client in clients) blocked += Blacklist.IsBlocked(client) ? 1 : 0;
+                    blocked += Blacklist.IsBlocked(BlacklistKind.User, "someone") ? 1 : 0;
+                }
+                return GC.GetAllocatedBytesForCurrentThread() - before;
             }
-            var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            Round(); // warmed up (tiered compilation)
 
-            allocated.Should().Be(0);
-            blocked.Should().Be(2 * 10_001);
+            // The least of three rounds of 50,000 checks: the runtime may allocate a few bytes of its own once in a while;
+            // a check that allocated would show in every round (at least 50,000 times its allocation).
+            new[] { Round(), Round(), Round() }.Min().Should().Be(0);
+            blocked.Should().Be(4 * 2 * 10_000, "two of the four clients are in a blocked range");
         }
         finally
         {
