@@ -66,9 +66,15 @@ public sealed class SalePageTests : BrowserTest
         var saleId = await Client.CreateSaleAsync(stock: 5, perUserLimit: 1, gatewayRules: new { riskChallengeScore = 0 });
         var page = await Chromium.NewPageAsync();
         var purchases = new List<JsonObject>();
+        var devices = new List<string?>();
         page.Request += (_, request) =>
         {
-            if (request.Url.EndsWith("/purchase", StringComparison.Ordinal)) lock (purchases) purchases.Add(JsonNode.Parse(request.PostData!)!.AsObject());
+            if (!request.Url.EndsWith("/purchase", StringComparison.Ordinal)) return;
+            lock (purchases)
+            {
+                purchases.Add(JsonNode.Parse(request.PostData!)!.AsObject());
+                devices.Add(request.Headers.TryGetValue("x-device-id", out var device) ? device : null);
+            }
         };
         await page.GotoAsync(Url($"sales/{saleId}"));
         await Browser.SignInAsync(page, "challenged-carol");
@@ -96,6 +102,7 @@ public sealed class SalePageTests : BrowserTest
             purchases[1]["requestId"]!.GetValue<string>().Should().Be(purchases[0]["requestId"]!.GetValue<string>());
             purchases[0]["token"].Should().BeNull();
             purchases[1]["token"]!.GetValue<string>().Should().NotBeNullOrEmpty();
+            devices.Should().OnlyContain(d => d != null && d.StartsWith("web-") && d == devices[0], "the page sends its browser's device id (no missing-device risk)");
         }
         var order = (await Database.OrdersAsync(long.Parse(saleId))).Should().ContainSingle().Subject;
         (order.UserId, order.RequestId).Should().Be(("challenged-carol", purchases[0]["requestId"]!.GetValue<string>()));
