@@ -22,6 +22,7 @@ public static class FlashSaleApp
             var builder = WebApplication.CreateBuilder(args);
             var options = builder.AddFlashSaleOptions();
             builder.AddFlashSaleAuthentication();
+            builder.LimitRequestBodies();
             builder.AddFlashSaleAdapters(options);
             builder.AddPurchaseFunnel();
             builder.AddOrderPipeline(options);
