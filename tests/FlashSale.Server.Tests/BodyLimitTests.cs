@@ -24,6 +24,7 @@ public sealed class BodyLimitTests : EmbeddedServerTest
         ((int)response.StatusCode).Should().Be(413, text);
         response.Content.Headers.ContentType?.MediaType.Should().Be("application/problem+json");
         JsonNode.Parse(text)!["code"]!.GetValue<string>().Should().Be("body_too_large");
+        response.Headers.GetValues("X-Content-Type-Options").Should().Equal("nosniff");
         (await http.GetAsync("health/live")).IsSuccessStatusCode.Should().BeTrue("the server goes on serving");
         Server.Log.Should().NotContain("fail:", "a client's oversized body is not the server's error").And.NotContain("   at ", "no stack trace");
     }

@@ -32,6 +32,7 @@ public static class FlashSaleApp
             extend?.AddServices(builder);
 
             await using var app = builder.Build();
+            app.UseSecurityHeaders();
             app.UseFlashSaleErrors();
             app.UseForwardedHeaders();
             app.UseAuthentication();

@@ -29,6 +29,7 @@ public static class ErrorHandling
             {
                 app.Logger.LogDebug(ex, "{Method} {Path} refused while reading the request: {Status}", context.Request.Method, context.Request.Path, ex.StatusCode);
                 context.Response.Clear();
+                SecurityHeaders.Apply(context.Response);
                 await Problems.ForBadRequest(ex, context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize).ExecuteAsync(context);
             }
             catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
@@ -36,6 +37,7 @@ public static class ErrorHandling
                 var unavailable = ex is StoreUnavailableException or GateUnavailableException or Npgsql.NpgsqlException { IsTransient: true };
                 app.Logger.LogError(ex, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
                 context.Response.Clear();
+                SecurityHeaders.Apply(context.Response);
                 await (unavailable ? StoreUnavailable : Internal).ExecuteAsync(context);
             }
         });

@@ -2,7 +2,7 @@ namespace FlashSale.Server.Tests.Infrastructure;
 
 /// <summary>
 /// A test class driving the sale page and the admin view in headless Chromium against an embedded server of its own;
-/// after each test, whatever it did, the pages must have spoken to that server only.
+/// after each test, whatever it did, the pages must have spoken to that server only and kept to their content security policy.
 /// </summary>
 public abstract class BrowserTest : EmbeddedServerTest
 {
@@ -17,6 +17,7 @@ public abstract class BrowserTest : EmbeddedServerTest
     public override async Task DisposeAsync()
     {
         Chromium.ShouldHaveTalkedOnlyTo(Server.BaseAddress);
+        Chromium.ShouldHaveKeptToThePolicy();
         await Chromium.DisposeAsync();
         await base.DisposeAsync();
     }
