@@ -66,6 +66,12 @@ public sealed class AuthOptions
 
     public string Issuer { get; set; } = "flashsale";
 
+    /// <summary>The audience (<c>aud</c>) this deployment's tokens are issued for; a token without it, or for another, is refused.
+    /// Never <see cref="UserTokens.DevAudience"/>, which only dev tokens carry.</summary>
+    public string Audience { get; set; } = DefaultAudience;
+
+    public const string DefaultAudience = "flashsale";
+
     public TimeSpan DevTokenLifetime { get; set; } = TimeSpan.FromHours(12);
 }
 
@@ -125,6 +131,8 @@ public sealed class FlashSaleOptionsValidator : IValidateOptions<FlashSaleOption
             failures.Add($"FlashSale:Roles '{options.Roles}': embedded mode runs api and worker in one process; use api,worker or the Distributed mode.");
         Secret(failures, options.AdminKey, "FlashSale:AdminKey", 16);
         Secret(failures, options.Auth.SigningKey, "FlashSale:Auth:SigningKey", 32);
+        if (string.IsNullOrWhiteSpace(options.Auth.Audience) || options.Auth.Audience == UserTokens.DevAudience)
+            failures.Add($"FlashSale:Auth:Audience must name this deployment's token audience (not empty, not {UserTokens.DevAudience}, which dev tokens carry).");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
