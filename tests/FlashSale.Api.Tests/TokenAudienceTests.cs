@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using FlashSale.Api.Tests.Infrastructure;
 using FlashSale.Server.Hosting;
+using Microsoft.Extensions.Hosting.Internal;
 
 namespace FlashSale.Api.Tests;
 
@@ -41,7 +42,7 @@ public sealed class TokenAudienceOptionTests
     {
         var options = new FlashSaleOptions { AdminKey = TestServices.AdminKey, Auth = { SigningKey = TestServices.SigningKey, Audience = audience } };
 
-        var result = new FlashSaleOptionsValidator().Validate(null, options);
+        var result = new FlashSaleOptionsValidator(new HostingEnvironment { EnvironmentName = "Production" }).Validate(null, options);
 
         result.Failed.Should().BeTrue();
         result.FailureMessage.Should().Contain("FlashSale:Auth:Audience");

@@ -7,11 +7,11 @@ namespace FlashSale.Core.Tests;
 
 public sealed class PaymentOptionsTests
 {
-    private const string GoodSecret = "0123456789abcdef0123456789abcdef";
+    private const string GoodSecret = "4f9c1d7e2a8b3f60c5e9d1a7b2f8e3c4";
 
     private static IEnumerable<string> Failures(PaymentOptions options, string environment)
     {
-        var result = new PaymentOptionsValidator(new Environment(environment)).Validate(null, options);
+        var result = new PaymentOptionsValidator(new HostEnvironment(environment)).Validate(null, options);
         return result.Failed ? result.Failures : [];
     }
 
@@ -58,12 +58,13 @@ public sealed class PaymentOptionsTests
         options.Invoking(o => o.WebhookKey()).Should().Throw<InvalidOperationException>();
         new PaymentOptions { WebhookSecret = GoodSecret }.WebhookKey().Should().Equal(Encoding.UTF8.GetBytes(GoodSecret));
     }
+}
 
-    private sealed class Environment(string name) : IHostEnvironment
-    {
-        public string EnvironmentName { get; set; } = name;
-        public string ApplicationName { get; set; } = "FlashSale.Core.Tests";
-        public string ContentRootPath { get; set; } = "/";
-        public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
-    }
+/// <summary>A host environment by name, for validators that judge by it.</summary>
+internal sealed class HostEnvironment(string name) : IHostEnvironment
+{
+    public string EnvironmentName { get; set; } = name;
+    public string ApplicationName { get; set; } = "FlashSale.Core.Tests";
+    public string ContentRootPath { get; set; } = "/";
+    public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
 }

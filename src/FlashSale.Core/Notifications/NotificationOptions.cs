@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using FlashSale.Core.Hosting;
 using FlashSale.Core.Workers;
 
 namespace FlashSale.Core.Notifications;
@@ -61,16 +62,16 @@ public sealed class NotificationOptions
     /// gives them up when this passes.</summary>
     public TimeSpan Lease(int rows) => WebhookTimeout * Math.Ceiling(rows / (double)WebhookConcurrency) + TimeSpan.FromMinutes(1);
 
-    /// <summary>The rules data annotations cannot say; each failure names its key.</summary>
-    public IEnumerable<string> Failures()
+    /// <summary>The rules data annotations cannot say; each failure names its key. <paramref name="production"/>: outside Development (<see cref="Secrets"/>).</summary>
+    public IEnumerable<string> Failures(bool production = true)
     {
         if (!WebhookEnabled) yield break;
         if (!Uri.TryCreate(WebhookUrl, UriKind.Absolute, out var url) || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
             yield return $"{Section}:WebhookUrl '{WebhookUrl}' is not an absolute http or https URL.";
         if (string.IsNullOrEmpty(WebhookSecret))
             yield return $"{Section}:WebhookSecret is required when {Section}:WebhookUrl is set (outside Development); set it in configuration or the environment (FlashSale__Notifications__WebhookSecret).";
-        else if (WebhookSecret.Length < MinWebhookSecretLength)
-            yield return $"{Section}:WebhookSecret must be at least {MinWebhookSecretLength} characters.";
+        else if (Secrets.Weakness($"{Section}:WebhookSecret", WebhookSecret, MinWebhookSecretLength, production) is { } weakness)
+            yield return weakness;
         if (WebhookRetryMax < WebhookRetryFirst) yield return $"{Section}:WebhookRetryMax must not be shorter than WebhookRetryFirst.";
     }
 }

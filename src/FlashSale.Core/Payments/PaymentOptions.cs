@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text;
+using FlashSale.Core.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -57,9 +58,9 @@ public sealed class PaymentOptions : IValidatableObject
                     [nameof(WebhookSecret)]);
             }
         }
-        else if (WebhookSecret.Length < MinWebhookSecretLength)
+        else if (Secrets.Weakness("FlashSale:Payments:WebhookSecret", WebhookSecret, MinWebhookSecretLength, production: !development) is { } weakness)
         {
-            yield return new ValidationResult($"FlashSale:Payments:WebhookSecret must be at least {MinWebhookSecretLength} characters.", [nameof(WebhookSecret)]);
+            yield return new ValidationResult(weakness, [nameof(WebhookSecret)]);
         }
     }
 }

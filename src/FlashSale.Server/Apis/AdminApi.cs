@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using FlashSale.Core.Gateway;
 using FlashSale.Core.Ids;
 using FlashSale.Server.Hosting;
@@ -10,16 +8,18 @@ public static class AdminApi
 {
     public const string AdminKeyHeader = "X-Admin-Key";
 
-    public static ValueTask<object?> RequireAdminKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var http = context.HttpContext;
-        var given = http.Request.Headers[AdminKeyHeader].ToString();
-        if (given.Length == 0) return ValueTask.FromResult<object?>(Problems.AdminKeyMissing);
-        var expected = http.RequestServices.GetRequiredService<IOptions<FlashSaleOptions>>().Value.AdminKey!;
-        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(expected))
-            ? next(context)
-            : ValueTask.FromResult<object?>(Problems.AdminKeyWrong);
-    }
+    /// <summary>The admin group's filter: the right X-Admin-Key, or 401, 403, and 429 after repeated wrong keys (<see cref="AdminGuard"/>).</summary>
+    public static ValueTask<object?> RequireAdminKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        context.HttpContext.RequestServices.GetRequiredService<AdminGuard>().Check(context.HttpContext, out var retryAfter) switch
+        {
+            AdminGuard.Verdict.Admin => next(context),
+            AdminGuard.Verdict.Missing => ValueTask.FromResult<object?>(Problems.AdminKeyMissing),
+            AdminGuard.Verdict.Wrong => ValueTask.FromResult<object?>(Problems.AdminKeyWrong),
+            _ => ValueTask.FromResult<object?>(Problems.ForRefusal(new PurchaseRefusal(PurchaseGateway.Throttled, retryAfter))),
+        };
+
+    /// <summary>Whether the request carries the right admin key, for a read that shows admins more (a wrong key counts as in the admin group).</summary>
+    public static bool IsAdmin(HttpContext context) => context.RequestServices.GetRequiredService<AdminGuard>().IsAdmin(context);
 
     internal static async Task<Results<Created<SaleResponse>, ProblemResult>> CreateSaleAsync(
         HttpContext context, IFlashSaleStore store, GateLoader loader, SaleCatalog catalog, SnowflakeIdGenerator ids, TimeProvider time)

@@ -44,6 +44,7 @@ public static class FlashSaleHosting
     public static WebApplicationBuilder AddFlashSaleAuthentication(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<UserTokens>();
+        builder.Services.AddSingleton<AdminGuard>();
         builder.Services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorization();

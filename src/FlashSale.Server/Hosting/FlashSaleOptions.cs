@@ -1,6 +1,7 @@
 using FlashSale.Core.Payments;
 using System.Security.Cryptography;
 using FlashSale.Core.Gateway;
+using FlashSale.Core.Hosting;
 using FlashSale.Core.Notifications;
 
 namespace FlashSale.Server.Hosting;
@@ -119,7 +120,7 @@ public sealed class FlashSaleDefaults(IHostEnvironment environment)
 }
 
 /// <summary>The rules <see cref="FlashSaleOptions"/> and the gateway's secret obey; checked on start, each failure naming its key.</summary>
-public sealed class FlashSaleOptionsValidator : IValidateOptions<FlashSaleOptions>, IValidateOptions<GatewayOptions>, IValidateOptions<NotificationOptions>
+public sealed class FlashSaleOptionsValidator(IHostEnvironment environment) : IValidateOptions<FlashSaleOptions>, IValidateOptions<GatewayOptions>, IValidateOptions<NotificationOptions>
 {
     public ValidateOptionsResult Validate(string? name, FlashSaleOptions options)
     {
@@ -144,12 +145,12 @@ public sealed class FlashSaleOptionsValidator : IValidateOptions<FlashSaleOption
     }
 
     public ValidateOptionsResult Validate(string? name, NotificationOptions options) =>
-        options.Failures().ToList() is { Count: > 0 } failures ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;
+        options.Failures(production: !environment.IsDevelopment()).ToList() is { Count: > 0 } failures ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;
 
-    private static void Secret(List<string> failures, string? value, string key, int minLength)
+    private void Secret(List<string> failures, string? value, string key, int minLength)
     {
         var variable = key.Replace(":", "__", StringComparison.Ordinal);
         if (string.IsNullOrEmpty(value)) failures.Add($"{key} is required outside Development; set it in configuration or the environment ({variable}).");
-        else if (value.Length < minLength) failures.Add($"{key} must be at least {minLength} characters.");
+        else if (Secrets.Weakness(key, value, minLength, production: !environment.IsDevelopment()) is { } weakness) failures.Add(weakness);
     }
 }
