@@ -16,10 +16,17 @@ public abstract class BrowserTest : EmbeddedServerTest
 
     public override async Task DisposeAsync()
     {
-        Chromium.ShouldHaveTalkedOnlyTo(Server.BaseAddress);
-        Chromium.ShouldHaveKeptToThePolicy();
-        await Chromium.DisposeAsync();
-        await base.DisposeAsync();
+        try
+        {
+            Chromium.ShouldHaveTalkedOnlyTo(Server.BaseAddress);
+            Chromium.ShouldHaveKeptToThePolicy();
+        }
+        finally
+        {
+            // A failed check must not leave the browser and the server process running.
+            await Chromium.DisposeAsync();
+            await base.DisposeAsync();
+        }
     }
 
     protected string Url(string path) => new Uri(Server.BaseAddress, path).ToString();
