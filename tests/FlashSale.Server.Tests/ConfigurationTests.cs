@@ -18,6 +18,7 @@ public sealed class ConfigurationTests : EmbeddedDatabaseTest
         { "FlashSale__Auth__SigningKey", "change-me-32-characters-at-least!!", "FlashSale:Auth:SigningKey is a placeholder" },
         { "FlashSale__AdminKey", "aaaaaaaaaaaaaaaaaaaa", "FlashSale:AdminKey has too little variety" },
         { "FlashSale__Gateway__TokenSecret", "", "FlashSale:Gateway:TokenSecret is required outside Development" },
+        { "FlashSale__Gateway__Captcha__Provider", "recaptcha", "FlashSale:Gateway:Captcha:Provider 'recaptcha' is unknown; use arithmetic" },
         { "FlashSale__Payments__WebhookSecret", "", "FlashSale:Payments:WebhookSecret is required outside Development" },
         { "FlashSale__Payments__WebhookSecret", "change-me-webhook-secret-32-characters", "FlashSale:Payments:WebhookSecret is a placeholder" },
         { "FlashSale__Payments__Currency", "yuan", "FlashSale:Payments:Currency must be an ISO 4217 code" },

@@ -144,11 +144,14 @@ public sealed class GatewayTests() : ServerProcessTest(new ServerProcess("api,wo
     {
         var saleId = await Clients[0].CreateSaleAsync(stock: 10, perUserLimit: 1, gatewayRules: new { requireToken = true });
         var user = await Clients[0].TokenAsync("checker");
-        var (_, challenge) = await Clients[0].PostAsync($"api/sales/{saleId}/challenge", new { }, user);
-        var id = challenge!["challengeId"]!.GetValue<string>();
-        var answer = Captcha.Solve(challenge["question"]!.GetValue<string>());
+        // A challenge takes one answer, on whichever process: a wrong one spends it.
+        var (guessed, guessedQuestion) = await Captcha.ChallengeAsync(Clients[0], saleId, user);
+        (await Clients[0].PostAsync($"api/sales/{saleId}/token", new { challengeId = guessed, answer = Captcha.Solve(guessedQuestion) + "1" }, user)).Status.Should().Be(403);
+        var (late, lateBody) = await Clients[1].PostAsync($"api/sales/{saleId}/token", new { challengeId = guessed, answer = Captcha.Solve(guessedQuestion) }, user);
+        (late, lateBody!["code"]!.GetValue<string>()).Should().Be((409, "challenge_used"), "the right answer after a wrong one comes too late");
 
-        (await Clients[0].PostAsync($"api/sales/{saleId}/token", new { challengeId = id, answer = answer + "1" }, user)).Status.Should().Be(403);
+        var (id, question) = await Captcha.ChallengeAsync(Clients[0], saleId, user);
+        var answer = Captcha.Solve(question);
         var forgedPayload = Convert.ToBase64String(Encoding.UTF8.GetBytes("fs-challenge-1\n" + saleId + "\nchecker\n9999999999999\nnonce\n"))
             .TrimEnd('=').Replace('+', '-').Replace('/', '_') + "." + id[(id.LastIndexOf('.') + 1)..];
         var (forged, forgedBody) = await Clients[1].PostAsync($"api/sales/{saleId}/token", new { challengeId = forgedPayload, answer }, user);
@@ -156,8 +159,8 @@ public sealed class GatewayTests() : ServerProcessTest(new ServerProcess("api,wo
         forgedBody!["code"]!.GetValue<string>().Should().Be("wrong_answer");
         var someoneElse = await Clients[0].TokenAsync("someone-else");
         (await Clients[0].PostAsync($"api/sales/{saleId}/token", new { challengeId = id, answer }, someoneElse)).Status.Should().Be(403, "bound to its user");
-        (await Clients[1].PostAsync($"api/sales/{saleId}/token", new { challengeId = id, answer }, user)).Status.Should().Be(200);
-        (await Clients[0].PostAsync($"api/sales/{saleId}/token", new { challengeId = id, answer }, user)).Status.Should().Be(403, "a challenge buys one token");
+        (await Clients[1].PostAsync($"api/sales/{saleId}/token", new { challengeId = id, answer }, user)).Status.Should().Be(200, "neither spent it");
+        (await Clients[0].PostAsync($"api/sales/{saleId}/token", new { challengeId = id, answer }, user)).Status.Should().Be(409, "a challenge buys one token");
 
         // Blacklist entries expire, and deleting one lifts it at once.
         (await Clients[0].PostAsync("api/admin/blacklist", new { kind = "user", value = "checker", ttlSeconds = 2 }, adminKey: TestServices.AdminKey)).Status.Should().Be(201);

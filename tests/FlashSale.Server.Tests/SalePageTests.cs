@@ -79,6 +79,48 @@ public sealed class SalePageTests : BrowserTest
     }
 
     [Fact]
+    public async Task A_purchase_the_risk_score_challenges_shows_the_question_and_the_answer_finishes_it_with_the_same_requestId()
+    {
+        // No token required up front, but every purchase reaches the sale's risk bar: the server asks for a captcha.
+        var saleId = await Client.CreateSaleAsync(stock: 5, perUserLimit: 1, gatewayRules: new { riskChallengeScore = 0 });
+        var page = await Chromium.NewPageAsync();
+        var purchases = new List<JsonObject>();
+        page.Request += (_, request) =>
+        {
+            if (request.Url.EndsWith("/purchase", StringComparison.Ordinal)) lock (purchases) purchases.Add(JsonNode.Parse(request.PostData!)!.AsObject());
+        };
+        await page.GotoAsync(Url($"sales/{saleId}"));
+        await Browser.SignInAsync(page, "challenged-carol");
+        await page.WaitForSelectorAsync("#buy:not([disabled])", new PageWaitForSelectorOptions { Timeout = 20_000 });
+        (await page.IsHiddenAsync("#captcha")).Should().BeTrue("the sale asks for no token up front");
+
+        await page.ClickAsync("#buy");
+        await page.WaitForSelectorAsync("#captcha:not([hidden])", new PageWaitForSelectorOptions { Timeout = 20_000 });
+        (await page.GetAttributeAsync("#outcome", "data-outcome")).Should().Be("challenge");
+        (await page.IsDisabledAsync("#buy")).Should().BeTrue("the answer finishes this purchase");
+        // A wrong answer spends the challenge: the page shows a new one.
+        var first = await page.GetAttributeAsync("#captcha-form", "data-challenge-id");
+        await page.FillAsync("#answer", "1");
+        await page.ClickAsync("#captcha-form button");
+        await page.WaitForFunctionAsync($"() => document.querySelector('#captcha-form').dataset.challengeId !== '{first}'");
+        (await page.TextContentAsync("#captcha-state")).Should().Be("Not quite — here is another one.");
+        await page.FillAsync("#answer", Captcha.Solve((await page.TextContentAsync("#question"))!));
+        await page.ClickAsync("#captcha-form button");
+        await page.WaitForSelectorAsync("#outcome[data-outcome=won]", new PageWaitForSelectorOptions { Timeout = 20_000 });
+
+        (await page.IsHiddenAsync("#captcha")).Should().BeTrue();
+        lock (purchases)
+        {
+            purchases.Should().HaveCount(2, "the challenged purchase, then the same one with the token");
+            purchases[1]["requestId"]!.GetValue<string>().Should().Be(purchases[0]["requestId"]!.GetValue<string>());
+            purchases[0]["token"].Should().BeNull();
+            purchases[1]["token"]!.GetValue<string>().Should().NotBeNullOrEmpty();
+        }
+        var order = (await Database.OrdersAsync(long.Parse(saleId))).Should().ContainSingle().Subject;
+        (order.UserId, order.RequestId).Should().Be(("challenged-carol", purchases[0]["requestId"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task When_the_stock_is_gone_the_second_user_sees_sold_out()
     {
         var saleId = await Client.CreateSaleAsync(stock: 1, perUserLimit: 1);

@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using FlashSale.Core.Purchasing;
 
 namespace FlashSale.Core.Gateway;
 
@@ -17,35 +18,45 @@ public sealed class PurchaseTokens(byte[] secret, ICaptcha captcha, IOnceStore o
     private const string ChallengeKind = "fs-challenge-1";
     private const string TokenKind = "fs-token-1";
 
-    public (string ChallengeId, string Question, DateTimeOffset ExpiresAt) IssueChallenge(long saleId, string userId, TimeSpan lifetime)
+    /// <summary>The longest answer taken: a provider's response token (reCAPTCHA, hCaptcha, Turnstile) runs to about 2,000 characters.</summary>
+    public const int MaxAnswerLength = 4_096;
+
+    /// <summary>A challenge for this sale and caller: the provider's question, and the challenge id that carries it.</summary>
+    public async ValueTask<(string ChallengeId, string Question, DateTimeOffset ExpiresAt)> IssueChallengeAsync(
+        long saleId, PurchaseCaller caller, TimeSpan lifetime, CancellationToken cancellationToken)
     {
-        var question = captcha.Create();
-        var expires = time.GetUtcNow() + lifetime;
         var nonce = Nonce();
+        var question = await captcha.CreateAsync(new CaptchaContext(nonce, saleId, caller), cancellationToken).ConfigureAwait(false);
+        var expires = time.GetUtcNow() + lifetime;
         var sealedAnswer = question.ExpectedAnswer is null ? "" : Mac("answer\n" + nonce + "\n" + Normalize(question.ExpectedAnswer));
-        return (Seal(ChallengeKind, saleId, userId, expires, nonce, sealedAnswer), question.Question, expires);
+        return (Seal(ChallengeKind, saleId, caller.UserId, expires, nonce, sealedAnswer), question.Question, expires);
     }
 
     public enum Verdict { Valid, Invalid, Expired, WrongSaleOrUser, WrongAnswer, AlreadyUsed }
 
-    /// <summary>Checks a challenge and its answer; a challenge buys one token, once.</summary>
+    /// <summary>
+    /// Checks a challenge and its answer. A challenge is answered once: it is spent before the answer is looked at,
+    /// right or wrong, so a second attempt (<see cref="Verdict.AlreadyUsed"/>) learns nothing and a script cannot
+    /// guess its way through one challenge. A right answer buys one token.
+    /// </summary>
     public async Task<(Verdict Verdict, string? Token, DateTimeOffset ExpiresAt)> RedeemAsync(
-        string challengeId, string answer, long saleId, string userId, TimeSpan tokenLifetime, CancellationToken cancellationToken)
+        string challengeId, string answer, long saleId, PurchaseCaller caller, TimeSpan tokenLifetime, CancellationToken cancellationToken)
     {
-        var verdict = Open(challengeId, ChallengeKind, saleId, userId, out var fields);
+        var verdict = Open(challengeId, ChallengeKind, saleId, caller.UserId, out var fields);
         if (verdict != Verdict.Valid) return (verdict, null, default);
         var (nonce, sealedAnswer) = (fields[4], fields[5]);
-        var correct = sealedAnswer.Length > 0
-            ? CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(sealedAnswer), Encoding.ASCII.GetBytes(Mac("answer\n" + nonce + "\n" + Normalize(answer))))
-            : await captcha.VerifyAsync(answer, cancellationToken).ConfigureAwait(false);
-        if (!correct) return (Verdict.WrongAnswer, null, default);
-        // Each redemption is its own owner: a challenge can be redeemed once, even for the same user.
+        // Each attempt is its own owner: the first one spends the challenge, even a second one by the same user.
+        // The key lives as long as any challenge can (ChallengeLifetime is at most 30 minutes).
         if (!await once.TryUseAsync("challenge:" + nonce, Nonce(), TimeSpan.FromMinutes(30), cancellationToken).ConfigureAwait(false))
         {
             return (Verdict.AlreadyUsed, null, default);
         }
+        var correct = sealedAnswer.Length > 0
+            ? CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(sealedAnswer), Encoding.ASCII.GetBytes(Mac("answer\n" + nonce + "\n" + Normalize(answer))))
+            : await captcha.VerifyAsync(new CaptchaContext(nonce, saleId, caller), answer, cancellationToken).ConfigureAwait(false);
+        if (!correct) return (Verdict.WrongAnswer, null, default);
         var expires = time.GetUtcNow() + tokenLifetime;
-        return (Verdict.Valid, Seal(TokenKind, saleId, userId, expires, Nonce(), ""), expires);
+        return (Verdict.Valid, Seal(TokenKind, saleId, caller.UserId, expires, Nonce(), ""), expires);
     }
 
     /// <summary>Checks a purchase token; it is spent by the first requestId that uses it (a retry of that requestId may use it again).</summary>

@@ -33,9 +33,16 @@ public static class Identifiers
     public static bool IsValidIdempotencyKey([NotNullWhen(true)] string? value) => IsSafeToken(value, MaxIdempotencyKeyLength);
 
     /// <summary>A user id (a token's subject): any script (张三, Zoë), but no control characters and well-formed UTF-16.</summary>
-    public static bool IsValidUserId([NotNullWhen(true)] string? value)
+    public static bool IsValidUserId([NotNullWhen(true)] string? value) => IsStorableText(value, MaxUserIdLength);
+
+    /// <summary>
+    /// Free text every store keeps unchanged (a sale's name, a blacklist reason): not blank, at most
+    /// <paramref name="maxLength"/> UTF-16 units, any script, but no control characters (NUL, newlines, DEL) and no
+    /// unpaired surrogates.
+    /// </summary>
+    public static bool IsStorableText([NotNullWhen(true)] string? value, int maxLength)
     {
-        if (string.IsNullOrWhiteSpace(value) || value.Length > MaxUserIdLength) return false;
+        if (string.IsNullOrWhiteSpace(value) || value.Length > maxLength) return false;
         for (var i = 0; i < value.Length; i++)
         {
             var c = value[i];

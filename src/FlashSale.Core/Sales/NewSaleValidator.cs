@@ -1,3 +1,5 @@
+using FlashSale.Core.Purchasing;
+
 namespace FlashSale.Core.Sales;
 
 public static class NewSaleValidator
@@ -5,6 +7,7 @@ public static class NewSaleValidator
     public const int MaxStock = 100_000_000;
     public const int MaxPerUserLimit = 1_000;
     public const int MaxNameLength = 200;
+    public const int MaxProductIdLength = 64;
 
     /// <summary>startsAt and endsAt lie in [<see cref="EarliestDate"/>, <see cref="LatestDate"/>): anything else is a mistake,
     /// and dates near the ends of <see cref="DateTimeOffset"/> overflow the arithmetic done on them (lead times, retention).</summary>
@@ -14,10 +17,10 @@ public static class NewSaleValidator
     /// <summary>Returns null when the sale the operator asks for is valid, else a human-readable reason.</summary>
     public static string? Validate(Sale sale)
     {
-        if (string.IsNullOrWhiteSpace(sale.Name) || sale.Name.Length > MaxNameLength)
-            return $"name is required and at most {MaxNameLength} characters";
-        if (string.IsNullOrWhiteSpace(sale.ProductId) || sale.ProductId.Length > 64)
-            return "productId is required and at most 64 characters";
+        if (!Identifiers.IsStorableText(sale.Name, MaxNameLength))
+            return $"name is required: at most {MaxNameLength} characters, without control characters or unpaired surrogates";
+        if (!Identifiers.IsStorableText(sale.ProductId, MaxProductIdLength))
+            return $"productId is required: at most {MaxProductIdLength} characters, without control characters or unpaired surrogates";
         if (sale.Price < 0 || sale.Price > 1_000_000_000m)
             return "price must be between 0 and 1,000,000,000";
         if (sale.Stock < 1 || sale.Stock > MaxStock)

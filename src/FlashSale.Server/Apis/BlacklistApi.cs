@@ -1,10 +1,13 @@
 using FlashSale.Core.Gateway;
+using FlashSale.Core.Purchasing;
 
 namespace FlashSale.Server.Apis;
 
 /// <summary>Admin: blocked users, IPs and devices (X-Device-Id), optionally until a time.</summary>
 public static class BlacklistApi
 {
+    private const int MaxValueLength = 128, MaxReasonLength = 200;
+
     internal static async Task<Ok<IReadOnlyList<BlacklistEntryResponse>>> ListAsync(IBlacklist blacklist, CancellationToken cancellationToken) =>
         TypedResults.Ok<IReadOnlyList<BlacklistEntryResponse>>((await blacklist.ListAsync(cancellationToken)).Select(BlacklistEntryResponse.From).ToArray());
 
@@ -13,12 +16,20 @@ public static class BlacklistApi
         var (body, problem) = await JsonBody.ReadAsync(context.Request, BlacklistJson.Default.BlacklistRequest);
         if (problem is not null) return problem;
         if (!TryParseKind(body!.Kind, out var kind)) return Problems.InvalidRequest("kind must be user, ip or device.");
-        if (string.IsNullOrWhiteSpace(body.Value) || body.Value.Length > UserTokens.MaxUserIdLength * 2)
-            return Problems.InvalidRequest("value is required and at most 128 characters.");
+        // Only what the server could have seen is worth blocking, and only what every store keeps unchanged is stored.
+        var rule = kind switch
+        {
+            BlacklistKind.User => Identifiers.IsValidUserId(body.Value) ? null : Identifiers.UserIdRule,
+            BlacklistKind.Device => Identifiers.IsValidDeviceId(body.Value) ? null : Identifiers.DeviceIdRule,
+            _ => Identifiers.IsStorableText(body.Value, MaxValueLength) ? null : $"value is at most {MaxValueLength} characters, without control characters.",
+        };
+        if (rule is not null || body.Value is null) return Problems.InvalidRequest(rule ?? "value is required.");
+        if (body.Reason is not null && !Identifiers.IsStorableText(body.Reason, MaxReasonLength))
+            return Problems.InvalidRequest($"reason is at most {MaxReasonLength} characters, not blank, without control characters or unpaired surrogates.");
         if (body.TtlSeconds is <= 0) return Problems.InvalidRequest("ttlSeconds must be positive.");
         var expires = body.TtlSeconds is { } ttl ? time.GetUtcNow().AddSeconds(ttl) : body.ExpiresAt;
         if (expires <= time.GetUtcNow()) return Problems.InvalidRequest("expiresAt must be in the future.");
-        var entry = new BlacklistEntry(kind, body.Value, expires, body.Reason is { Length: > 200 } r ? r[..200] : body.Reason);
+        var entry = new BlacklistEntry(kind, body.Value, expires, body.Reason);
         await blacklist.AddAsync(entry, context.RequestAborted);
         return TypedResults.Created($"/api/admin/blacklist/{body.Kind}/{Uri.EscapeDataString(body.Value)}", BlacklistEntryResponse.From(entry));
     }

@@ -2,7 +2,10 @@ using FlashSale.Core.Gateway;
 
 namespace FlashSale.Server.Apis;
 
-/// <summary>Captcha challenges and purchase tokens (the captcha is handed out a few seconds before the start).</summary>
+/// <summary>
+/// Captcha challenges and purchase tokens (the captcha is handed out a few seconds before the start). A challenge takes one
+/// answer: a wrong one spends it too (403 wrong_answer), and any later answer to it is 409 challenge_used.
+/// </summary>
 public static class GatewayApi
 {
     internal static async Task<Results<Ok<ChallengeResponse>, ProblemResult>> ChallengeAsync(
@@ -10,7 +13,7 @@ public static class GatewayApi
     {
         var (sale, problem) = await OpenSaleAsync(saleId, catalog, options.Value, time, context.RequestAborted);
         if (problem is not null) return problem;
-        var (challengeId, question, expiresAt) = tokens.IssueChallenge(sale!.Id, context.User.UserId(), options.Value.ChallengeLifetime);
+        var (challengeId, question, expiresAt) = await tokens.IssueChallengeAsync(sale!.Id, context.Caller(), options.Value.ChallengeLifetime, context.RequestAborted);
         return TypedResults.Ok(new ChallengeResponse(challengeId, question, expiresAt));
     }
 
@@ -21,12 +24,19 @@ public static class GatewayApi
         if (problem is not null) return problem;
         var (body, invalid) = await JsonBody.ReadAsync(context.Request, GatewayJson.Default.TokenRequest);
         if (invalid is not null) return invalid;
-        if (string.IsNullOrEmpty(body!.ChallengeId) || body.Answer is null || body.Answer.Length > 100)
-            return Problems.InvalidRequest("challengeId and answer are required.");
-        var (verdict, token, expiresAt) = await tokens.RedeemAsync(body.ChallengeId, body.Answer, sale!.Id, context.User.UserId(),
+        if (string.IsNullOrEmpty(body!.ChallengeId) || body.Answer is null) return Problems.InvalidRequest("challengeId and answer are required.");
+        if (body.Answer.Length > PurchaseTokens.MaxAnswerLength) return AnswerTooLong;
+        var (verdict, token, expiresAt) = await tokens.RedeemAsync(body.ChallengeId, body.Answer, sale!.Id, context.Caller(),
             options.Value.TokenLifetime, context.RequestAborted);
-        return verdict == PurchaseTokens.Verdict.Valid ? TypedResults.Ok(new TokenResponse(token!, expiresAt)) : Problems.WrongAnswer;
+        return verdict switch
+        {
+            PurchaseTokens.Verdict.Valid => TypedResults.Ok(new TokenResponse(token!, expiresAt)),
+            PurchaseTokens.Verdict.AlreadyUsed => Problems.ChallengeUsed,
+            _ => Problems.WrongAnswer,
+        };
     }
+
+    private static readonly ProblemResult AnswerTooLong = Problems.InvalidRequest($"answer must be at most {PurchaseTokens.MaxAnswerLength} characters.");
 
     /// <summary>Challenges are handed out from the lead time before the start until the end.</summary>
     private static async Task<(Sale? Sale, ProblemResult? Problem)> OpenSaleAsync(

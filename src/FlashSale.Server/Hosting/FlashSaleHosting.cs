@@ -56,7 +56,8 @@ public static class FlashSaleHosting
     {
         var services = builder.Services;
         services.AddSingleton<FunnelCounters>();
-        services.AddSingleton<ICaptcha, ArithmeticCaptcha>();
+        // The captcha named by FlashSale:Gateway:Captcha:Provider (checked on start); a host adds its own with AddCaptchaProvider.
+        services.AddCaptcha();
         services.AddSingleton(sp => new PurchaseTokens(System.Text.Encoding.UTF8.GetBytes(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.TokenSecret!),
             sp.GetRequiredService<ICaptcha>(), sp.GetRequiredService<IOnceStore>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<PurchaseGateway>();

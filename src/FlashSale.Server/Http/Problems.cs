@@ -10,12 +10,13 @@ public sealed class ProblemResult : IResult, IStatusCodeHttpResult, IContentType
     public const string MediaType = "application/problem+json";
     private readonly byte[] _body;
 
-    public ProblemResult(int status, string code, string title, string detail, int? retryAfterSeconds = null)
+    /// <param name="challenge">Marks a refusal that a captcha challenge answers (the body's <c>challenge</c> member).</param>
+    public ProblemResult(int status, string code, string title, string detail, int? retryAfterSeconds = null, bool challenge = false)
     {
         StatusCode = status;
         Code = code;
         RetryAfterSeconds = retryAfterSeconds;
-        _body = JsonSerializer.SerializeToUtf8Bytes(new ProblemBody("about:blank", title, status, detail, code), AppJsonContext.Default.ProblemBody);
+        _body = JsonSerializer.SerializeToUtf8Bytes(new ProblemBody("about:blank", title, status, detail, code, challenge ? true : null), AppJsonContext.Default.ProblemBody);
     }
 
     public int? StatusCode { get; }
@@ -34,7 +35,8 @@ public sealed class ProblemResult : IResult, IStatusCodeHttpResult, IContentType
     }
 }
 
-public sealed record ProblemBody(string Type, string Title, int Status, string Detail, string Code);
+/// <param name="Challenge">True where answering a challenge lifts the refusal; absent otherwise.</param>
+public sealed record ProblemBody(string Type, string Title, int Status, string Detail, string Code, bool? Challenge = null);
 
 public static class Problems
 {
@@ -57,9 +59,13 @@ public static class Problems
 
     public static readonly ProblemResult Throttled = new(429, "throttled", "Too many requests", "Slow down; try again after the Retry-After delay.", retryAfterSeconds: 1);
     public static readonly ProblemResult Blacklisted = new(403, "blacklisted", "Blocked", "This account, address or device may not buy.");
-    public static readonly ProblemResult InvalidToken = new(403, "invalid_token", "Purchase token required", "A valid, unused purchase token for this sale is required: answer a challenge first.");
+    /// <summary>Carries <c>"challenge": true</c>: the client answers a challenge and retries with the token and the same requestId.</summary>
+    public static readonly ProblemResult InvalidToken = new(403, "invalid_token", "Purchase token required",
+        "A valid, unused purchase token for this sale is required: answer a challenge (POST /api/sales/{saleId}/challenge), then retry with its token and the same requestId.",
+        challenge: true);
     public static readonly ProblemResult RiskRejected = new(403, "risk_rejected", "Refused", "This purchase looks automated and was refused.");
-    public static readonly ProblemResult WrongAnswer = new(403, "wrong_answer", "Wrong answer", "The answer is wrong, or the challenge expired or was used; ask for a new one.");
+    public static readonly ProblemResult WrongAnswer = new(403, "wrong_answer", "Wrong answer", "The answer is wrong, or the challenge expired; ask for a new one.");
+    public static readonly ProblemResult ChallengeUsed = new(409, "challenge_used", "Challenge used", "This challenge was already answered (each takes one answer, right or wrong); ask for a new one.");
 
     private static readonly Dictionary<string, ProblemResult> ByCode = new[]
     {

@@ -1,11 +1,13 @@
 // The sale page: server-time countdown, a button that wakes at the start and rests after
-// each press, the captcha just before the start, the honest outcome, and then the order's life:
+// each press, the captcha just before the start (and whenever the server asks for one: the purchase is
+// then sent again with the same requestId and the token), the honest outcome, and then the order's life:
 // amount, the time left to pay (server clock), Pay and Cancel, expiry and refunds, followed live
 // over the order's event stream (polling when the stream is not there). No framework, no other host.
 (() => {
   'use strict';
   const COOLDOWN_MS = 5000;       // grey for 5 s after a press (a double click is one purchase)
   const CAPTCHA_LEAD_MS = 5000;   // the question appears five seconds before the start
+  const CAPTCHA_RETRY_MS = 2000;  // a challenge the server did not hand out is asked for again after this
   const POLL_MS = 2000;           // the order is polled this often while its event stream is unavailable
   const STREAM_RETRY_MS = [1000, 2000, 4000, 8000, 15000, 30000]; // backoff between stream attempts
   const STREAM_MISSING_RETRY_MS = 30000; // a server without the stream (404) is asked again this rarely
@@ -25,6 +27,9 @@
   let pendingRequestId = null;
   let purchaseToken = null;
   let captchaAsked = false;
+  let captchaRetryAt = 0;  // performance.now() before which no challenge is asked for again
+  let redeeming = false;   // an answer is on its way: a challenge takes one answer
+  let challenged = false;  // the server asked for a captcha on pendingRequestId: retry it once the token is in
   let order = null;       // the followed order as the server last showed it
   let watch = null;       // the following of that order: { orderId, stopped, controller }
   let acting = null;      // 'pay' or 'cancel' while that call is in flight
@@ -94,10 +99,12 @@
       $('sale').dataset.state = 'active';
       open = true;
     }
-    if (sale.gatewayRules && sale.gatewayRules.requireToken && !purchaseToken && userToken() && now >= starts - CAPTCHA_LEAD_MS && now < ends && !captchaAsked) {
+    // A token is wanted when the sale requires one, or when the server asked for one (risk) on the last purchase.
+    const wantsToken = (sale.gatewayRules && sale.gatewayRules.requireToken) || challenged;
+    if (wantsToken && !purchaseToken && userToken() && now >= starts - CAPTCHA_LEAD_MS && now < ends && !captchaAsked && performance.now() >= captchaRetryAt) {
       askCaptcha();
     }
-    const needsToken = sale.gatewayRules && sale.gatewayRules.requireToken && !purchaseToken;
+    const needsToken = wantsToken && !purchaseToken;
     // An order that holds the whole per-person limit leaves nothing to buy until it is cancelled.
     const holdsLimit = order !== null && ['queued', 'pending_payment', 'paid'].includes(order.status) && order.quantity >= sale.perUserLimit;
     $('buy').disabled = !open || !userToken() || busy || finished || holdsLimit || needsToken || performance.now() < coolingUntil;
@@ -154,26 +161,42 @@
   }
 
   async function askCaptcha() {
+    if (captchaAsked) return;
     captchaAsked = true;
-    const { status, body } = await api('/api/sales/' + encodeURIComponent(saleId) + '/challenge', { method: 'POST', body: {} });
-    if (status !== 200) { captchaAsked = false; return; }
+    let answer;
+    try { answer = await api('/api/sales/' + encodeURIComponent(saleId) + '/challenge', { method: 'POST', body: {} }); } catch { answer = { status: 0 }; }
+    const { status, body } = answer;
+    if (status !== 200) { captchaAsked = false; captchaRetryAt = performance.now() + CAPTCHA_RETRY_MS; return; }
     $('captcha').hidden = false;
     $('question').textContent = body.question;
     $('captcha-form').dataset.challengeId = body.challengeId;
     $('answer').focus();
   }
 
+  // Each challenge takes one answer, right or wrong: after a wrong one (or a lost one) the page asks for a new challenge.
   $('captcha-form').addEventListener('submit', async (e) => {
     e.preventDefault();
-    const { status, body } = await api('/api/sales/' + encodeURIComponent(saleId) + '/token', {
-      method: 'POST', body: { challengeId: $('captcha-form').dataset.challengeId, answer: $('answer').value },
-    });
-    if (status === 200) {
-      purchaseToken = body.token;
+    if (redeeming) return;
+    redeeming = true;
+    let redeemed;
+    try {
+      redeemed = await api('/api/sales/' + encodeURIComponent(saleId) + '/token', {
+        method: 'POST', body: { challengeId: $('captcha-form').dataset.challengeId, answer: $('answer').value },
+      });
+    } catch {
+      redeemed = { status: 0 };
+    }
+    redeeming = false;
+    if (redeemed.status === 200) {
+      purchaseToken = redeemed.body.token;
       $('captcha').hidden = true;
       $('captcha-state').textContent = '';
+      if (challenged && pendingRequestId) {
+        challenged = false;
+        buy(); // the purchase the server challenged, again: the same requestId, now with the token
+      }
     } else {
-      $('captcha-state').textContent = 'Not quite — here is another one.';
+      $('captcha-state').textContent = redeemed.status === 0 ? 'Network trouble — here is another one.' : 'Not quite — here is another one.';
       $('answer').value = '';
       captchaAsked = false;
       askCaptcha();
@@ -205,8 +228,12 @@
         pendingRequestId = null; finished = true; say('Limit reached: you already have your share', 'limit');
       } else if (code === 'not_started') {
         say('Not started yet — wait for the countdown', 'retry');
-      } else if (code === 'invalid_token') {
-        purchaseToken = null; captchaAsked = false; say('Please answer the question first', 'retry');
+      } else if (code === 'invalid_token' || (body && body.challenge === true)) {
+        // The sale or the risk score wants a captcha (the token is missing, spent or stale): show a fresh challenge;
+        // its token finishes this purchase with the same requestId.
+        purchaseToken = null; challenged = true; captchaAsked = false;
+        say('One more step: answer the question to finish your purchase', 'challenge');
+        askCaptcha();
       } else if (status === 401) {
         say('Please sign in again', 'retry');
       } else if (code === 'blacklisted' || code === 'risk_rejected') {
@@ -449,7 +476,9 @@
     e.preventDefault();
     store.removeItem('fs.token'); store.removeItem('fs.user'); store.removeItem('fs.order.' + saleId);
     stopWatching();
-    purchaseToken = null; finished = false; captchaAsked = false; say('', '');
+    purchaseToken = null; finished = false; captchaAsked = false; challenged = false;
+    $('captcha').hidden = true;
+    say('', '');
     showUser();
   });
   $('buy').addEventListener('click', buy);
