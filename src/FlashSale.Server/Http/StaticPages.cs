@@ -7,7 +7,7 @@ namespace FlashSale.Server.Http;
 /// <summary>
 /// The sale page and the admin view, served from the binary. Assets get content-hashed names and a
 /// year-long immutable cache, so a CDN carries them; pages are cached briefly and name the current
-/// assets, so a new release is picked up within seconds (issue: cache-friendly static assets).
+/// assets, so a new release is picked up within seconds.
 /// </summary>
 public sealed partial class StaticPages
 {
