@@ -8,6 +8,8 @@ public static class BenchEnvironment
 {
     public const string AdminKey = "bench-admin-key-0123456789";
     public const string SigningKey = "bench-signing-key-0123456789abcdef0123456789";
+    /// <summary>The audience the bench's server takes, and its simulated buyers' tokens carry.</summary>
+    public const string Audience = "flashsale-bench";
     public const string TokenSecret = "bench-token-secret-0123456789abcdef0123456789";
     public const string WebhookSecret = "bench-webhook-secret-0123456789abcdef0123456789";
 
@@ -43,6 +45,7 @@ public static class BenchServerProcess
             ["Logging__LogLevel__Default"] = "Warning",
             ["FlashSale__AdminKey"] = BenchEnvironment.AdminKey,
             ["FlashSale__Auth__SigningKey"] = BenchEnvironment.SigningKey,
+            ["FlashSale__Auth__Audience"] = BenchEnvironment.Audience,
             ["FlashSale__Gateway__TokenSecret"] = BenchEnvironment.TokenSecret,
             ["FlashSale__Payments__WebhookSecret"] = BenchEnvironment.WebhookSecret,
             ["FlashSale__Auth__DevTokens"] = "true",

@@ -24,7 +24,7 @@ public sealed class LoadResult
     public int Slices => (int)Math.Ceiling(Elapsed.TotalMilliseconds / SliceMs);
 }
 
-/// <summary>Simulated buyers: tokens minted with the deployment's signing key, released together at the start.</summary>
+/// <summary>Simulated buyers: tokens minted with the deployment's signing key for its audience, released together at the start.</summary>
 public sealed class LoadRun
 {
     private static readonly JsonWebTokenHandler Handler = new();
@@ -36,6 +36,7 @@ public sealed class LoadRun
         Parallel.For(0, users, i => tokens[i] = Handler.CreateToken(new SecurityTokenDescriptor
         {
             Issuer = "flashsale",
+            Audience = BenchEnvironment.Audience,
             Claims = new Dictionary<string, object> { ["sub"] = prefix + i.ToString(System.Globalization.CultureInfo.InvariantCulture) },
             Expires = DateTime.UtcNow.AddHours(6),
             SigningCredentials = credentials,

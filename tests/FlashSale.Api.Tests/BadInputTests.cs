@@ -1,8 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
 using FlashSale.Api.Tests.Infrastructure;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 
 namespace FlashSale.Api.Tests;
 
@@ -124,11 +122,6 @@ public sealed class BadInputTests : ApiTest
         (await Client.GetAsync($"api/orders/{bought.OrderId}")).Status.Should().Be(401);
     }
 
-    private static string Forged(string userId) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-    {
-        Issuer = "flashsale",
-        Claims = new Dictionary<string, object> { ["sub"] = userId },
-        Expires = DateTime.UtcNow.AddHours(1),
-        SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes("an-attackers-own-key-0123456789abcdef")), SecurityAlgorithms.HmacSha256),
-    });
+    /// <summary>A token for this deployment's issuer and audience, signed with an attacker's own key.</summary>
+    private static string Forged(string userId) => TestTokens.Mint(userId, TestServices.Audience, signingKey: "an-attackers-own-key-0123456789abcdef");
 }

@@ -65,7 +65,7 @@ public sealed class CaptchaTests : ApiTest
         using var response = await Client.Http.SendAsync(request);
 
         ((int)response.StatusCode, await response.Content.ReadAsStringAsync()).Should().Match<(int Status, string Body)>(
-            r => r.Status == 400 && r.Body.Contains("\"code\":\"invalid_request\"") && r.Body.Contains("16384 bytes"));
+            r => r.Status == 413 && r.Body.Contains("\"code\":\"body_too_large\"") && r.Body.Contains("16384 bytes"));
     }
 
     [Fact]

@@ -60,6 +60,25 @@ public sealed class SalePageTests : BrowserTest
     }
 
     [Fact]
+    public async Task A_token_protected_sale_asks_the_captcha_and_its_answer_unlocks_the_button()
+    {
+        // The page learns that a token is required from GET /api/sales/{id}, which shows a buyer that much of the sale's
+        // gateway rules and no more.
+        var saleId = await Client.CreateSaleAsync(stock: 2, perUserLimit: 1, gatewayRules: new { requireToken = true, userRequestsPerWindow = 50 });
+        var page = await Chromium.NewPageAsync();
+        await page.GotoAsync(Url($"sales/{saleId}"));
+        await Browser.SignInAsync(page, "captcha-carol");
+
+        await page.WaitForSelectorAsync("#captcha:not([hidden])", new PageWaitForSelectorOptions { Timeout = 10_000 });
+        (await page.IsDisabledAsync("#buy")).Should().BeTrue("no purchase token yet");
+        await page.FillAsync("#answer", Captcha.Solve((await page.TextContentAsync("#question"))!));
+        await page.ClickAsync("#captcha-form button");
+        await page.WaitForSelectorAsync("#buy:not([disabled])", new PageWaitForSelectorOptions { Timeout = 10_000 });
+        await page.ClickAsync("#buy");
+        await page.WaitForSelectorAsync("#outcome[data-outcome=won]", new PageWaitForSelectorOptions { Timeout = 20_000 });
+    }
+
+    [Fact]
     public async Task A_purchase_the_risk_score_challenges_shows_the_question_and_the_answer_finishes_it_with_the_same_requestId()
     {
         // No token required up front, but every purchase reaches the sale's risk bar: the server asks for a captcha.

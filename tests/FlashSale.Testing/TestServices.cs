@@ -12,11 +12,13 @@ public static class TestServices
 
     public const string AdminKey = "test-admin-key-0123456789";
     public const string SigningKey = "test-signing-key-0123456789abcdef0123456789";
+    /// <summary>The audience of the test deployment's own tokens (FlashSale:Auth:Audience); dev tokens carry flashsale-dev.</summary>
+    public const string Audience = "flashsale-test";
     public const string TokenSecret = "test-token-secret-0123456789abcdef0123456789";
     public const string WebhookSecret = "test-webhook-secret-0123456789abcdef0123456789";
 
     /// <summary>
-    /// What every test server is configured with, as configuration keys: the secrets above, dev tokens, and
+    /// What every test server is configured with, as configuration keys: the secrets and token audience above, dev tokens, and
     /// generous gateway limits unless a test sets its own (races and crashes are about the gate).
     /// </summary>
     public static Dictionary<string, string> ServerSettings(string roles) => new()
@@ -24,6 +26,7 @@ public static class TestServices
         ["FlashSale:Roles"] = roles,
         ["FlashSale:AdminKey"] = AdminKey,
         ["FlashSale:Auth:SigningKey"] = SigningKey,
+        ["FlashSale:Auth:Audience"] = Audience,
         ["FlashSale:Auth:DevTokens"] = "true",
         ["FlashSale:Gateway:TokenSecret"] = TokenSecret,
         ["FlashSale:Payments:WebhookSecret"] = WebhookSecret,

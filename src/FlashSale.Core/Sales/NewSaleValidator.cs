@@ -9,6 +9,11 @@ public static class NewSaleValidator
     public const int MaxNameLength = 200;
     public const int MaxProductIdLength = 64;
 
+    /// <summary>startsAt and endsAt lie in [<see cref="EarliestDate"/>, <see cref="LatestDate"/>): anything else is a mistake,
+    /// and dates near the ends of <see cref="DateTimeOffset"/> overflow the arithmetic done on them (lead times, retention).</summary>
+    public static readonly DateTimeOffset EarliestDate = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    public static readonly DateTimeOffset LatestDate = new(9000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
     /// <summary>Returns null when the sale the operator asks for is valid, else a human-readable reason.</summary>
     public static string? Validate(Sale sale)
     {
@@ -22,6 +27,8 @@ public static class NewSaleValidator
             return $"stock must be between 1 and {MaxStock}";
         if (sale.PerUserLimit < 1 || sale.PerUserLimit > MaxPerUserLimit)
             return $"perUserLimit must be between 1 and {MaxPerUserLimit}";
+        if (sale.StartsAt < EarliestDate || sale.StartsAt >= LatestDate || sale.EndsAt < EarliestDate || sale.EndsAt >= LatestDate)
+            return "startsAt and endsAt must be between 2000-01-01 and 9000-01-01";
         if (sale.EndsAt <= sale.StartsAt)
             return "endsAt must be after startsAt";
         if (sale.PaymentTimeoutSeconds < 10 || sale.PaymentTimeoutSeconds > 86_400)

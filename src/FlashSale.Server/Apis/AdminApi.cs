@@ -47,7 +47,7 @@ public static class AdminApi
             return Problems.Unavailable;
         }
         var state = sale.WindowAt(time.GetUtcNow()) == SaleWindow.Upcoming ? "upcoming" : "active";
-        return TypedResults.Created($"/api/sales/{ApiId.Of(sale.Id)}", SaleResponse.From(sale, state, sale.Stock));
+        return TypedResults.Created($"/api/sales/{ApiId.Of(sale.Id)}", SaleResponse.From(sale, state, sale.Stock, allRules: true));
     }
 
     /// <summary>How many purchases each layer let through and stopped, summed over every API process.</summary>

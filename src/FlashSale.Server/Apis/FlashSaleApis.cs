@@ -1,3 +1,4 @@
+using FlashSale.Core.Payments;
 using FlashSale.Server.Hosting;
 
 namespace FlashSale.Server.Apis;
@@ -20,7 +21,8 @@ public static class FlashSaleApis
         var api = app.MapGroup("/api");
         api.MapGet("/time", SalesApi.Time);
         api.MapGet("/sales/{saleId}", SalesApi.GetSaleAsync);
-        api.MapPost("/payments/webhook", PaymentsApi.WebhookAsync); // the provider's call: signed, not signed in
+        api.MapPost("/payments/webhook", PaymentsApi.WebhookAsync) // the provider's call: signed, not signed in
+            .WithBodyLimit(PaymentEvent.MaxBodyBytes);
         if (app.Services.GetRequiredService<IOptions<FlashSaleOptions>>().Value.Auth.DevTokens == true) api.MapPost("/dev/token", DevApi.IssueAsync);
 
         var buyer = api.MapGroup("").RequireAuthorization();

@@ -49,7 +49,7 @@ public static class GatewayApi
         var sale = await catalog.FindAsync(id, cancellationToken);
         if (sale is null) return (null, Problems.SaleNotFound);
         var now = time.GetUtcNow();
-        if (now < sale.StartsAt - options.ChallengeLeadTime) return (null, Problems.NotStarted);
+        if (now + options.ChallengeLeadTime < sale.StartsAt) return (null, Problems.NotStarted);
         if (now >= sale.EndsAt) return (null, Problems.Ended);
         return (sale, null);
     }

@@ -56,11 +56,13 @@ public static class OrdersApi
         ex is GateUnavailableException or DbException or TimeoutException or HttpRequestException
         || (ex is OperationCanceledException && !requestAborted.IsCancellationRequested);
 
+    /// <summary>The caller's orders of a sale; an unknown sale is answered by the process's catalog (which remembers
+    /// unknown ids briefly), so made-up ids do not each cost a database query.</summary>
     internal static async Task<Results<Ok<IReadOnlyList<OrderResponse>>, ProblemResult>> GetMyOrdersAsync(
-        string saleId, HttpContext context, IFlashSaleStore store)
+        string saleId, HttpContext context, SaleCatalog catalog, IFlashSaleStore store)
     {
         if (!long.TryParse(saleId, out var id)) return Problems.SaleNotFound;
-        if (await store.FindSaleAsync(id, context.RequestAborted) is null) return Problems.SaleNotFound;
+        if (await catalog.FindAsync(id, context.RequestAborted) is null) return Problems.SaleNotFound;
         var orders = await store.GetUserOrdersAsync(id, context.User.UserId(), context.RequestAborted);
         return TypedResults.Ok<IReadOnlyList<OrderResponse>>(orders.Select(OrderResponse.From).ToArray());
     }

@@ -82,12 +82,18 @@ public static class PaymentsApi
         }
     }
 
+    /// <summary>
+    /// The provider's event, read raw (its signature is over these bytes) and no further than <see cref="PaymentEvent.MaxBodyBytes"/>:
+    /// a longer body is 413 body_too_large, unsigned or not (the endpoint's limit, which Kestrel enforces too).
+    /// </summary>
     internal static async Task<Results<Ok<WebhookAnswer>, ProblemResult>> WebhookAsync(HttpContext context, IPaymentEventSink recorder)
     {
+        if (context.Request.ContentLength > PaymentEvent.MaxBodyBytes) return Problems.BodyTooLarge(PaymentEvent.MaxBodyBytes);
         var buffer = ArrayPool<byte>.Shared.Rent(PaymentEvent.MaxBodyBytes + 1);
         try
         {
-            var length = await ReadUpToAsync(context.Request.Body, buffer.AsMemory(0, PaymentEvent.MaxBodyBytes + 1), context.RequestAborted);
+            var length = await BodyLimits.ReadUpToAsync(context.Request.Body, buffer.AsMemory(0, PaymentEvent.MaxBodyBytes + 1), context.RequestAborted);
+            if (length > PaymentEvent.MaxBodyBytes) return Problems.BodyTooLarge(PaymentEvent.MaxBodyBytes);
             var delivery = await recorder.DeliverAsync(buffer.AsMemory(0, length), context.Request.Headers[WebhookSignature.HeaderName].ToString(), context.RequestAborted);
             return delivery switch
             {
@@ -95,9 +101,7 @@ public static class PaymentsApi
                 WebhookDelivery.Unauthorized => BadSignature,
                 WebhookDelivery.AmountMismatch => AmountMismatch,
                 WebhookDelivery.UnknownOrder => Problems.OrderNotFound,
-                _ => length > PaymentEvent.MaxBodyBytes
-                    ? Problems.InvalidRequest(PaymentEvent.OversizeRefusal)
-                    : Problems.InvalidRequest("The body is not a payment event: {paymentId, orderId, status, amount, currency}."),
+                _ => Problems.InvalidRequest("The body is not a payment event: {paymentId, orderId, status, amount, currency}."),
             };
         }
         catch (Exception ex) when (OrdersApi.IsUnavailable(ex, context.RequestAborted))
@@ -108,19 +112,6 @@ public static class PaymentsApi
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-    }
-
-    /// <summary>Reads the body into <paramref name="into"/>, stopping when it is full (one byte more than allowed says "too long").</summary>
-    private static async Task<int> ReadUpToAsync(Stream body, Memory<byte> into, CancellationToken cancellationToken)
-    {
-        var total = 0;
-        while (total < into.Length)
-        {
-            var read = await body.ReadAsync(into[total..], cancellationToken);
-            if (read == 0) break;
-            total += read;
-        }
-        return total;
     }
 
     /// <summary>The order in the database (<paramref name="owner"/>'s; null: anyone's), through GET's lookup; a queued one is

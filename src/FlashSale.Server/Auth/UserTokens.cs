@@ -7,8 +7,10 @@ using Microsoft.IdentityModel.Tokens;
 namespace FlashSale.Server.Auth;
 
 /// <summary>
-/// Issues and validates user tokens: JWT, HS256, sub = user id. The tokens it issues (<c>POST /api/dev/token</c>) carry the
-/// audience <see cref="DevAudience"/>, and a server without dev tokens refuses them, though they are signed with its key.
+/// Issues and validates user tokens: JWT, HS256, sub = user id, issued by <see cref="AuthOptions.Issuer"/> for
+/// <see cref="AuthOptions.Audience"/> (a token without that audience, or for another, is refused). The tokens it issues
+/// itself (<c>POST /api/dev/token</c>) carry the audience <see cref="DevAudience"/> instead, and a server without dev tokens
+/// refuses them, though they are signed with its key.
 /// </summary>
 public sealed class UserTokens
 {
@@ -30,7 +32,8 @@ public sealed class UserTokens
         {
             ValidIssuer = _auth.Issuer,
             ValidateIssuer = true,
-            ValidateAudience = false,
+            ValidateAudience = true,
+            ValidAudiences = _auth.DevTokens == true ? [_auth.Audience, DevAudience] : [_auth.Audience],
             ValidateLifetime = true,
             RequireExpirationTime = true,
             IssuerSigningKey = key,
@@ -65,6 +68,7 @@ public sealed class UserTokens
         var result = await _handler.ValidateTokenAsync(token, _validation).ConfigureAwait(false);
         if (!result.IsValid) return null;
 
+        // A token that names the dev audience among others is still a dev token.
         if (_auth.DevTokens != true && result.ClaimsIdentity.HasClaim(JwtRegisteredClaimNames.Aud, DevAudience)) return null;
         var sub = result.ClaimsIdentity.FindFirst(JwtRegisteredClaimNames.Sub)?.Value;
         return IsValidUserId(sub) ? result.ClaimsIdentity : null;

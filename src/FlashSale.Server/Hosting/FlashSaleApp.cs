@@ -22,6 +22,7 @@ public static class FlashSaleApp
             var builder = WebApplication.CreateBuilder(args);
             var options = builder.AddFlashSaleOptions();
             builder.AddFlashSaleAuthentication();
+            builder.LimitRequestBodies();
             builder.AddFlashSaleAdapters(options);
             builder.AddPurchaseFunnel();
             builder.AddOrderPipeline(options);
@@ -31,6 +32,7 @@ public static class FlashSaleApp
             extend?.AddServices(builder);
 
             await using var app = builder.Build();
+            app.UseSecurityHeaders();
             app.UseFlashSaleErrors();
             app.UseForwardedHeaders();
             app.UseAuthentication();

@@ -70,6 +70,12 @@ public sealed class AuthOptions
 
     public string Issuer { get; set; } = "flashsale";
 
+    /// <summary>The audience (<c>aud</c>) this deployment's tokens are issued for; a token without it, or for another, is refused.
+    /// Never <see cref="UserTokens.DevAudience"/>, which only dev tokens carry.</summary>
+    public string Audience { get; set; } = DefaultAudience;
+
+    public const string DefaultAudience = "flashsale";
+
     public TimeSpan DevTokenLifetime { get; set; } = TimeSpan.FromHours(12);
 }
 
@@ -177,6 +183,8 @@ public sealed class FlashSaleOptionsValidator(IHostEnvironment environment) : IV
             failures.Add($"FlashSale:Roles '{options.Roles}': embedded mode runs api and worker in one process; use api,worker or the Distributed mode.");
         Secret(failures, options.AdminKey, "FlashSale:AdminKey", 16);
         Secret(failures, options.Auth.SigningKey, "FlashSale:Auth:SigningKey", 32);
+        if (string.IsNullOrWhiteSpace(options.Auth.Audience) || options.Auth.Audience == UserTokens.DevAudience)
+            failures.Add($"FlashSale:Auth:Audience must name this deployment's token audience (not empty, not {UserTokens.DevAudience}, which dev tokens carry).");
         failures.AddRange(options.ForwardedHeaders.Failures());
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

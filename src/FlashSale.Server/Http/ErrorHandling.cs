@@ -3,6 +3,7 @@ using FlashSale.Core.Storage;
 using FlashSale.Redis;
 using FlashSale.Server.Hosting;
 using FlashSale.Sqlite;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace FlashSale.Server.Http;
 
@@ -11,7 +12,11 @@ public static class ErrorHandling
     private static readonly ProblemResult StoreUnavailable = new(503, "unavailable", "Unavailable", "The database cannot be written right now; nothing was changed. Try again.", retryAfterSeconds: 1);
     private static readonly ProblemResult Internal = new(500, "internal_error", "Internal error", "Something went wrong on our side; nothing was changed.");
 
-    /// <summary>Unhandled failures still answer problem+json: 503 when a dependency is down, else 500.</summary>
+    /// <summary>
+    /// Unhandled failures still answer problem+json: a request the server refused while reading it (too large, broken
+    /// framing, too slow: <see cref="BadHttpRequestException"/>) its own 4xx, logged at debug only (the client's fault);
+    /// else 503 when a dependency is down, or 500.
+    /// </summary>
     public static WebApplication UseFlashSaleErrors(this WebApplication app)
     {
         app.Use(async (context, next) =>
@@ -20,11 +25,19 @@ public static class ErrorHandling
             {
                 await next(context);
             }
+            catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+            {
+                app.Logger.LogDebug(ex, "{Method} {Path} refused while reading the request: {Status}", context.Request.Method, context.Request.Path, ex.StatusCode);
+                context.Response.Clear();
+                SecurityHeaders.Apply(context.Response);
+                await Problems.ForBadRequest(ex, context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize).ExecuteAsync(context);
+            }
             catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
             {
                 var unavailable = ex is StoreUnavailableException or GateUnavailableException or Npgsql.NpgsqlException { IsTransient: true };
                 app.Logger.LogError(ex, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
                 context.Response.Clear();
+                SecurityHeaders.Apply(context.Response);
                 await (unavailable ? StoreUnavailable : Internal).ExecuteAsync(context);
             }
         });

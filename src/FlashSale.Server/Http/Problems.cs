@@ -54,6 +54,7 @@ public static class Problems
     public static readonly ProblemResult Busy = new(429, "busy", "Too busy", "Too many purchases are waiting; try again shortly with the same requestId.", retryAfterSeconds: 1);
     public static readonly ProblemResult StreamsBusy = new(503, "busy", "Too busy", "Too many order streams are open on this server; try again shortly.", retryAfterSeconds: 5);
     public static readonly ProblemResult Unavailable = new(503, "unavailable", "Unavailable", "The stock gate cannot decide right now; nothing was sold. Try again with the same requestId.", retryAfterSeconds: 1);
+    public static readonly ProblemResult RequestTimeout = new(408, "request_timeout", "Request timeout", "The request body came too slowly; nothing was done.");
     public static readonly ProblemResult QuantityOutOfRange = InvalidRequest("quantity must be between 1 and the sale's per-user limit.");
 
     public static readonly ProblemResult Throttled = new(429, "throttled", "Too many requests", "Slow down; try again after the Retry-After delay.", retryAfterSeconds: 1);
@@ -73,6 +74,23 @@ public static class Problems
 
     public static ProblemResult InvalidRequest(string detail) => new(400, "invalid_request", "Invalid request", detail);
 
+    /// <summary>413: the body is longer than the call takes (each limit's answer is encoded once).</summary>
+    public static ProblemResult BodyTooLarge(long maxBytes) => TooLargeFor.GetOrAdd(maxBytes,
+        static max => new ProblemResult(413, "body_too_large", "Body too large", $"The request body must be at most {max} bytes; it was not read further."));
+
+    /// <summary>
+    /// The server refused the request while it was read (Kestrel's <see cref="BadHttpRequestException"/>): a body beyond
+    /// the limit is 413 body_too_large, broken framing 400 invalid_request, any other refusal its own 4xx.
+    /// </summary>
+    /// <param name="maxBodyBytes">The body limit the request was read under.</param>
+    public static ProblemResult ForBadRequest(BadHttpRequestException refusal, long? maxBodyBytes) => refusal.StatusCode switch
+    {
+        StatusCodes.Status413PayloadTooLarge => BodyTooLarge(maxBodyBytes ?? JsonBody.MaxBytes),
+        StatusCodes.Status400BadRequest => InvalidRequest($"The request could not be read: {refusal.Message}"),
+        StatusCodes.Status408RequestTimeout => RequestTimeout,
+        var status => new ProblemResult(status is >= 400 and < 500 ? status : 400, "bad_request", "Bad request", $"The request could not be read: {refusal.Message}"),
+    };
+
     /// <summary>The HTTP answer to a refused purchase; throttling says when to come back.</summary>
     /// <remarks>Only throttling carries a delay; each distinct delay (at most the rate window, in seconds) is encoded once.</remarks>
     public static ProblemResult ForRefusal(PurchaseRefusal refusal) =>
@@ -82,4 +100,5 @@ public static class Problems
             : ByCode[refusal.Code];
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, ProblemResult> ThrottledFor = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<long, ProblemResult> TooLargeFor = new();
 }

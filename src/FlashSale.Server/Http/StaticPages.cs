@@ -7,7 +7,7 @@ namespace FlashSale.Server.Http;
 /// <summary>
 /// The sale page and the admin view, served from the binary. Assets get content-hashed names and a
 /// year-long immutable cache, so a CDN carries them; pages are cached briefly and name the current
-/// assets, so a new release is picked up within seconds (issue: cache-friendly static assets).
+/// assets, so a new release is picked up within seconds.
 /// </summary>
 public sealed partial class StaticPages
 {
@@ -40,10 +40,10 @@ public sealed partial class StaticPages
         }
     }
 
-    public IResult Page(string file) => new BytesResult(_pages[file], "text/html; charset=utf-8", PageCache);
+    public IResult Page(string file) => new BytesResult(_pages[file], "text/html; charset=utf-8", PageCache, page: true);
 
     public IResult Asset(string file) => _assets.TryGetValue(file, out var asset)
-        ? new BytesResult(asset.Body, asset.ContentType, AssetCache)
+        ? new BytesResult(asset.Body, asset.ContentType, AssetCache, page: false)
         : Results.NotFound();
 
     private static byte[] Read(string name)
@@ -66,7 +66,8 @@ public sealed partial class StaticPages
     [GeneratedRegex(@"\{\{asset:([A-Za-z0-9_.-]+)\}\}")]
     private static partial Regex AssetReference();
 
-    private sealed class BytesResult(byte[] body, string contentType, string cacheControl) : IResult
+    /// <param name="page">An HTML page: it gets the pages' security headers (<see cref="SecurityHeaders.ApplyPage"/>).</param>
+    private sealed class BytesResult(byte[] body, string contentType, string cacheControl, bool page) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {
@@ -74,7 +75,8 @@ public sealed partial class StaticPages
             response.ContentType = contentType;
             response.ContentLength = body.Length;
             response.Headers.CacheControl = cacheControl;
-            response.Headers.XContentTypeOptions = "nosniff";
+            SecurityHeaders.Apply(response);
+            if (page) SecurityHeaders.ApplyPage(response);
             return response.Body.WriteAsync(body).AsTask();
         }
     }

@@ -4,7 +4,8 @@ namespace FlashSale.Server.Tests.Infrastructure;
 
 /// <summary>
 /// Headless Debian Chromium driven by Playwright (its own browser download is not possible here).
-/// Records every request a page makes, so a test can prove the page talks to its own server only.
+/// Records every request a page makes, so a test can prove the page talks to its own server only, and every content
+/// security policy violation Chromium reports (on the console), so a test can prove the pages live within their policy.
 /// </summary>
 public sealed class Browser : IAsyncDisposable
 {
@@ -15,6 +16,8 @@ public sealed class Browser : IAsyncDisposable
     private Browser(IPlaywright playwright, IBrowser browser) => (_playwright, _browser) = (playwright, browser);
 
     public List<string> RequestedUrls { get; } = [];
+
+    public List<string> PolicyViolations { get; } = [];
 
     public static async Task<Browser> LaunchAsync()
     {
@@ -36,6 +39,10 @@ public sealed class Browser : IAsyncDisposable
         if (initScript is not null) await context.AddInitScriptAsync(initScript);
         var page = await context.NewPageAsync();
         page.Request += (_, request) => { lock (RequestedUrls) RequestedUrls.Add(request.Url); };
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase)) lock (PolicyViolations) PolicyViolations.Add(message.Text);
+        };
         return page;
     }
 
@@ -46,6 +53,12 @@ public sealed class Browser : IAsyncDisposable
         {
             RequestedUrls.Should().NotBeEmpty().And.OnlyContain(u => u.StartsWith(server.ToString(), StringComparison.Ordinal));
         }
+    }
+
+    /// <summary>Asserts that no page of this browser did anything its content security policy refused (inline code, another host).</summary>
+    public void ShouldHaveKeptToThePolicy()
+    {
+        lock (PolicyViolations) PolicyViolations.Should().BeEmpty();
     }
 
     /// <summary>An init script that moves the page's local clock (<c>Date.now()</c>, <c>new Date()</c>) by <paramref name="minutes"/>.</summary>

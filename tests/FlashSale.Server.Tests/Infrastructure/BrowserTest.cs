@@ -2,7 +2,7 @@ namespace FlashSale.Server.Tests.Infrastructure;
 
 /// <summary>
 /// A test class driving the sale page and the admin view in headless Chromium against an embedded server of its own;
-/// after each test, whatever it did, the pages must have spoken to that server only.
+/// after each test, whatever it did, the pages must have spoken to that server only and kept to their content security policy.
 /// </summary>
 public abstract class BrowserTest : EmbeddedServerTest
 {
@@ -16,9 +16,17 @@ public abstract class BrowserTest : EmbeddedServerTest
 
     public override async Task DisposeAsync()
     {
-        Chromium.ShouldHaveTalkedOnlyTo(Server.BaseAddress);
-        await Chromium.DisposeAsync();
-        await base.DisposeAsync();
+        try
+        {
+            Chromium.ShouldHaveTalkedOnlyTo(Server.BaseAddress);
+            Chromium.ShouldHaveKeptToThePolicy();
+        }
+        finally
+        {
+            // A failed check must not leave the browser and the server process running.
+            await Chromium.DisposeAsync();
+            await base.DisposeAsync();
+        }
     }
 
     protected string Url(string path) => new Uri(Server.BaseAddress, path).ToString();

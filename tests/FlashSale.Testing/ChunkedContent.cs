@@ -1,0 +1,38 @@
+using System.Net;
+using System.Net.Http.Headers;
+
+namespace FlashSale.Testing;
+
+/// <summary>
+/// A request body of unknown length: sent chunked (no Content-Length), as a client that streams its body sends it, so the
+/// server cannot refuse it by its declared length and must count what it reads.
+/// </summary>
+public sealed class ChunkedContent : HttpContent
+{
+    private readonly byte[] _body;
+
+    public ChunkedContent(byte[] body, string mediaType = "application/json")
+    {
+        _body = body;
+        Headers.ContentType = new MediaTypeHeaderValue(mediaType);
+    }
+
+    /// <summary>A valid JSON object <paramref name="json"/> grown to <paramref name="size"/> bytes with whitespace before its closing brace.</summary>
+    public static byte[] PaddedJson(string json, int size)
+    {
+        var head = System.Text.Encoding.UTF8.GetBytes(json.TrimEnd()[..^1]);
+        var body = new byte[size];
+        head.CopyTo(body, 0);
+        body.AsSpan(head.Length, size - head.Length - 1).Fill((byte)' ');
+        body[^1] = (byte)'}';
+        return body;
+    }
+
+    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => stream.WriteAsync(_body).AsTask();
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = 0;
+        return false;
+    }
+}
