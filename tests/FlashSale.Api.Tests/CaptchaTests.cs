@@ -126,6 +126,44 @@ public sealed class CaptchaProviderTests() : ApiTest(
     }
 }
 
+/// <summary>A provider whose service is down: challenges and answers are 503 captcha_unavailable, nothing is sold, and the server keeps serving.</summary>
+public sealed class CaptchaOutageTests() : ApiTest(
+    new Dictionary<string, string> { ["FlashSale:Gateway:Captcha:Provider"] = "down" },
+    services => services.AddSingleton<DownCaptcha>().AddCaptchaProvider("down", sp => sp.GetRequiredService<DownCaptcha>()))
+{
+    [Fact]
+    public async Task A_provider_outage_is_503_captcha_unavailable_and_sells_nothing()
+    {
+        var saleId = await Client.CreateSaleAsync(stock: 5, perUserLimit: 1, gatewayRules: new { requireToken = true });
+        var user = await Client.TokenAsync("outage-user");
+        var captcha = App.Services.GetRequiredService<DownCaptcha>();
+
+        captcha.FailCreate = true;
+        var (status, refusal) = await Client.PostAsync($"api/sales/{saleId}/challenge", new { }, user);
+        (status, refusal!["code"]!.GetValue<string>()).Should().Be((503, "captcha_unavailable"));
+
+        captcha.FailCreate = false;
+        var (_, challenge) = await Client.PostAsync($"api/sales/{saleId}/challenge", new { }, user);
+        (status, refusal) = await Client.PostAsync($"api/sales/{saleId}/token", new { challengeId = challenge!["challengeId"]!.GetValue<string>(), answer = "tok" }, user);
+        (status, refusal!["code"]!.GetValue<string>()).Should().Be((503, "captcha_unavailable"), "the verify call failed");
+
+        (await Client.PurchaseAsync(saleId, user, 1, "r-1")).Status.Should().Be(403, "no token, no purchase");
+        (await Client.StatsAsync(saleId))["accepted"]!.GetValue<long>().Should().Be(0);
+    }
+}
+
+/// <summary>A provider whose remote service is down: it throws, as an HTTP client does.</summary>
+public sealed class DownCaptcha : ICaptcha
+{
+    public bool FailCreate { get; set; }
+
+    public ValueTask<CaptchaQuestion> CreateAsync(CaptchaContext context, CancellationToken cancellationToken) =>
+        FailCreate ? throw new HttpRequestException("connection refused") : ValueTask.FromResult(new CaptchaQuestion("widget", null));
+
+    public ValueTask<bool> VerifyAsync(CaptchaContext context, string answer, CancellationToken cancellationToken) =>
+        throw new HttpRequestException("connection refused");
+}
+
 /// <summary>A readable stream that does not tell its length.</summary>
 internal sealed class UnknownLengthStream(byte[] content) : MemoryStream(content)
 {

@@ -55,3 +55,9 @@ public sealed class ArithmeticCaptcha : ICaptcha
     /// <summary>Never asked: every question carries its answer.</summary>
     public ValueTask<bool> VerifyAsync(CaptchaContext context, string answer, CancellationToken cancellationToken) => ValueTask.FromResult(false);
 }
+
+/// <summary>
+/// The captcha provider failed (its service down or answering garbage): the caller gets 503 and asks for a new
+/// challenge, since the one it answered is spent. Nothing is sold without a verdict.
+/// </summary>
+public sealed class CaptchaUnavailableException(Exception inner) : Exception($"The captcha provider failed: {inner.Message}", inner);

@@ -26,7 +26,15 @@ public sealed class PurchaseTokens(byte[] secret, ICaptcha captcha, IOnceStore o
         long saleId, PurchaseCaller caller, TimeSpan lifetime, CancellationToken cancellationToken)
     {
         var nonce = Nonce();
-        var question = await captcha.CreateAsync(new CaptchaContext(nonce, saleId, caller), cancellationToken).ConfigureAwait(false);
+        CaptchaQuestion question;
+        try
+        {
+            question = await captcha.CreateAsync(new CaptchaContext(nonce, saleId, caller), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new CaptchaUnavailableException(ex);
+        }
         var expires = time.GetUtcNow() + lifetime;
         var sealedAnswer = question.ExpectedAnswer is null ? "" : Mac("answer\n" + nonce + "\n" + Normalize(question.ExpectedAnswer));
         return (Seal(ChallengeKind, saleId, caller.UserId, expires, nonce, sealedAnswer), question.Question, expires);
@@ -53,10 +61,23 @@ public sealed class PurchaseTokens(byte[] secret, ICaptcha captcha, IOnceStore o
         }
         var correct = sealedAnswer.Length > 0
             ? CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(sealedAnswer), Encoding.ASCII.GetBytes(Mac("answer\n" + nonce + "\n" + Normalize(answer))))
-            : await captcha.VerifyAsync(new CaptchaContext(nonce, saleId, caller), answer, cancellationToken).ConfigureAwait(false);
+            : await VerifyAsync(new CaptchaContext(nonce, saleId, caller), answer, cancellationToken).ConfigureAwait(false);
         if (!correct) return (Verdict.WrongAnswer, null, default);
         var expires = time.GetUtcNow() + tokenLifetime;
         return (Verdict.Valid, Seal(TokenKind, saleId, caller.UserId, expires, Nonce(), ""), expires);
+    }
+
+    /// <summary>The provider's verdict; a provider that fails (its verify endpoint down) is <see cref="CaptchaUnavailableException"/>.</summary>
+    private async ValueTask<bool> VerifyAsync(CaptchaContext context, string answer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await captcha.VerifyAsync(context, answer, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw new CaptchaUnavailableException(ex);
+        }
     }
 
     /// <summary>Checks a purchase token; it is spent by the first requestId that uses it (a retry of that requestId may use it again).</summary>

@@ -1,3 +1,4 @@
+using FlashSale.Core.Gateway;
 using FlashSale.Core.Hosting;
 using FlashSale.Core.Storage;
 using FlashSale.Redis;
@@ -10,12 +11,14 @@ namespace FlashSale.Server.Http;
 public static class ErrorHandling
 {
     private static readonly ProblemResult StoreUnavailable = new(503, "unavailable", "Unavailable", "The database cannot be written right now; nothing was changed. Try again.", retryAfterSeconds: 1);
+    private static readonly ProblemResult CaptchaUnavailable = new(503, "captcha_unavailable", "Captcha unavailable",
+        "The captcha provider cannot answer right now; nothing was changed. Ask for a new challenge shortly.", retryAfterSeconds: 2);
     private static readonly ProblemResult Internal = new(500, "internal_error", "Internal error", "Something went wrong on our side; nothing was changed.");
 
     /// <summary>
     /// Unhandled failures still answer problem+json: a request the server refused while reading it (too large, broken
     /// framing, too slow: <see cref="BadHttpRequestException"/>) its own 4xx, logged at debug only (the client's fault);
-    /// else 503 when a dependency is down, or 500.
+    /// else 503 when a dependency (a store, the gate, the captcha provider) is down, or 500.
     /// </summary>
     public static WebApplication UseFlashSaleErrors(this WebApplication app)
     {
@@ -34,11 +37,16 @@ public static class ErrorHandling
             }
             catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
             {
-                var unavailable = ex is StoreUnavailableException or GateUnavailableException or Npgsql.NpgsqlException { IsTransient: true };
+                var answer = ex switch
+                {
+                    CaptchaUnavailableException => CaptchaUnavailable,
+                    StoreUnavailableException or GateUnavailableException or Npgsql.NpgsqlException { IsTransient: true } => StoreUnavailable,
+                    _ => Internal,
+                };
                 app.Logger.LogError(ex, "{Method} {Path} failed", context.Request.Method, context.Request.Path);
                 context.Response.Clear();
                 SecurityHeaders.Apply(context.Response);
-                await (unavailable ? StoreUnavailable : Internal).ExecuteAsync(context);
+                await answer.ExecuteAsync(context);
             }
         });
         return app;
