@@ -66,6 +66,42 @@ public static class HostileInputs
         (await client.WaitForOrderAsync(bought.OrderId!, buyer, "pending_payment"))["userId"]!.GetValue<string>().Should().Be("买家-ünï-😀");
     }
 
+    /// <summary>
+    /// A flood of ids no one has: <paramref name="rounds"/> rounds of <paramref name="perRound"/> requests, each for a
+    /// sale id never seen before (ids an id generator could have issued, so each one reaches the catalog and the
+    /// database), on the sale, its purchase and its orders, and for unknown orders, from as many addresses.
+    /// Every answer is 404. Returns the server's resident memory after each round.
+    /// </summary>
+    public static async Task<double[]> FloodUnknownIdsAsync(FlashSaleClient client, Func<double> residentMiB, int rounds, int perRound)
+    {
+        var known = long.Parse(await client.CreateSaleAsync(1, perUserLimit: 1), System.Globalization.CultureInfo.InvariantCulture);
+        var token = await client.TokenAsync("flooder");
+        var resident = new double[rounds];
+        for (var round = 0; round < rounds; round++)
+        {
+            var offset = (long)round * perRound;
+            await Parallel.ForEachAsync(Enumerable.Range(0, perRound), new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (n, _) =>
+            {
+                var id = known - 1 - offset - n; // an id issued a little earlier, by no sale
+                using var request = (n % 4) switch
+                {
+                    0 => new HttpRequestMessage(HttpMethod.Get, $"api/sales/{id}"),
+                    1 => new HttpRequestMessage(HttpMethod.Post, $"api/sales/{id}/purchase") { Content = Json($"{{\"quantity\":1,\"requestId\":\"f{n}\"}}") },
+                    2 => new HttpRequestMessage(HttpMethod.Get, $"api/sales/{id}/orders/mine"),
+                    _ => new HttpRequestMessage(HttpMethod.Get, $"api/orders/{id}"),
+                };
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                request.Headers.Add("X-Forwarded-For", $"198.18.{(offset + n) / 250 % 250}.{(offset + n) % 250 + 1}");
+                using var response = await client.Http.SendAsync(request);
+                ((int)response.StatusCode).Should().Be(404, $"{request.RequestUri}: {await response.Content.ReadAsStringAsync()}");
+            });
+            resident[round] = residentMiB();
+        }
+        return resident;
+    }
+
+    private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
+
     private static IEnumerable<Case> Cases(string saleId, string alice)
     {
         var purchase = $"api/sales/{saleId}/purchase";
