@@ -45,6 +45,16 @@ public sealed class AdminKeyTests : ApiTest
         guard.Check(Call("203.0.113.7", ""), out _).Should().Be(AdminGuard.Verdict.Missing);
     }
 
+    [Fact]
+    public void A_right_key_does_not_use_up_the_addresss_tries()
+    {
+        var guard = new AdminGuard(Options.Create(new FlashSaleOptions { AdminKey = TestServices.AdminKey }), new Clock());
+        for (var n = 0; n < AdminGuard.FailuresPerWindow - 1; n++) guard.Check(Call("203.0.113.10", "wrong-key-0123456789"), out _).Should().Be(AdminGuard.Verdict.Wrong);
+        for (var n = 0; n < 50; n++) guard.Check(Call("203.0.113.10", TestServices.AdminKey), out _).Should().Be(AdminGuard.Verdict.Admin, "the admin's own calls are not guesses");
+        guard.Check(Call("203.0.113.10", "wrong-key-0123456789"), out _).Should().Be(AdminGuard.Verdict.Wrong, "the tenth wrong key is still a try");
+        guard.Check(Call("203.0.113.10", TestServices.AdminKey), out _).Should().Be(AdminGuard.Verdict.Throttled);
+    }
+
     private static DefaultHttpContext Call(string address, string key)
     {
         var context = new DefaultHttpContext();

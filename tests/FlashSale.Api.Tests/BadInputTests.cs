@@ -106,6 +106,26 @@ public sealed class BadInputTests : ApiTest
     }
 
     [Fact]
+    public async Task Odd_but_valid_bodies_are_taken_a_byte_order_mark_and_a_quoted_charset()
+    {
+        var saleId = await Client.CreateSaleAsync(stock: 10, perUserLimit: 1);
+        var bodies = new (string Name, byte[] Body, string ContentType)[]
+        {
+            ("UTF-8 with a byte order mark", [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes("{\"quantity\":1,\"requestId\":\"bom\"}")], "application/json"),
+            ("charset in quotes", Encoding.UTF8.GetBytes("{\"quantity\":1,\"requestId\":\"quoted\"}"), "application/json; charset=\"utf-8\""),
+        };
+        foreach (var (name, body, contentType) in bodies)
+        {
+            var token = await Client.TokenAsync("odd-" + name.Length);
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"api/sales/{saleId}/purchase") { Content = new ByteArrayContent(body) };
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            using var response = await Client.Http.SendAsync(request);
+            ((int)response.StatusCode).Should().Be(202, $"{name}: {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    [Fact]
     public async Task Someone_elses_order_is_not_found()
     {
         var saleId = await Client.CreateSaleAsync(stock: 5, perUserLimit: 1);

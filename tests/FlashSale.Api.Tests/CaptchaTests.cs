@@ -128,7 +128,7 @@ public sealed class CaptchaProviderTests() : ApiTest(
 
 /// <summary>A provider whose service is down: challenges and answers are 503 captcha_unavailable, nothing is sold, and the server keeps serving.</summary>
 public sealed class CaptchaOutageTests() : ApiTest(
-    new Dictionary<string, string> { ["FlashSale:Gateway:Captcha:Provider"] = "down" },
+    new Dictionary<string, string> { ["FlashSale:Gateway:Captcha:Provider"] = "down", ["FlashSale:Gateway:Captcha:Timeout"] = "00:00:00.500" },
     services => services.AddSingleton<DownCaptcha>().AddCaptchaProvider("down", sp => sp.GetRequiredService<DownCaptcha>()))
 {
     [Fact]
@@ -147,21 +147,31 @@ public sealed class CaptchaOutageTests() : ApiTest(
         (status, refusal) = await Client.PostAsync($"api/sales/{saleId}/token", new { challengeId = challenge!["challengeId"]!.GetValue<string>(), answer = "tok" }, user);
         (status, refusal!["code"]!.GetValue<string>()).Should().Be((503, "captcha_unavailable"), "the verify call failed");
 
+        captcha.Hang = true; // a provider that does not answer: its deadline (0.5 s here) ends the wait
+        (_, challenge) = await Client.PostAsync($"api/sales/{saleId}/challenge", new { }, user);
+        (status, refusal) = await Client.PostAsync($"api/sales/{saleId}/token", new { challengeId = challenge!["challengeId"]!.GetValue<string>(), answer = "tok" }, user);
+        (status, refusal!["code"]!.GetValue<string>()).Should().Be((503, "captcha_unavailable"), "the verify call timed out");
+
         (await Client.PurchaseAsync(saleId, user, 1, "r-1")).Status.Should().Be(403, "no token, no purchase");
         (await Client.StatsAsync(saleId))["accepted"]!.GetValue<long>().Should().Be(0);
     }
 }
 
-/// <summary>A provider whose remote service is down: it throws, as an HTTP client does.</summary>
+/// <summary>A provider whose remote service is down: it throws, as an HTTP client does, or never answers.</summary>
 public sealed class DownCaptcha : ICaptcha
 {
     public bool FailCreate { get; set; }
+    public bool Hang { get; set; }
 
     public ValueTask<CaptchaQuestion> CreateAsync(CaptchaContext context, CancellationToken cancellationToken) =>
         FailCreate ? throw new HttpRequestException("connection refused") : ValueTask.FromResult(new CaptchaQuestion("widget", null));
 
-    public ValueTask<bool> VerifyAsync(CaptchaContext context, string answer, CancellationToken cancellationToken) =>
-        throw new HttpRequestException("connection refused");
+    public async ValueTask<bool> VerifyAsync(CaptchaContext context, string answer, CancellationToken cancellationToken)
+    {
+        if (!Hang) throw new HttpRequestException("connection refused");
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+        return true;
+    }
 }
 
 /// <summary>A readable stream that does not tell its length.</summary>

@@ -9,7 +9,7 @@ namespace FlashSale.Api.Tests;
 /// </summary>
 public sealed partial class SecurityHeaderTests : ApiTest
 {
-    private const string PagePolicy = "default-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'none'";
+    private const string PagePolicy = "default-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'";
 
     [Theory]
     [InlineData("sales/117860321883848704")]

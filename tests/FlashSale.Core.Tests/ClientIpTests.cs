@@ -64,6 +64,11 @@ public sealed class ClientIpTests
     [InlineData("fe80::1%eth0")]
     [InlineData("2001:db8::g")]
     [InlineData(" 203.0.113.7")]
+    [InlineData("::")] // IPv6 ranges that would hold the IPv4-mapped space, so every IPv4 client
+    [InlineData("::1")]
+    [InlineData("::/64")]
+    [InlineData("0:0:0:0::/64")]
+    [InlineData("::/0")]
     public void Anything_else_is_no_range(string text)
     {
         IpRange.TryParse(text, out _).Should().BeFalse();
@@ -87,7 +92,10 @@ public sealed class ClientIpTests
     [InlineData("10.0.0.0/8", true)]
     [InlineData("192.0.2.0/24", true)]
     [InlineData("2001:db8::/32", true)]
-    [InlineData("0.0.0.0/0", true)]
+    [InlineData("0.0.0.0/0", false)] // trusting everyone's X-Forwarded-For
+    [InlineData("::/0", false)]
+    [InlineData("0.0.0.0/7", false)]
+    [InlineData("2001::/31", false)]
     [InlineData("10.0.0.1/8", false)]
     [InlineData("2001:db8::1/32", false)]
     [InlineData("10.0.0.0", false)]

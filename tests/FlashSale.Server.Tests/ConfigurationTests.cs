@@ -31,6 +31,7 @@ public sealed class ConfigurationTests : EmbeddedDatabaseTest
         { "FlashSale__ForwardedHeaders__KnownNetworks__0", "10.0.0.1/8", "FlashSale:ForwardedHeaders:KnownNetworks:0 '10.0.0.1/8' is not a network" },
         { "FlashSale__ForwardedHeaders__KnownNetworks__0", "10.0.0.0", "FlashSale:ForwardedHeaders:KnownNetworks:0 '10.0.0.0' is not a network" },
         { "FlashSale__ForwardedHeaders__KnownNetworks__0", "2001:db8::/129", "FlashSale:ForwardedHeaders:KnownNetworks:0" },
+        { "FlashSale__ForwardedHeaders__KnownNetworks__0", "0.0.0.0/0", "at least /8 (IPv4)" },
     };
 
     [Theory]

@@ -10,6 +10,12 @@ public sealed class CaptchaOptions
 
     /// <summary>The name of a registered provider (<see cref="CaptchaProviders.AddCaptchaProvider"/>); built in: <c>arithmetic</c>.</summary>
     public string Provider { get; set; } = ArithmeticCaptcha.ProviderName;
+
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a call to the provider may take; past it the caller gets 503 captcha_unavailable.</summary>
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:00.100", "00:01:00")]
+    public TimeSpan Timeout { get; set; } = DefaultTimeout;
 }
 
 /// <summary>A captcha provider the configuration can name.</summary>
@@ -31,7 +37,7 @@ public static class CaptchaProviders
     /// <summary>The options (bound and checked on start), the built-in provider, and <see cref="ICaptcha"/> as the configured provider.</summary>
     public static IServiceCollection AddCaptcha(this IServiceCollection services)
     {
-        services.AddOptions<CaptchaOptions>().BindConfiguration(CaptchaOptions.Section).ValidateOnStart();
+        services.AddOptions<CaptchaOptions>().BindConfiguration(CaptchaOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<CaptchaOptions>, CaptchaOptionsValidator>();
         services.AddCaptchaProvider(ArithmeticCaptcha.ProviderName, _ => new ArithmeticCaptcha());
         services.AddSingleton<ICaptcha>(sp =>

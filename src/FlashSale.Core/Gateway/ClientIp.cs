@@ -15,7 +15,7 @@ namespace FlashSale.Core.Gateway;
 public readonly struct ClientIp : IEquatable<ClientIp>
 {
     private const string UnknownKey = "unknown";
-    private static readonly UInt128 MappedPrefix = (UInt128)0xFFFF << 32; // ::ffff:0:0/96
+    internal static readonly UInt128 MappedPrefix = (UInt128)0xFFFF << 32; // ::ffff:0:0/96
 
     private readonly string? _key;
     private readonly IPAddress? _address;
@@ -103,7 +103,7 @@ public readonly record struct IpRange
 
     /// <summary>
     /// An address (<c>203.0.113.7</c>, <c>2001:db8::1</c>) or a CIDR range (<c>203.0.113.0/24</c>, <c>2001:db8::/48</c>);
-    /// bits past the prefix are cleared. Anything else is no range.
+    /// bits past the prefix are cleared. Anything else is no range, nor is an IPv6 range that would hold IPv4 clients.
     /// </summary>
     public static bool TryParse([NotNullWhen(true)] string? text, out IpRange range)
     {
@@ -124,6 +124,9 @@ public readonly record struct IpRange
         }
         var mapped = bits >> 32 == 0xFFFF;
         if (!mapped || length < 96) length = Math.Min(length, 64);
+        // An IPv6 range that holds the IPv4-mapped space (::/64 does, and ::1 widened to its /64) would block every
+        // IPv4 client: IPv4 is blocked as IPv4 (0.0.0.0/0 for all of it).
+        if (length < 96 && (ClientIp.MappedPrefix & MaskOf(length)) == (bits & MaskOf(length))) return false;
         range = new IpRange(bits & MaskOf(length), length);
         return true;
     }
@@ -167,14 +170,20 @@ public static class IpText
         return parts == 4 && IPAddress.TryParse(text, out address);
     }
 
-    /// <summary>A network in CIDR notation with no bits set past its prefix (<c>10.0.0.0/8</c>, <c>2001:db8::/32</c>).</summary>
+    /// <summary>The shortest prefixes a trusted proxy network may have: a shorter one (<c>0.0.0.0/0</c>) trusts anyone's X-Forwarded-For.</summary>
+    public const int MinNetworkPrefixV4 = 8, MinNetworkPrefixV6 = 32;
+
+    /// <summary>
+    /// A proxy network in CIDR notation with no bits set past its prefix (<c>10.0.0.0/8</c>, <c>2001:db8::/32</c>), at
+    /// least <see cref="MinNetworkPrefixV4"/> / <see cref="MinNetworkPrefixV6"/> bits long.
+    /// </summary>
     public static bool TryParseNetwork([NotNullWhen(true)] string? text, out IPNetwork network)
     {
         network = default;
         var slash = text?.IndexOf('/', StringComparison.Ordinal) ?? -1;
         if (slash < 0 || !TryParseAddress(text![..slash], out var address)) return false;
         var v4 = address.AddressFamily == AddressFamily.InterNetwork;
-        if (!TryParsePrefix(text.AsSpan(slash + 1), v4 ? 32 : 128, out var length)) return false;
+        if (!TryParsePrefix(text.AsSpan(slash + 1), v4 ? 32 : 128, out var length) || length < (v4 ? MinNetworkPrefixV4 : MinNetworkPrefixV6)) return false;
         Span<byte> bytes = stackalloc byte[16];
         address.TryWriteBytes(bytes, out _);
         // Left-aligned, so that one mask serves both families.

@@ -13,8 +13,9 @@ namespace FlashSale.Core.Gateway;
 /// Format: base64url(payload) "." base64url(HMAC(secret, payload)); payload fields are separated by
 /// newlines (user ids cannot contain control characters).
 /// </summary>
-public sealed class PurchaseTokens(byte[] secret, ICaptcha captcha, IOnceStore once, TimeProvider time)
+public sealed class PurchaseTokens(byte[] secret, ICaptcha captcha, IOnceStore once, TimeProvider time, TimeSpan? providerTimeout = null)
 {
+    private readonly TimeSpan _providerTimeout = providerTimeout ?? CaptchaOptions.DefaultTimeout;
     private const string ChallengeKind = "fs-challenge-1";
     private const string TokenKind = "fs-token-1";
 
@@ -26,15 +27,8 @@ public sealed class PurchaseTokens(byte[] secret, ICaptcha captcha, IOnceStore o
         long saleId, PurchaseCaller caller, TimeSpan lifetime, CancellationToken cancellationToken)
     {
         var nonce = Nonce();
-        CaptchaQuestion question;
-        try
-        {
-            question = await captcha.CreateAsync(new CaptchaContext(nonce, saleId, caller), cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            throw new CaptchaUnavailableException(ex);
-        }
+        var context = new CaptchaContext(nonce, saleId, caller);
+        var question = await CallProviderAsync(token => captcha.CreateAsync(context, token), cancellationToken).ConfigureAwait(false);
         var expires = time.GetUtcNow() + lifetime;
         var sealedAnswer = question.ExpectedAnswer is null ? "" : Mac("answer\n" + nonce + "\n" + Normalize(question.ExpectedAnswer));
         return (Seal(ChallengeKind, saleId, caller.UserId, expires, nonce, sealedAnswer), question.Question, expires);
@@ -61,20 +55,25 @@ public sealed class PurchaseTokens(byte[] secret, ICaptcha captcha, IOnceStore o
         }
         var correct = sealedAnswer.Length > 0
             ? CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(sealedAnswer), Encoding.ASCII.GetBytes(Mac("answer\n" + nonce + "\n" + Normalize(answer))))
-            : await VerifyAsync(new CaptchaContext(nonce, saleId, caller), answer, cancellationToken).ConfigureAwait(false);
+            : await CallProviderAsync(token => captcha.VerifyAsync(new CaptchaContext(nonce, saleId, caller), answer, token), cancellationToken).ConfigureAwait(false);
         if (!correct) return (Verdict.WrongAnswer, null, default);
         var expires = time.GetUtcNow() + tokenLifetime;
         return (Verdict.Valid, Seal(TokenKind, saleId, caller.UserId, expires, Nonce(), ""), expires);
     }
 
-    /// <summary>The provider's verdict; a provider that fails (its verify endpoint down) is <see cref="CaptchaUnavailableException"/>.</summary>
-    private async ValueTask<bool> VerifyAsync(CaptchaContext context, string answer, CancellationToken cancellationToken)
+    /// <summary>
+    /// A call to the provider, within its deadline: a provider that fails or does not answer in time (its service down
+    /// or hung) is <see cref="CaptchaUnavailableException"/>; only the caller's own cancellation passes through.
+    /// </summary>
+    private async ValueTask<T> CallProviderAsync<T>(Func<CancellationToken, ValueTask<T>> call, CancellationToken cancellationToken)
     {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(_providerTimeout);
         try
         {
-            return await captcha.VerifyAsync(context, answer, cancellationToken).ConfigureAwait(false);
+            return await call(deadline.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             throw new CaptchaUnavailableException(ex);
         }

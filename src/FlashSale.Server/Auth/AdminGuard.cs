@@ -21,44 +21,69 @@ public sealed class AdminGuard(IOptions<FlashSaleOptions> options, TimeProvider 
     public enum Verdict { Admin, Missing, Wrong, Throttled }
 
     private readonly byte[] _expected = SHA256.HashData(Encoding.UTF8.GetBytes(options.Value.AdminKey!));
-    private readonly ConcurrentDictionary<string, Failures> _failures = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Attempts> _attempts = new(StringComparer.Ordinal);
+    private int _trimming;
 
-    /// <summary>Checks the request's X-Admin-Key; a wrong key counts against the caller's address.</summary>
+    /// <summary>
+    /// Checks the request's X-Admin-Key; a wrong key counts against the caller's address. Each attempt takes its place
+    /// in the count before its key is compared and gives it back when the key was right, so concurrent guesses from one
+    /// address cannot all slip in before the first of them is counted.
+    /// </summary>
     public Verdict Check(HttpContext context, out TimeSpan retryAfter)
     {
         retryAfter = default;
         var given = context.Request.Headers[Apis.AdminApi.AdminKeyHeader];
         if (given.Count == 0 || given.ToString().Length == 0) return Verdict.Missing;
-        var address = Core.Gateway.ClientIp.From(context.Connection.RemoteIpAddress).Key; // the client as the gateway counts it: an IPv6 one is its /64
+        var address = context.ClientIp().Key; // the client as the gateway counts it: an IPv6 one is its /64
         var now = time.GetUtcNow();
-        if (_failures.TryGetValue(address, out var failures) && failures.Count >= FailuresPerWindow && now < failures.Since + Window)
+        var attempts = _attempts.GetOrAdd(address, static _ => new Attempts());
+        lock (attempts)
         {
-            retryAfter = failures.Since + Window - now;
-            return Verdict.Throttled;
+            if (now >= attempts.Since + Window) (attempts.Since, attempts.Count) = (now, 0);
+            if (attempts.Count >= FailuresPerWindow)
+            {
+                retryAfter = attempts.Since + Window - now;
+                return Verdict.Throttled;
+            }
+            attempts.Count++;
         }
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(Encoding.UTF8.GetBytes(given.ToString()), digest);
-        if (CryptographicOperations.FixedTimeEquals(digest, _expected)) return Verdict.Admin;
-        Fail(address, now);
+        if (CryptographicOperations.FixedTimeEquals(digest, _expected))
+        {
+            lock (attempts) attempts.Count = Math.Max(0, attempts.Count - 1);
+            return Verdict.Admin;
+        }
+        if (_attempts.Count > MaxTracked) Trim(now);
         return Verdict.Wrong;
     }
 
     /// <summary>Whether the request carries the right admin key (a read that shows more to an admin); counts a wrong one.</summary>
     public bool IsAdmin(HttpContext context) => Check(context, out _) == Verdict.Admin;
 
-    private void Fail(string address, DateTimeOffset now)
+    /// <summary>Over the cap, one thread at a time: forget the windows that have passed, then, if a flood of addresses keeps it full, the oldest.</summary>
+    private void Trim(DateTimeOffset now)
     {
-        _failures.AddOrUpdate(address, static (_, now) => new Failures(now, 1),
-            static (_, old, now) => now >= old.Since + Window ? new Failures(now, 1) : old with { Count = old.Count + 1 }, now);
-        if (_failures.Count <= MaxTracked) return;
-        // Over the cap: forget the windows that have passed, then, if a flood of addresses keeps it full, the oldest.
-        foreach (var (key, value) in _failures)
+        if (Interlocked.Exchange(ref _trimming, 1) == 1) return;
+        try
         {
-            if (now >= value.Since + Window) _failures.TryRemove(key, out _);
+            foreach (var (key, value) in _attempts)
+            {
+                if (now >= value.Since + Window) _attempts.TryRemove(key, out _);
+            }
+            if (_attempts.Count <= MaxTracked) return;
+            foreach (var (key, _) in _attempts.OrderBy(a => a.Value.Since).Take(_attempts.Count - MaxTracked * 3 / 4).ToList()) _attempts.TryRemove(key, out _);
         }
-        if (_failures.Count <= MaxTracked) return;
-        foreach (var (key, _) in _failures.OrderBy(f => f.Value.Since).Take(_failures.Count - MaxTracked * 3 / 4).ToList()) _failures.TryRemove(key, out _);
+        finally
+        {
+            Volatile.Write(ref _trimming, 0);
+        }
     }
 
-    private sealed record Failures(DateTimeOffset Since, int Count);
+    /// <summary>An address's attempts in its current window (guarded by its own lock).</summary>
+    private sealed class Attempts
+    {
+        public DateTimeOffset Since { get; set; } = DateTimeOffset.MinValue;
+        public int Count { get; set; }
+    }
 }

@@ -23,8 +23,11 @@ public static class CallerExtensions
         var created = context.User.FindFirst(AccountCreatedClaim)?.Value;
         return new PurchaseCaller(
             context.User.UserId(),
-            ClientIp.From(context.Connection.RemoteIpAddress),
+            context.ClientIp(),
             Identifiers.IsValidDeviceId(device) ? device : null,
             long.TryParse(created, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds) ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null);
     }
+
+    /// <summary>The client's address as the gateway tells clients apart (after the trusted proxies; an IPv6 client is its /64).</summary>
+    public static ClientIp ClientIp(this HttpContext context) => Core.Gateway.ClientIp.From(context.Connection.RemoteIpAddress);
 }

@@ -59,7 +59,8 @@ public static class FlashSaleHosting
         // The captcha named by FlashSale:Gateway:Captcha:Provider (checked on start); a host adds its own with AddCaptchaProvider.
         services.AddCaptcha();
         services.AddSingleton(sp => new PurchaseTokens(System.Text.Encoding.UTF8.GetBytes(sp.GetRequiredService<IOptions<GatewayOptions>>().Value.TokenSecret!),
-            sp.GetRequiredService<ICaptcha>(), sp.GetRequiredService<IOnceStore>(), sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<ICaptcha>(), sp.GetRequiredService<IOnceStore>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<CaptchaOptions>>().Value.Timeout));
         services.AddSingleton<PurchaseGateway>();
         services.AddSingleton<StaticPages>();
         // The client IP for the per-IP limit, the IP blacklist and the users-per-IP signal: X-Forwarded-For is believed only

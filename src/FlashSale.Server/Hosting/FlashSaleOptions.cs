@@ -105,7 +105,7 @@ public sealed class ForwardedHeadersSettings
         for (var i = 0; i < KnownNetworks.Length; i++)
         {
             if (!IpText.TryParseNetwork(KnownNetworks[i], out _))
-                yield return $"FlashSale:ForwardedHeaders:KnownNetworks:{i} '{KnownNetworks[i]}' is not a network in CIDR notation with no bits past its prefix (e.g. 10.0.0.0/8 or 2001:db8::/32).";
+                yield return $"FlashSale:ForwardedHeaders:KnownNetworks:{i} '{KnownNetworks[i]}' is not a network in CIDR notation with no bits past its prefix and at least /{IpText.MinNetworkPrefixV4} (IPv4) or /{IpText.MinNetworkPrefixV6} (IPv6) (e.g. 10.0.0.0/8 or 2001:db8::/32).";
         }
     }
 

@@ -12,6 +12,7 @@ namespace FlashSale.Server.Http;
 public static class JsonBody
 {
     public const int MaxBytes = 16 * 1024;
+    private static ReadOnlySpan<byte> Utf8Bom => [0xEF, 0xBB, 0xBF];
 
     public static async ValueTask<(T? Value, ProblemResult? Problem)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type) where T : class
     {
@@ -26,8 +27,10 @@ public static class JsonBody
         {
             var length = await BodyLimits.ReadUpToAsync(request.Body, buffer.AsMemory(0, capacity), request.HttpContext.RequestAborted).ConfigureAwait(false);
             if (length > MaxBytes) return (null, Problems.BodyTooLarge(MaxBytes));
+            var body = buffer.AsSpan(0, length);
+            if (encoding is null && body.StartsWith(Utf8Bom)) body = body[Utf8Bom.Length..]; // as a stream reader would skip it
             var value = encoding is null
-                ? JsonSerializer.Deserialize(buffer.AsSpan(0, length), type)
+                ? JsonSerializer.Deserialize(body, type)
                 : JsonSerializer.Deserialize(Encoding.Convert(encoding, Encoding.UTF8, buffer, 0, length), type);
             return value is null ? (null, Problems.InvalidRequest("A JSON object body is required.")) : (value, null);
         }
@@ -53,7 +56,7 @@ public static class JsonBody
         encoding = null;
         if (!contentType.Contains(';', StringComparison.Ordinal)
             || !MediaTypeHeaderValue.TryParse(contentType, out var mediaType)
-            || mediaType.Charset is not { Length: > 0 } charset
+            || HeaderUtilities.RemoveQuotes(mediaType.Charset) is not { Length: > 0 } charset // charset="utf-8" is utf-8
             || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase))
         {
             return true;

@@ -10,7 +10,7 @@ namespace FlashSale.Server.Http;
 /// </summary>
 public static class SecurityHeaders
 {
-    public const string PagePolicy = "default-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'none'";
+    public const string PagePolicy = "default-src 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'";
     public const string ReferrerPolicy = "no-referrer";
 
     private static readonly StringValues NoSniff = "nosniff";
