@@ -16,9 +16,8 @@ public sealed class BodyLimitTests : EmbeddedServerTest
     public async Task A_chunked_mebibyte_is_answered_413_problem_json_without_an_error_log(string path, string json)
     {
         using var http = new HttpClient { BaseAddress = Server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ChunkedContent(ChunkedContent.PaddedJson(json, 1024 * 1024)) };
-
-        using var response = await http.SendAsync(request);
+        using var response = await ChunkedContent.SendRefusedAsync(http,
+            () => new HttpRequestMessage(HttpMethod.Post, path) { Content = new ChunkedContent(ChunkedContent.PaddedJson(json, 1024 * 1024)) });
         var text = await response.Content.ReadAsStringAsync();
 
         ((int)response.StatusCode).Should().Be(413, text);

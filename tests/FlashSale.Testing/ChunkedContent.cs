@@ -28,6 +28,28 @@ public sealed class ChunkedContent : HttpContent
         return body;
     }
 
+    /// <summary>
+    /// Sends a request whose body the server will refuse part-way (413), built afresh for each attempt. Kestrel answers
+    /// 413 and then closes the connection rather than read the rest, so a client still uploading may lose the answer
+    /// to the reset ("the response ended prematurely"); such an attempt is made again, at most five times in all. Each
+    /// attempt asks for its connection to be closed after it, so no later request is sent on the one the server drops.
+    /// </summary>
+    public static async Task<HttpResponseMessage> SendRefusedAsync(HttpClient http, Func<HttpRequestMessage> build)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            using var request = build();
+            request.Headers.ConnectionClose = true;
+            try
+            {
+                return await http.SendAsync(request);
+            }
+            catch (HttpRequestException) when (attempt < 5)
+            {
+            }
+        }
+    }
+
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => stream.WriteAsync(_body).AsTask();
 
     protected override bool TryComputeLength(out long length)
