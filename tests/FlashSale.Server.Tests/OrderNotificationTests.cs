@@ -70,7 +70,7 @@ public sealed class MerchantWebhookTests : ServerProcessTest, IDisposable
         await CancelInDatabaseAsync(orders[0]);
         var expected = orders.Select(o => (o, "pending_payment")).Append((orders[0], "cancelled")).ToList();
 
-        // The receiver is down: every event is tried, refused, and tried again later.
+        // The receiver is down (it answers 503): every event is tried, refused, and tried again later.
         await Eventually.UntilAsync(async () => await Database.ScalarAsync<int>(
             "SELECT coalesce(min(attempts), 0) FROM notification_outbox WHERE order_id = @id", ("id", long.Parse(orders[^1]))) >= 2);
         _receiver.Start();

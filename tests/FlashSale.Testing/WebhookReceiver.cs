@@ -2,17 +2,23 @@ using System.Net;
 
 namespace FlashSale.Testing;
 
-/// <summary>A webhook's receiver on loopback (a merchant): answers <see cref="Answer"/> to each POST and keeps what it got.
-/// Started when the test says, so a test can have it down first.</summary>
+/// <summary>
+/// A webhook's receiver on loopback (a merchant): answers <see cref="Answer"/> to each POST and keeps what it got.
+/// It holds its port from the moment it is made (so no process started meanwhile can take it), but until the test
+/// starts it, it is down: every request is answered 503 and not kept.
+/// </summary>
 public sealed class WebhookReceiver : IDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly List<ReceivedWebhook> _requests = [];
+    private volatile bool _up;
 
     public WebhookReceiver(int? port = null)
     {
         Url = $"http://127.0.0.1:{port ?? TestServices.FreePort()}/hook/";
         _listener.Prefixes.Add(Url);
+        _listener.Start();
+        _ = Task.Run(ServeAsync);
     }
 
     public string Url { get; }
@@ -26,24 +32,29 @@ public sealed class WebhookReceiver : IDisposable
         get { lock (_requests) return [.. _requests]; }
     }
 
+    /// <summary>From now on requests are answered <see cref="Answer"/> and kept.</summary>
     public WebhookReceiver Start()
     {
-        _listener.Start();
-        _ = Task.Run(async () =>
-        {
-            while (_listener.IsListening)
-            {
-                HttpListenerContext context;
-                try { context = await _listener.GetContextAsync(); }
-                catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException) { return; }
-                using var body = new MemoryStream();
-                await context.Request.InputStream.CopyToAsync(body);
-                lock (_requests) _requests.Add(new ReceivedWebhook(context.Request.Headers, body.ToArray()));
-                context.Response.StatusCode = (int)Answer;
-                context.Response.Close();
-            }
-        });
+        _up = true;
         return this;
+    }
+
+    private async Task ServeAsync()
+    {
+        while (_listener.IsListening)
+        {
+            HttpListenerContext context;
+            try { context = await _listener.GetContextAsync(); }
+            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException) { return; }
+            using var body = new MemoryStream();
+            await context.Request.InputStream.CopyToAsync(body);
+            if (_up)
+            {
+                lock (_requests) _requests.Add(new ReceivedWebhook(context.Request.Headers, body.ToArray()));
+            }
+            context.Response.StatusCode = _up ? (int)Answer : (int)HttpStatusCode.ServiceUnavailable;
+            context.Response.Close();
+        }
     }
 
     public void Dispose()
