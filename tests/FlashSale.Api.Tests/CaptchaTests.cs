@@ -56,8 +56,7 @@ public sealed class CaptchaTests : ApiTest
         var body = Encoding.UTF8.GetBytes($"{{\"challengeId\":\"{challengeId}\",\"answer\":\"1\",\"padding\":\"{new string('p', 200_000)}\"}}");
         using var request = new HttpRequestMessage(HttpMethod.Post, $"api/sales/{saleId}/token")
         {
-            // A stream of unknown length goes out chunked: no Content-Length for the server to check up front.
-            Content = new StreamContent(new UnknownLengthStream(body)) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } },
+            Content = new ChunkedContent(body), // no Content-Length for the server to check up front
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", user);
         request.Headers.TransferEncodingChunked = true;
@@ -172,12 +171,6 @@ public sealed class DownCaptcha : ICaptcha
         await Task.Delay(Timeout.Infinite, cancellationToken);
         return true;
     }
-}
-
-/// <summary>A readable stream that does not tell its length.</summary>
-internal sealed class UnknownLengthStream(byte[] content) : MemoryStream(content)
-{
-    public override bool CanSeek => false;
 }
 
 /// <summary>Records what the server tells a provider; every response is right.</summary>

@@ -1,9 +1,7 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using System.Security.Claims;
 using System.Text;
 using System.Text.Json.Nodes;
-using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace FlashSale.Testing;
@@ -214,15 +212,7 @@ public static class HostileInputs
 
     /// <summary>A user token as the deployment's identity provider would issue it, with one thing changed.</summary>
     private static string Jwt(string user, string key = TestServices.SigningKey, DateTime? expires = null, string audience = TestServices.Audience, string issuer = "flashsale") =>
-        new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = issuer,
-            Audience = audience,
-            Subject = new ClaimsIdentity([new Claim(JwtRegisteredClaimNames.Sub, user)]),
-            NotBefore = (expires ?? DateTime.UtcNow.AddMinutes(5)).AddMinutes(-30),
-            Expires = expires ?? DateTime.UtcNow.AddMinutes(5),
-            SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(key)), SecurityAlgorithms.HmacSha256),
-        });
+        TestTokens.Mint(user, audience, key, issuer, expires);
 
     private static string Unsigned(string user)
     {
