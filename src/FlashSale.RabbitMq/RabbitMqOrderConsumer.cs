@@ -60,7 +60,8 @@ public sealed class RabbitMqOrderConsumer(
                 await channel.BasicRejectAsync(ea.DeliveryTag, requeue: false).ConfigureAwait(false);
                 return;
             }
-            inbox.Writer.TryWrite(new Delivery(channel, ea.DeliveryTag, new DeliveredIntent(intent, DeliveryCount(ea.BasicProperties))));
+            inbox.Writer.TryWrite(new Delivery(channel, ea.DeliveryTag,
+                new DeliveredIntent(intent, DeliveryCount(ea.BasicProperties), MessageTraceContext.Extract(ea.BasicProperties))));
         };
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         channel.ChannelShutdownAsync += (_, _) => { closed.TrySetResult(); inbox.Writer.TryComplete(); return Task.CompletedTask; };

@@ -6,7 +6,8 @@ using RabbitMQ.Client;
 
 namespace FlashSale.RabbitMq;
 
-/// <summary>Publishes persistent intents with publisher confirms; returns only once the broker confirmed all.</summary>
+/// <summary>Publishes persistent intents with publisher confirms; returns only once the broker confirmed all. Each message
+/// carries the trace context current at publish in its headers (<see cref="MessageTraceContext"/>).</summary>
 public sealed class RabbitMqOrderQueuePublisher(RabbitMqConnection connection) : IOrderQueuePublisher, IAsyncDisposable
 {
     private readonly Reopening<IChannel> _channel = new(c => c.IsOpen);
@@ -26,6 +27,8 @@ public sealed class RabbitMqOrderQueuePublisher(RabbitMqConnection connection) :
                 Persistent = true,
                 ContentType = "application/json",
                 MessageId = intent.OrderId.ToString(CultureInfo.InvariantCulture),
+                // The relay's span, when traced: the writer's span links to it. One dictionary per message (the client adds to it).
+                Headers = MessageTraceContext.Inject(),
             };
             // Mandatory: an intent the broker cannot route is returned as an error, never dropped.
             confirms[i] = channel.BasicPublishAsync(RabbitMqTopology.Exchange, RabbitMqTopology.RoutingKey, mandatory: true, properties, body, deadline.Token).AsTask();

@@ -81,7 +81,7 @@ public sealed class RedisIntentLedger(RedisConnection redis, TimeSpan? watchAfte
             if (parts.Length < 2 || parts[1].IsNull) continue; // deleted entry
             var id = (string)parts[0]!;
             var fields = (RedisValue[])parts[1]!;
-            long orderId = 0, at = 0; int quantity = 0; string user = "", request = "";
+            long orderId = 0, at = 0; int quantity = 0; string user = "", request = ""; string? context = null;
             for (var i = 0; i + 1 < fields.Length; i += 2)
             {
                 switch ((string)fields[i]!)
@@ -91,9 +91,10 @@ public sealed class RedisIntentLedger(RedisConnection redis, TimeSpan? watchAfte
                     case "q": quantity = (int)fields[i + 1]; break;
                     case "r": request = fields[i + 1]!; break;
                     case "t": at = (long)fields[i + 1]; break;
+                    case "c": context = fields[i + 1]; break;
                 }
             }
-            list.Add(new LedgerEntry(id, new OrderIntent(orderId, saleId, user, quantity, request, at)));
+            list.Add(new LedgerEntry(id, new OrderIntent(orderId, saleId, user, quantity, request, at), context));
         }
         return list;
     }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using FlashSale.Core.Orders;
+using FlashSale.Core.Pipeline;
 using FlashSale.Core.Purchasing;
 using FlashSale.Core.Sales;
 using StackExchange.Redis;
@@ -19,9 +20,13 @@ public sealed class RedisStockGate(RedisConnection redis, RedisGateOptions? opti
     public async Task DecideAsync(long saleId, ReadOnlyMemory<PurchaseRequest> requests, Memory<GateDecision> decisions, CancellationToken cancellationToken)
     {
         var n = requests.Length;
-        var args = new RedisValue[1 + n * 4];
-        args[0] = n;
         var span = requests.Span;
+        var traced = false;
+        foreach (ref readonly var r in span) traced |= r.Span is not null;
+        // Traced purchases' contexts follow the batch, one per request (empty when that one is not traced), and the ledger
+        // keeps them with the intents; untraced batches send exactly what they always did.
+        var args = new RedisValue[1 + n * (traced ? 5 : 4)];
+        args[0] = n;
         for (var i = 0; i < n; i++)
         {
             ref readonly var r = ref span[i];
@@ -29,6 +34,7 @@ public sealed class RedisStockGate(RedisConnection redis, RedisGateOptions? opti
             args[2 + i * 4] = r.RequestId;
             args[3 + i * 4] = r.Quantity;
             args[4 + i * 4] = r.CandidateOrderId;
+            if (traced) args[1 + n * 4 + i] = r.Span is { } purchase ? PipelineTracing.TraceParent(purchase.Context) : "";
         }
 
         var db = redis.Database;

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using FlashSale.Core.Orders;
 using FlashSale.Core.Pipeline;
@@ -14,9 +15,11 @@ public sealed class InProcessOrderQueue : IOrderQueuePublisher
 
     public ChannelReader<DeliveredIntent> Reader => _channel.Reader;
 
+    /// <summary>Queues the intents with the trace context they are published in (the gate's batch span while traced; none otherwise).</summary>
     public Task PublishAsync(IReadOnlyList<OrderIntent> intents, CancellationToken cancellationToken)
     {
-        foreach (var intent in intents) _channel.Writer.TryWrite(new DeliveredIntent(intent, 0));
+        var publisher = Activity.Current?.Context ?? default;
+        foreach (var intent in intents) _channel.Writer.TryWrite(new DeliveredIntent(intent, 0, publisher));
         return Task.CompletedTask;
     }
 

@@ -24,7 +24,9 @@ public interface IIntentLedger
     Task<bool> TryRetireAsync(long saleId, CancellationToken cancellationToken);
 }
 
-public sealed record LedgerEntry(string EntryId, OrderIntent Intent);
+/// <param name="TraceParent">The W3C <c>traceparent</c> of the purchase that made the intent, when the gate kept one (it was
+/// traced): the relay's span links to it.</param>
+public sealed record LedgerEntry(string EntryId, OrderIntent Intent, string? TraceParent = null);
 
 /// <summary>Puts intents on the durable order queue; returns only when the queue has confirmed every one.</summary>
 public interface IOrderQueuePublisher

@@ -34,8 +34,17 @@ public sealed class OrderRelay(
             var entries = await WithDeadlineAsync(ct => ledger.ReadAsync(saleId, _readerName, options.Value.RelayBatchSize, ct), cancellationToken).ConfigureAwait(false);
             if (entries.Count == 0) continue;
             var intents = entries.Select(e => e.Intent).ToArray();
-            await WithDeadlineAsync(async ct => { await publisher.PublishAsync(intents, ct).ConfigureAwait(false); return true; }, cancellationToken).ConfigureAwait(false);
-            await WithDeadlineAsync(async ct => { await ledger.AcknowledgeAsync(saleId, entries, ct).ConfigureAwait(false); return true; }, cancellationToken).ConfigureAwait(false);
+            // Current while publishing: the queue sends its context with each message.
+            using var span = PipelineTracing.StartRelayPublish(saleId, entries);
+            try
+            {
+                await WithDeadlineAsync(async ct => { await publisher.PublishAsync(intents, ct).ConfigureAwait(false); return true; }, cancellationToken).ConfigureAwait(false);
+                await WithDeadlineAsync(async ct => { await ledger.AcknowledgeAsync(saleId, entries, ct).ConfigureAwait(false); return true; }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (PipelineTracing.Failed(span, ex))
+            {
+                throw; // never reached: the filter only marks the span
+            }
             moved += entries.Count;
         }
         return moved;

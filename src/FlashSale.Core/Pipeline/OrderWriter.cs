@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using FlashSale.Core.Notifications;
 using FlashSale.Core.Orders;
 using FlashSale.Core.Purchasing;
@@ -7,7 +8,9 @@ using Microsoft.Extensions.Options;
 namespace FlashSale.Core.Pipeline;
 
 /// <summary>A message from the order queue: the intent and how many times it has been delivered before.</summary>
-public readonly record struct DeliveredIntent(OrderIntent Intent, int PreviousDeliveries);
+/// <param name="Publisher">The trace context the message was published in (its headers, or the in-process queue's
+/// record of it), when tracing was on there and is here; the writer's span links to it (<see cref="PipelineTracing"/>).</param>
+public readonly record struct DeliveredIntent(OrderIntent Intent, int PreviousDeliveries, ActivityContext Publisher = default);
 
 public enum WriteOutcome : byte
 {
@@ -40,14 +43,18 @@ public sealed class OrderWriter(
     /// </summary>
     public async Task<WriteOutcome[]> WriteRetryingAsync(IReadOnlyList<DeliveredIntent> batch, CancellationToken cancellationToken)
     {
+        using var span = PipelineTracing.StartWriterBatch(batch);
         for (var failures = 1; ; failures++)
         {
             try
             {
-                return await WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+                var outcomes = await WriteAsync(batch, cancellationToken).ConfigureAwait(false);
+                PipelineTracing.Written(span, outcomes);
+                return outcomes;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
+                span?.AddEvent(new ActivityEvent("write failed; retrying"));
                 logger.LogWarning(ex, "Writing {Count} orders failed ({Failures} in a row); retrying", batch.Count, failures);
                 await Task.Delay(PipelineOptions.UnreachableDatabaseDelay(failures), cancellationToken).ConfigureAwait(false);
             }

@@ -75,11 +75,25 @@ public sealed class PurchaseAdmission : IClosedFlags, IAsyncDisposable
             SingleReader = _options.BatchersPerSale == 1,
             SingleWriter = false,
         }));
+        // The batchers outlive the request that happens to start the lane: they take none of its context (its span,
+        // its log scope), so each batch's span is a root and their logs carry no stranger's request.
+        if (ExecutionContext.IsFlowSuppressed())
+        {
+            StartBatchers(lane);
+        }
+        else
+        {
+            using (ExecutionContext.SuppressFlow()) StartBatchers(lane);
+        }
+        return lane;
+    }
+
+    private void StartBatchers(SaleLane lane)
+    {
         for (var i = 0; i < _options.BatchersPerSale; i++)
         {
             _ = Task.Run(() => RunBatcherAsync(lane, _stopping.Token));
         }
-        return lane;
     }
 
     private async Task RunBatcherAsync(SaleLane lane, CancellationToken stopping)
@@ -128,6 +142,7 @@ public sealed class PurchaseAdmission : IClosedFlags, IAsyncDisposable
     private async Task<GateCall> DecideAsync(SaleLane lane, ReadOnlyMemory<PurchaseRequest> requests, Memory<GateDecision> decisions, CancellationToken stopping)
     {
         Task? call = null;
+        using var trace = PurchaseTracing.StartGateDecide(lane.SaleId, requests.Span);
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
@@ -139,16 +154,19 @@ public sealed class PurchaseAdmission : IClosedFlags, IAsyncDisposable
         {
             // Fail closed on any failure, of any type: the gate may or may not have decided, and the caller
             // retries with the same requestId. The lane itself lives on for the next batch.
+            PurchaseTracing.Failed(trace, ex);
             _logger.LogWarning("Stock gate unavailable for sale {SaleId}: {Reason}", lane.SaleId, ex.Message);
             return call is { IsCompleted: false } ? GateCall.Abandoned : GateCall.Failed;
         }
 
         var span = decisions.Span;
+        PurchaseTracing.Decided(trace, span);
         for (var i = 0; i < span.Length; i++)
         {
             // Only an empty gate closes the sale here: a quantity-2 loser with one unit left does not.
             if (span[i].Remaining == 0 && span[i].Outcome is GateOutcome.Accepted or GateOutcome.SoldOut)
             {
+                LogSoldOut(lane.SaleId, span);
                 RaiseClosedFlag(lane, GateOutcome.SoldOut);
                 break;
             }
@@ -159,6 +177,21 @@ public sealed class PurchaseAdmission : IClosedFlags, IAsyncDisposable
             }
         }
         return GateCall.Decided;
+    }
+
+    /// <summary>
+    /// Says when a batch sold the sale's last unit: every decision of a batch carries the stock left after the whole batch, so
+    /// with none left the batch's last acceptance took it. Once per sell-out (stock given back can sell out again), written
+    /// inside the batch's span, so that the line carries the trace that links to the purchase.
+    /// </summary>
+    private void LogSoldOut(long saleId, ReadOnlySpan<GateDecision> decisions)
+    {
+        for (var i = decisions.Length - 1; i >= 0; i--)
+        {
+            if (decisions[i].Outcome != GateOutcome.Accepted) continue;
+            _logger.LogInformation("Sale {SaleId} sold out: order {OrderId} took the last unit", saleId, decisions[i].OrderId);
+            return;
+        }
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using FlashSale.Core.Gateway;
 using FlashSale.Core.Ids;
 using FlashSale.Core.Sales;
@@ -20,18 +21,30 @@ public sealed class PurchaseFunnel(
 {
     public async ValueTask<PurchaseAnswer> PurchaseAsync(PurchaseAttempt attempt, CancellationToken cancellationToken)
     {
+        // Null without a listener (PurchaseTracing): then nothing below allocates for tracing.
+        using var span = PurchaseTracing.Source.StartActivity(PurchaseTracing.Purchase);
         try
         {
             var sale = await catalog.FindAsync(attempt.SaleId, cancellationToken).ConfigureAwait(false);
-            if (sale is null) return new PurchaseAnswer(0, PurchaseRefusal.SaleNotFound);
-            var refusal = await gateway.CheckAsync(sale, attempt.Caller, attempt.RequestId, attempt.Token, cancellationToken).ConfigureAwait(false);
-            if (refusal is not null) return new PurchaseAnswer(0, refusal);
+            if (sale is null) return PurchaseTracing.Answered(span, attempt.SaleId, new PurchaseAnswer(0, PurchaseRefusal.SaleNotFound));
+            PurchaseRefusal? refusal;
+            using (var gatewaySpan = PurchaseTracing.Source.StartActivity(PurchaseTracing.Gateway))
+            {
+                refusal = await gateway.CheckAsync(sale, attempt.Caller, attempt.RequestId, attempt.Token, cancellationToken).ConfigureAwait(false);
+                PurchaseTracing.Refused(gatewaySpan, refusal);
+            }
+            if (refusal is not null) return PurchaseTracing.Answered(span, attempt.SaleId, new PurchaseAnswer(0, refusal));
             var decision = await DecideAsync(sale, attempt.Caller.UserId, attempt.Quantity, attempt.RequestId, cancellationToken).ConfigureAwait(false);
-            return decision.IsAccepted ? new PurchaseAnswer(decision.OrderId, null) : new PurchaseAnswer(0, PurchaseRefusal.For(decision.Outcome));
+            return PurchaseTracing.Answered(span, attempt.SaleId,
+                decision.IsAccepted ? new PurchaseAnswer(decision.OrderId, null) : new PurchaseAnswer(0, PurchaseRefusal.For(decision.Outcome)));
         }
         catch (GateUnavailableException)
         {
-            return new PurchaseAnswer(0, PurchaseRefusal.Unavailable);
+            return PurchaseTracing.Answered(span, attempt.SaleId, new PurchaseAnswer(0, PurchaseRefusal.Unavailable));
+        }
+        catch (Exception ex) when (PurchaseTracing.Failed(span, ex))
+        {
+            throw; // never reached: the filter only marks the span
         }
     }
 
@@ -59,7 +72,9 @@ public sealed class PurchaseFunnel(
         funnel.Passed(FunnelLayer.SaleState);
 
         funnel.Arrived(FunnelLayer.Admission);
-        var decision = await AdmitAsync(sale.Id, userId, quantity, requestId).ConfigureAwait(false);
+        // From joining the sale's queue to the gate's answer (a rebuild of the gate included); the batch's span links to it.
+        using var span = PurchaseTracing.Source.StartActivity(PurchaseTracing.Admission);
+        var decision = await AdmitAsync(sale.Id, userId, quantity, requestId, span).ConfigureAwait(false);
         if (decision.Outcome == GateOutcome.UnknownSale && sale.WindowAt(time.GetUtcNow()) == SaleWindow.Ended)
         {
             // Past its retention the gate forgets an ended sale: nothing more can be sold, so nothing is rebuilt
@@ -73,7 +88,7 @@ public sealed class PurchaseFunnel(
             var load = await loader.LoadAsync(sale.Id, GateLoadMode.Normal, cancellationToken).ConfigureAwait(false);
             decision = load == GateLoad.StateLost
                 ? GateDecision.Unavailable
-                : await AdmitAsync(sale.Id, userId, quantity, requestId).ConfigureAwait(false);
+                : await AdmitAsync(sale.Id, userId, quantity, requestId, span).ConfigureAwait(false);
         }
         if (decision.Outcome == GateOutcome.Busy)
         {
@@ -102,9 +117,9 @@ public sealed class PurchaseFunnel(
         };
     }
 
-    private ValueTask<GateDecision> AdmitAsync(long saleId, string userId, int quantity, string requestId)
+    private ValueTask<GateDecision> AdmitAsync(long saleId, string userId, int quantity, string requestId, Activity? span)
     {
-        var request = new PurchaseRequest(userId, requestId, quantity, ids.NextId());
+        var request = new PurchaseRequest(userId, requestId, quantity, ids.NextId(), span);
         return admission.TryEnqueue(saleId, request, out var decision)
             ? decision
             : ValueTask.FromResult(new GateDecision(GateOutcome.Busy, 0, -1));

@@ -1,8 +1,12 @@
+using System.Diagnostics;
+
 namespace FlashSale.Core.Purchasing;
 
 /// <summary>One purchase attempt that passed the local checks, on its way to the stock gate.</summary>
 /// <param name="CandidateOrderId">The order id used if, and only if, the gate accepts a new purchase.</param>
-public readonly record struct PurchaseRequest(string UserId, string RequestId, int Quantity, long CandidateOrderId);
+/// <param name="Span">The purchase's admission span while it is traced (<see cref="PurchaseTracing"/>), else null: the gate's
+/// batch span links to it, and a gate that keeps a ledger may keep its context with the intent.</param>
+public readonly record struct PurchaseRequest(string UserId, string RequestId, int Quantity, long CandidateOrderId, Activity? Span = null);
 
 public enum GateOutcome : byte
 {

@@ -1,13 +1,15 @@
 -- The stock gate: decides a batch of purchases for one sale, atomically.
 -- KEYS: 1 meta (hash: remaining, limit, starts, ends, accepted, failed, expires), 2 users (hash user -> units),
 --       3 requests (hash user+requestId -> orderId), 4 orders (hash orderId -> intent json), 5 ledger (stream)
--- ARGV: 1 n, then n groups of: userId, requestId, quantity, candidateOrderId
+-- ARGV: 1 n, then n groups of: userId, requestId, quantity, candidateOrderId; then, only for a traced batch, n trace
+--       contexts (W3C traceparent, empty for a request not traced), kept in the ledger entry as field c
 -- Returns: n pairs {outcome, orderId}, then the stock left. Outcome codes mirror GateOutcome in C#.
 -- Order ids stay strings: Lua numbers are doubles and would round 64-bit ids.
 local ACCEPTED, REPLAYED, LIMIT_EXCEEDED, SOLD_OUT, NOT_STARTED, ENDED, UNKNOWN_SALE, UNAVAILABLE, INVALID = 0, 1, 2, 3, 4, 5, 6, 7, 8
 
 local meta, users, requests, orders, ledger = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local n = tonumber(ARGV[1])
+local traced = #ARGV > 1 + n * 4
 local out = {}
 
 local m = redis.call('HMGET', meta, 'remaining', 'limit', 'starts', 'ends', 'expires')
@@ -56,7 +58,12 @@ for i = 0, n - 1 do
       redis.call('HINCRBY', users, user, quantity)
       redis.call('HSET', requests, requestKey, orderId)
       redis.call('HSET', orders, orderId, cjson.encode({ u = user, q = quantity, r = request, t = now }))
-      redis.call('XADD', ledger, '*', 'o', orderId, 'u', user, 'q', quantity, 'r', request, 't', now)
+      local context = traced and ARGV[2 + n * 4 + i] or ''
+      if context ~= '' then
+        redis.call('XADD', ledger, '*', 'o', orderId, 'u', user, 'q', quantity, 'r', request, 't', now, 'c', context)
+      else
+        redis.call('XADD', ledger, '*', 'o', orderId, 'u', user, 'q', quantity, 'r', request, 't', now)
+      end
       if accepted == quantity and m[5] then
         -- The sale's keys live until a retention period after its end (preheat put the deadline on meta);
         -- the hashes an acceptance creates get the same one. Orders stay readable from the database.
