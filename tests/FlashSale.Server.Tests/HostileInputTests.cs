@@ -18,7 +18,7 @@ internal static class HostileFlood
     /// <summary>The requests the server logged as failed (its error handler's "METHOD /path failed"); the workers' own
     /// errors about other tests' data in the shared database are not the hostile requests' doing.</summary>
     public static IEnumerable<string> FailedRequests(string log) =>
-        System.Text.RegularExpressions.Regex.Matches(log, @"fail: [^\n]*\n\s+(GET|POST|PUT|DELETE) /\S* failed").Select(m => m.Value);
+        ServerLog.Entries(log).Where(e => e.IsError && System.Text.RegularExpressions.Regex.IsMatch(e.Message, @"^(GET|POST|PUT|DELETE) /\S* failed")).Select(e => e.Message);
 
     public static readonly Dictionary<string, string> GcSettings = new() { ["DOTNET_gcServer"] = "0", ["DOTNET_GCgen0size"] = "200000" };
 

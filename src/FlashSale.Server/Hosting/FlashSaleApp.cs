@@ -21,6 +21,7 @@ public static class FlashSaleApp
         {
             var builder = WebApplication.CreateBuilder(args);
             var options = builder.AddFlashSaleOptions();
+            builder.AddFlashSaleTelemetry();
             builder.AddFlashSaleAuthentication();
             builder.LimitRequestBodies();
             builder.AddFlashSaleAdapters(options);

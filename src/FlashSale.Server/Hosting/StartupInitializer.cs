@@ -70,12 +70,20 @@ public sealed class StartupInitializer(
             var devToken = o.Auth.DevTokens == true
                 ? $$"""curl -s -XPOST {{url}}/api/dev/token -H 'content-type: application/json' -d '{"userId":"alice"}'"""
                 : "off (FlashSale:Auth:DevTokens)";
+            var salePage = saleId is null ? "none yet: create one in the admin view" : $"{url}/sales/{saleId}";
+            if (!environment.IsDevelopment())
+            {
+                // Outside Development the console is a JSON log, one object per line: the banner is one of them.
+                logger.LogInformation("FlashSale (embedded mode) is running at {Url}: database {Database}, admin key {AdminKey}, sale page {SalePage}, admin {Admin}, dev token {DevToken}",
+                    url, database, adminKey, salePage, $"{url}/admin", devToken);
+                return;
+            }
             Console.WriteLine($$"""
 
                 FlashSale (embedded mode) is running at {{url}}
                   database:  {{database}}
                   admin key: {{adminKey}}   (header X-Admin-Key)
-                  sale page: {{(saleId is null ? "none yet: create one in the admin view" : $"{url}/sales/{saleId}")}}
+                  sale page: {{salePage}}
                   admin:     {{url}}/admin
                   dev token: {{devToken}}
 
