@@ -75,8 +75,8 @@ public sealed class ConfigurationKeyTests
 
     /// <summary>
     /// The server started with exactly the file's environment (nothing from the test process), only the connection strings
-    /// pointed at the test services: its options validation accepts it, it runs the file's role, and it gets ready on the
-    /// probed paths.
+    /// pointed at the test services: its options validation accepts it, it runs the file's role, it gets ready on the
+    /// probed paths, and its /metrics answers the admin key as Prometheus sends it.
     /// </summary>
     [Theory]
     [MemberData(nameof(Workloads))]
@@ -99,6 +99,13 @@ public sealed class ConfigurationKeyTests
         }
         var role = char.ToUpperInvariant(workload.Role[0]) + workload.Role[1..];
         server.Log.Should().Contain($"FlashSale ready: mode Distributed, roles {role},");
+
+        // Prometheus scrapes /metrics with the admin key as bearer token (deploy/prometheus/prometheus.yml, the k8s note).
+        using var scrape = new HttpRequestMessage(HttpMethod.Get, "metrics");
+        scrape.Headers.Authorization = new("Bearer", workload.Environment["FlashSale__AdminKey"]);
+        using var scraped = await http.SendAsync(scrape);
+        scraped.StatusCode.Should().Be(HttpStatusCode.OK, $"{name}'s /metrics takes its admin key as a bearer token");
+        (await http.GetAsync("metrics")).StatusCode.Should().Be(HttpStatusCode.Unauthorized, "a scrape without the key is refused");
     }
 
     /// <summary>The path's status once it is 200, or the last one after 30 s (the stores' checks may take a moment).</summary>

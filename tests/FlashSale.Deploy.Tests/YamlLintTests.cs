@@ -18,7 +18,7 @@ public sealed class YamlLintTests
         }
         catch (Win32Exception ex)
         {
-            throw new InvalidOperationException("yamllint is not installed: `apt-get install yamllint` (scripts/test.sh installs it).", ex);
+            throw new InvalidOperationException("yamllint is not installed: `apt-get install yamllint` (Debian's package), then run the tests again.", ex);
         }
         using (process)
         {
