@@ -29,6 +29,7 @@ public static class FlashSaleApp
             builder.AddOrderLifecycle(options);
             builder.AddOrderNotifications(options);
             builder.AddReconciliation(options);
+            builder.AddFlashSaleOpenApi();
             extend?.AddServices(builder);
 
             await using var app = builder.Build();
