@@ -98,7 +98,7 @@ public sealed class OpenApiTests : ApiTest
         {
             var path = PathOf(endpoint.RoutePattern);
             var expected = endpoint.Metadata.GetMetadata<IAuthorizeData>() is not null ? "bearer"
-                : path.StartsWith("/api/admin/", StringComparison.Ordinal) ? "adminKey"
+                : path.StartsWith("/api/admin/", StringComparison.Ordinal) || path == "/metrics" ? "adminKey" // the scrape's key is the admin key, by default
                 : null;
             foreach (var method in MethodsOf(endpoint))
             {
