@@ -59,9 +59,10 @@ public sealed class DistributedTracingTests : IAsyncLifetime
         relay.Attributes[PurchaseTracing.SaleIdTag].Should().Be(saleId);
         spans.Single(s => s.Name == PipelineTracing.WriterBatch && s.LinksTo(relay)).Service.Should().Be("flashsale-worker");
 
-        // Metrics of both processes: Kestrel's requests in the API, the database client's in the worker.
+        // Metrics of both processes: FlashSale's own and Kestrel's requests in the API, the database client's in the worker.
         await _collector.WaitForMetricsAsync(all => all.Any(m => m.Service == "flashsale-api" && m.Name == "http.server.request.duration")
-            && all.Any(m => m.Service == "flashsale-worker" && m.Scope == "Npgsql"), "the API's request durations and the worker's database client");
+            && all.Any(m => m.Service == "flashsale-api" && m.Scope == "FlashSale.Purchasing")
+            && all.Any(m => m.Service == "flashsale-worker" && m.Scope == "Npgsql"), "FlashSale's and the API's request metrics, and the worker's database client");
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using FlashSale.Core.Hosting;
 using FlashSale.Server.Apis;
+using FlashSale.Server.Metrics;
 using FlashSale.Postgres;
 using FlashSale.RabbitMq;
 using FlashSale.Redis;
@@ -30,6 +31,8 @@ public static class FlashSaleApp
             builder.AddOrderLifecycle(options);
             builder.AddOrderNotifications(options);
             builder.AddReconciliation(options);
+            builder.AddFlashSaleMetrics(options);
+            builder.AddFlashSaleOpenApi();
             extend?.AddServices(builder);
 
             await using var app = builder.Build();
@@ -39,6 +42,7 @@ public static class FlashSaleApp
             app.UseAuthentication();
             app.UseAuthorization();
             app.MapFlashSaleApis(options);
+            app.MapMetrics(options);
             extend?.MapEndpoints(app);
 
             await app.RunAsync();
