@@ -65,8 +65,8 @@ public sealed class TracingTests
             purchase = all.FirstOrDefault(s => s.Name == PurchaseTracing.Purchase && s.Attributes.GetValueOrDefault(PurchaseTracing.OrderIdTag) == bought.OrderId);
             var admission = purchase is null ? null : all.FirstOrDefault(s => s.Name == PurchaseTracing.Admission && s.IsChildOf(purchase));
             gate = admission is null ? null : all.FirstOrDefault(s => s.Name == PurchaseTracing.GateDecide && s.LinksTo(admission));
-            return gate is not null && all.Any(s => s.Name == PipelineTracing.WriterBatch && s.LinksTo(gate));
-        }, "the purchase, its batch and the writer's batch linked to it");
+            return gate is not null && all.Any(s => s.Name == PipelineTracing.WriterBatch && s.LinksTo(gate)) && all.Any(s => s.SpanId == purchase!.ParentSpanId);
+        }, "the purchase under its request, its batch and the writer's batch linked to it");
 
         purchase!.Service.Should().Be("flashsale", "the default service name");
         purchase.Scope.Should().Be(PurchaseTracing.SourceName);

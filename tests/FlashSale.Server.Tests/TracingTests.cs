@@ -48,8 +48,9 @@ public sealed class DistributedTracingTests : IAsyncLifetime
             purchase = all.FirstOrDefault(s => s.Name == PurchaseTracing.Purchase && s.Attributes.GetValueOrDefault(PurchaseTracing.OrderIdTag) == bought.OrderId);
             admission = purchase is null ? null : all.FirstOrDefault(s => s.Name == PurchaseTracing.Admission && s.IsChildOf(purchase));
             relay = admission is null ? null : all.FirstOrDefault(s => s.Name == PipelineTracing.RelayPublish && s.LinksTo(admission));
-            return relay is not null && all.Any(s => s.Name == PipelineTracing.WriterBatch && s.LinksTo(relay));
-        }, "the purchase linked from the relay's publish (through the ledger), and that from the writer's batch (through the queue)");
+            return relay is not null && all.Any(s => s.Name == PipelineTracing.WriterBatch && s.LinksTo(relay))
+                && all.Any(s => s.SpanId == purchase!.ParentSpanId) && all.Any(s => s.Name == PurchaseTracing.GateDecide && s.LinksTo(admission!));
+        }, "the purchase (under its request, linked with its batch) linked from the relay's publish (through the ledger), and that from the writer's batch (through the queue)");
 
         purchase!.Service.Should().Be("flashsale-api");
         spans.Should().Contain(s => s.SpanId == purchase.ParentSpanId && s.Scope == "Microsoft.AspNetCore", "the HTTP request's span is the purchase's parent");
@@ -120,14 +121,16 @@ public sealed class JsonLogTests : EmbeddedDatabaseTest
         soldOut.Category.Should().Be(typeof(PurchaseAdmission).FullName);
         soldOut.Message.Should().Contain(bought.OrderId!);
         soldOut.TraceId.Should().NotBeNullOrEmpty("the line was written in the gate's batch span");
-        var spans = await collector.WaitForSpansAsync(all => all.Any(s => s.Name == PurchaseTracing.GateDecide && s.TraceId == soldOut.TraceId),
-            "the batch span whose trace the sell-out line names");
-        var gate = spans.Single(s => s.Name == PurchaseTracing.GateDecide && s.TraceId == soldOut.TraceId);
-        gate.SpanId.Should().Be(soldOut.SpanId);
+        // The batch span the line names, and through its link the purchase that took the last unit (exported a little later).
+        OtlpSpan? gate = null;
+        await collector.WaitForSpansAsync(all =>
+        {
+            gate = all.FirstOrDefault(s => s.Name == PurchaseTracing.GateDecide && s.TraceId == soldOut.TraceId);
+            return gate is not null && all.Any(s => s.Name == PurchaseTracing.Admission && gate.LinksTo(s)
+                && all.Any(p => p.Name == PurchaseTracing.Purchase && s.IsChildOf(p) && p.Attributes.GetValueOrDefault(PurchaseTracing.OrderIdTag) == bought.OrderId));
+        }, "the batch span whose trace the sell-out line names, linked to the purchase that took the last unit");
+        gate!.SpanId.Should().Be(soldOut.SpanId);
         gate.Attributes[PurchaseTracing.SaleIdTag].Should().Be(saleId);
-        spans.Should().Contain(s => s.Name == PurchaseTracing.Admission && gate.LinksTo(s)
-            && spans.Any(p => p.Name == PurchaseTracing.Purchase && s.IsChildOf(p) && p.Attributes.GetValueOrDefault(PurchaseTracing.OrderIdTag) == bought.OrderId),
-            "from the line's trace to the purchase that took the last unit");
 
         var lines = ServerLog.Lines(server.Log).ToList();
         lines.Should().NotBeEmpty();
