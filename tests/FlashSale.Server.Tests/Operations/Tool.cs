@@ -6,7 +6,11 @@ namespace FlashSale.Server.Tests.Operations;
 /// <summary>Runs a command-line tool from the repository root and hands back its exit code and everything it printed.</summary>
 public static class Tool
 {
-    public static async Task<(int ExitCode, string Output)> RunAsync(string program, params string[] arguments)
+    public static Task<(int ExitCode, string Output)> RunAsync(string program, params string[] arguments) =>
+        RunAsync(new Dictionary<string, string>(), program, arguments);
+
+    /// <summary>The same, with <paramref name="environment"/> added to this process's environment; the output is stdout then stderr's lines as they came.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(IReadOnlyDictionary<string, string> environment, string program, params string[] arguments)
     {
         var info = new ProcessStartInfo(program)
         {
@@ -16,6 +20,7 @@ public static class Tool
             WorkingDirectory = TestServices.RepositoryRoot,
         };
         foreach (var argument in arguments) info.ArgumentList.Add(argument);
+        foreach (var (key, value) in environment) info.Environment[key] = value;
         var output = new StringBuilder();
         using var process = new Process { StartInfo = info };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
