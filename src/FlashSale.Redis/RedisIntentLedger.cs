@@ -56,6 +56,13 @@ public sealed class RedisIntentLedger(RedisConnection redis, TimeSpan? watchAfte
         return (int)retired == 1;
     }
 
+    public async Task<long> CountUnrelayedAsync(long saleId, CancellationToken cancellationToken, int cap = 100_000)
+    {
+        var result = await redis.CallAsync(() => RedisScript.LedgerLag.EvaluateAsync(redis.Database, [RedisKeys.For(saleId).Ledger],
+            [RedisKeys.RelayGroup, cap])).ConfigureAwait(false);
+        return (long)result;
+    }
+
     /// <summary>Every entry still in the sale's ledger (relayed or not), oldest first, read in pages.</summary>
     internal static async Task<List<LedgerEntry>> ReadAllAsync(RedisConnection redis, long saleId)
     {

@@ -7,7 +7,7 @@ namespace FlashSale.Redis;
 /// <summary>The Lua scripts of this assembly's Scripts folder, each named as its file: <c>ReturnUnits</c> is return_units.lua.</summary>
 internal enum RedisScript
 {
-    Decide, Preheat, Restore, ReturnUnits, LedgerRead, LedgerRetire, AuditRead, ReturnOrphaned,
+    Decide, Preheat, Restore, ReturnUnits, LedgerRead, LedgerRetire, LedgerLag, AuditRead, ReturnOrphaned,
     SlidingWindow, Once, DistinctRecent, BlacklistPrune, WorkerRenew, WorkerRelease,
 }
 

@@ -57,5 +57,11 @@ public sealed class OrderRelayDeadlineTests
             await _never.Task;
             return false;
         }
+
+        public async Task<long> CountUnrelayedAsync(long saleId, CancellationToken cancellationToken, int cap = 100_000)
+        {
+            await _never.Task;
+            return 0;
+        }
     }
 }

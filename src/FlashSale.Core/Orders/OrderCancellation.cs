@@ -1,5 +1,6 @@
 using FlashSale.Core.Notifications;
 using FlashSale.Core.Purchasing;
+using FlashSale.Core.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace FlashSale.Core.Orders;
@@ -12,7 +13,8 @@ namespace FlashSale.Core.Orders;
 /// leaves that share owed: the compensation sweeper finishes it.
 /// </summary>
 public sealed class OrderCancellation(
-    IFlashSaleStore store, IStockGate gate, IClosedFlags closedFlags, IOrderNotifier notifier, TimeProvider time, ILogger<OrderCancellation> logger)
+    IFlashSaleStore store, IStockGate gate, IClosedFlags closedFlags, IOrderNotifier notifier, TimeProvider time, ILogger<OrderCancellation> logger,
+    OrderMetrics? orderMetrics = null, PipelineMetrics? pipelineMetrics = null)
 {
     /// <summary>Cancels <paramref name="order"/> for <paramref name="reason"/> (<see cref="CancelReason.User"/> or <see cref="CancelReason.Admin"/>).</summary>
     public async Task<CancelOutcome> CancelAsync(Order order, string reason, CancellationToken cancellationToken)
@@ -21,6 +23,7 @@ public sealed class OrderCancellation(
         if (outcome == CancelOutcome.Cancelled)
         {
             logger.LogInformation("Order {OrderId} of sale {SaleId} cancelled ({Reason}): {Units} units back", order.OrderId, order.SaleId, reason, order.Quantity);
+            orderMetrics?.Cancelled(reason);
             await ReturnAsync([order.Intent()], cancellationToken).ConfigureAwait(false);
         }
         return outcome;
@@ -32,6 +35,7 @@ public sealed class OrderCancellation(
         var cancelled = await store.CancelDueAsync(time.GetUtcNow(), limit, cancellationToken).ConfigureAwait(false);
         if (cancelled.Count == 0) return 0;
         logger.LogInformation("Payment timeout: {Count} unpaid orders cancelled, {Units} units back", cancelled.Count, cancelled.Sum(i => (long)i.Quantity));
+        orderMetrics?.Cancelled(CancelReason.Timeout, cancelled.Count);
         await ReturnAsync(cancelled, cancellationToken).ConfigureAwait(false);
         return cancelled.Count;
     }
@@ -67,7 +71,7 @@ public sealed class OrderCancellation(
     {
         try
         {
-            await gate.ReturnAsync(intent, cancellationToken).ConfigureAwait(false);
+            if (await gate.ReturnAsync(intent, cancellationToken).ConfigureAwait(false)) pipelineMetrics?.Returned(intent.Quantity, PipelineMetrics.CancelledOrder);
             closedFlags.ClearSoldOut(intent.SaleId); // this process sells the units again at once; the others when their flag expires
             return true;
         }

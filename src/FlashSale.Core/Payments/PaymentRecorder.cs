@@ -1,5 +1,6 @@
 using FlashSale.Core.Notifications;
 using FlashSale.Core.Orders;
+using FlashSale.Core.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -14,7 +15,7 @@ namespace FlashSale.Core.Payments;
 /// </summary>
 public sealed class PaymentRecorder(
     PaymentWebhook webhook, IFlashSaleStore store, IOrderNotifier notifier, RefundSignal refunds,
-    IOptions<PaymentOptions> options, TimeProvider time, ILogger<PaymentRecorder> logger) : IPaymentEventSink
+    IOptions<PaymentOptions> options, TimeProvider time, ILogger<PaymentRecorder> logger, OrderMetrics? metrics = null) : IPaymentEventSink
 {
     public async Task<WebhookDelivery> DeliverAsync(ReadOnlyMemory<byte> body, string? signature, CancellationToken cancellationToken)
     {
@@ -28,7 +29,11 @@ public sealed class PaymentRecorder(
         if (paymentEvent.Status == PaymentOutcome.Failed)
         {
             var recorded = await store.RecordFailedPaymentAsync(paymentEvent, provider, time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
-            if (recorded) logger.LogInformation("Payment {PaymentId} of order {OrderId} failed; the order stays payable", paymentEvent.PaymentId, paymentEvent.OrderId);
+            if (recorded)
+            {
+                logger.LogInformation("Payment {PaymentId} of order {OrderId} failed; the order stays payable", paymentEvent.PaymentId, paymentEvent.OrderId);
+                metrics?.Payment(OrderMetrics.FailedPayment);
+            }
             else if (await store.FindOrderAsync(paymentEvent.OrderId, cancellationToken).ConfigureAwait(false) is null) return WebhookDelivery.UnknownOrder;
             return WebhookDelivery.Processed;
         }
@@ -39,12 +44,14 @@ public sealed class PaymentRecorder(
             case PaymentResult.Mismatch:
                 logger.LogError("Payment {PaymentId} for order {OrderId} refused: {Amount} {Currency} is not what the order costs; reported, nothing recorded",
                     paymentEvent.PaymentId, paymentEvent.OrderId, paymentEvent.Amount, paymentEvent.Currency);
+                metrics?.Payment(OrderMetrics.Refused);
                 return WebhookDelivery.AmountMismatch;
             case PaymentResult.UnknownOrder:
                 logger.LogWarning("Payment {PaymentId} names order {OrderId}, which the database does not hold", paymentEvent.PaymentId, paymentEvent.OrderId);
                 return WebhookDelivery.UnknownOrder;
         }
         if (recording.Repeated) return WebhookDelivery.Processed;
+        metrics?.Payment(recording.Result == PaymentResult.RefundRecorded ? OrderMetrics.RefundPending : OrderMetrics.Paid);
 
         var order = await store.FindOrderAsync(paymentEvent.OrderId, cancellationToken).ConfigureAwait(false);
         if (recording.Result == PaymentResult.RefundRecorded)

@@ -1,5 +1,6 @@
 using FlashSale.Core.Notifications;
 using FlashSale.Core.Orders;
+using FlashSale.Core.Telemetry;
 using FlashSale.Core.Workers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -36,7 +37,7 @@ public sealed class RefundSignal
 /// </summary>
 public sealed class RefundWorker(
     IFlashSaleStore store, IEnumerable<IPaymentProvider> providers, IOrderNotifier notifier, RefundSignal signal,
-    IOptions<PaymentOptions> options, ILogger<RefundWorker> logger, TimeProvider time) : RepeatingWorker(time)
+    IOptions<PaymentOptions> options, ILogger<RefundWorker> logger, TimeProvider time, OrderMetrics? metrics = null) : RepeatingWorker(time)
 {
     private const int BatchSize = 100;
 
@@ -78,6 +79,7 @@ public sealed class RefundWorker(
         {
             case RefundStatus.Refunded:
                 await store.MarkRefundedAsync(refund.PaymentId, cancellationToken).ConfigureAwait(false);
+                metrics?.Refund(OrderMetrics.Refunded);
                 logger.LogInformation("Payment {PaymentId} of order {OrderId} refunded: {Amount} {Currency} ({RefundId})",
                     refund.PaymentId, refund.OrderId, refund.Amount, refund.Currency, result.RefundId);
                 if (await store.FindOrderAsync(refund.OrderId, cancellationToken).ConfigureAwait(false) is { } order)
@@ -88,6 +90,7 @@ public sealed class RefundWorker(
             case RefundStatus.Pending:
                 return false;
             default:
+                metrics?.Refund(OrderMetrics.RefundFailed);
                 logger.LogError("Payment {PaymentId} of order {OrderId}: the provider refused its refund ({Reason}); it stays owed", refund.PaymentId, refund.OrderId, result.FailureReason);
                 return false;
         }

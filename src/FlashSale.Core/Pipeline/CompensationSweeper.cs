@@ -1,5 +1,6 @@
 using FlashSale.Core.Orders;
 using FlashSale.Core.Purchasing;
+using FlashSale.Core.Telemetry;
 using FlashSale.Core.Workers;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -21,7 +22,8 @@ public sealed class CompensationSweeper(
     IFlashSaleStore store,
     IStockGate gate,
     IOptions<PipelineOptions> options,
-    ILogger<CompensationSweeper> logger) : RepeatingWorker
+    ILogger<CompensationSweeper> logger,
+    PipelineMetrics? metrics = null) : RepeatingWorker
 {
     protected override async Task<Pass> RunPassAsync(CancellationToken stoppingToken) =>
         (await SweepAsync(stoppingToken).ConfigureAwait(false)).Pending == 0 ? Pass.Done : Pass.Unfinished;
@@ -65,6 +67,7 @@ public sealed class CompensationSweeper(
                     return new CompensationSweep(returned, page.Count - i);
                 }
                 await store.MarkStockReturnedAsync([intent.OrderId], cancellationToken).ConfigureAwait(false);
+                if (given) metrics?.Returned(intent.Quantity, kind == "Failed" ? PipelineMetrics.FailedOrder : PipelineMetrics.CancelledOrder);
                 returned++;
                 logger.LogInformation("{Kind} order {OrderId} of sale {SaleId}: compensation done, {Units} units and user {UserId}'s quota {How}",
                     kind, intent.OrderId, intent.SaleId, intent.Quantity, intent.UserId, given ? "returned to the gate now" : "already back (or the gate does not hold the sale)");

@@ -22,6 +22,9 @@ public interface IIntentLedger
     /// <summary>Stops watching a sale that has ended and whose ledger is empty (every intent persisted) and drops
     /// the ledger; false while anything is left.</summary>
     Task<bool> TryRetireAsync(long saleId, CancellationToken cancellationToken);
+
+    /// <summary>How many entries no relay has been handed yet (the relay's backlog), counted up to <paramref name="cap"/>.</summary>
+    Task<long> CountUnrelayedAsync(long saleId, CancellationToken cancellationToken, int cap = 100_000);
 }
 
 public sealed record LedgerEntry(string EntryId, OrderIntent Intent);

@@ -1,6 +1,7 @@
 using FlashSale.Core.Notifications;
 using FlashSale.Core.Orders;
 using FlashSale.Core.Purchasing;
+using FlashSale.Core.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -32,7 +33,9 @@ public sealed class OrderWriter(
     IStockGate gate,
     IOrderNotifier notifier,
     IOptions<PipelineOptions> options,
-    ILogger<OrderWriter> logger)
+    ILogger<OrderWriter> logger,
+    PipelineMetrics? metrics = null,
+    TimeProvider? time = null)
 {
     /// <summary>
     /// <see cref="WriteAsync"/>, tried again while the database cannot be written at all (not a refusal): the caller
@@ -60,6 +63,7 @@ public sealed class OrderWriter(
         try
         {
             await store.WriteOrdersAsync(batch.Select(b => b.Intent).ToArray(), cancellationToken).ConfigureAwait(false);
+            for (var i = 0; i < batch.Count; i++) Written(batch[i].Intent);
             for (var i = 0; i < batch.Count; i++) await AnnounceAsync(batch[i].Intent, OrderStatus.PendingPayment, cancellationToken).ConfigureAwait(false);
             return outcomes; // all Written
         }
@@ -78,6 +82,7 @@ public sealed class OrderWriter(
             try
             {
                 await store.WriteOrdersAsync([batch[i].Intent], cancellationToken).ConfigureAwait(false);
+                Written(batch[i].Intent);
                 await AnnounceAsync(batch[i].Intent, OrderStatus.PendingPayment, cancellationToken).ConfigureAwait(false);
             }
             catch (OrderBatchRejectedException ex)
@@ -102,6 +107,7 @@ public sealed class OrderWriter(
         // deducts nothing, so the stock handed back below can never be counted twice. The row also says
         // the return is not done yet, so CompensationSweeper finishes it should anything below fail.
         var recorded = true;
+        metrics?.Failed(intent.Quantity);
         try
         {
             await store.MarkFailedAsync(intent, reason.Message, cancellationToken).ConfigureAwait(false);
@@ -116,6 +122,7 @@ public sealed class OrderWriter(
         try
         {
             var returned = await gate.ReturnAsync(intent, cancellationToken).ConfigureAwait(false);
+            if (returned) metrics?.Returned(intent.Quantity, PipelineMetrics.FailedOrder);
             if (recorded) await store.MarkStockReturnedAsync([intent.OrderId], cancellationToken).ConfigureAwait(false);
             logger.LogError("Order {OrderId} of sale {SaleId} dead-lettered after {Attempts} deliveries ({Reason}); {Returned} units returned to the gate",
                 intent.OrderId, intent.SaleId, delivered.PreviousDeliveries + 1, reason.Message, returned ? intent.Quantity : 0);
@@ -135,6 +142,10 @@ public sealed class OrderWriter(
         }
         return WriteOutcome.DeadLetter;
     }
+
+    /// <summary>Counts an order in the database (a redelivered one again) and how long after its acceptance it got there.</summary>
+    private void Written(OrderIntent intent) =>
+        metrics?.Persisted(intent.Quantity, (time ?? TimeProvider.System).GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(intent.AcceptedAtMs));
 
     private ValueTask AnnounceAsync(OrderIntent intent, string status, CancellationToken cancellationToken) =>
         notifier.PublishAsync(OrderChanged.Of(intent, status), cancellationToken);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using FlashSale.Core.Telemetry;
 
 namespace FlashSale.Core.Purchasing;
 
@@ -18,14 +19,16 @@ public enum FunnelLayer
 
 /// <summary>
 /// Per sale and layer: how many purchases arrived, passed and were stopped (by code). Each of the three
-/// is counted where it happens, so "arrived = passed + stopped" is a real check, not arithmetic.
+/// is counted where it happens, so "arrived = passed + stopped" is a real check, not arithmetic. Every stop and every
+/// pass of the last layer is also a purchase answer in <see cref="PurchaseMetrics"/> (by code and layer, no sale).
 /// </summary>
-public sealed class FunnelCounters
+public sealed class FunnelCounters(PurchaseMetrics? metrics = null)
 {
     public static readonly FunnelLayer[] Layers = Enum.GetValues<FunnelLayer>();
+    private static readonly string Accepted = GateOutcomeCodes.Of(GateOutcome.Accepted);
     private readonly ConcurrentDictionary<long, SaleFunnel> _sales = new();
 
-    public SaleFunnel For(long saleId) => _sales.GetOrAdd(saleId, static _ => new SaleFunnel());
+    public SaleFunnel For(long saleId) => _sales.GetOrAdd(saleId, static (_, metrics) => new SaleFunnel(metrics), metrics);
 
     /// <summary>Takes the counts gathered since the last call (for shipping to a shared store).</summary>
     public IEnumerable<(long SaleId, FunnelSnapshot Delta)> Drain()
@@ -37,7 +40,7 @@ public sealed class FunnelCounters
         }
     }
 
-    public sealed class SaleFunnel
+    public sealed class SaleFunnel(PurchaseMetrics? metrics = null)
     {
         private readonly long[] _arrived = new long[Layers.Length];
         private readonly long[] _passed = new long[Layers.Length];
@@ -48,8 +51,17 @@ public sealed class FunnelCounters
         private readonly Lock _drain = new();
 
         public void Arrived(FunnelLayer layer) => Interlocked.Increment(ref _arrived[(int)layer]);
-        public void Passed(FunnelLayer layer) => Interlocked.Increment(ref _passed[(int)layer]);
-        public void Stopped(FunnelLayer layer, string code) => _stopped.AddOrUpdate((layer, code), 1, static (_, n) => n + 1);
+        public void Passed(FunnelLayer layer)
+        {
+            Interlocked.Increment(ref _passed[(int)layer]);
+            if (layer == FunnelLayer.Gate) metrics?.Answered(Accepted, FunnelNames.Of(layer));
+        }
+
+        public void Stopped(FunnelLayer layer, string code)
+        {
+            _stopped.AddOrUpdate((layer, code), 1, static (_, n) => n + 1);
+            metrics?.Answered(code, FunnelNames.Of(layer));
+        }
 
         public FunnelSnapshot Snapshot() => new(Copy(_arrived), Copy(_passed), new Dictionary<(FunnelLayer, string), long>(_stopped));
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using FlashSale.Core.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -20,13 +21,20 @@ public sealed class PurchaseAdmission : IClosedFlags, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private int _disposed;
     private readonly ITimer _evictor;
+    private readonly GateMetrics? _gateMetrics;
+    private readonly PipelineMetrics? _pipelineMetrics;
 
-    public PurchaseAdmission(IStockGate gate, IOptions<AdmissionOptions> options, TimeProvider time, ILogger<PurchaseAdmission> logger)
+    public PurchaseAdmission(IStockGate gate, IOptions<AdmissionOptions> options, TimeProvider time, ILogger<PurchaseAdmission> logger,
+        PurchaseMetrics? purchaseMetrics = null, GateMetrics? gateMetrics = null, PipelineMetrics? pipelineMetrics = null)
     {
         _gate = gate;
         _options = options.Value;
         _time = time;
         _logger = logger;
+        _gateMetrics = gateMetrics;
+        _pipelineMetrics = pipelineMetrics;
+        purchaseMetrics?.Meter.CreateObservableGauge("flashsale.admission.queue.depth", () => _lanes.Values.Sum(l => l.Queue.Reader.Count),
+            "{purchase}", "Purchases waiting for a gate call in this process, all sales");
         var every = _options.LaneIdleTimeout / 2;
         _evictor = time.CreateTimer(_ => EvictIdleLanes(), null, every, every);
     }
@@ -128,6 +136,7 @@ public sealed class PurchaseAdmission : IClosedFlags, IAsyncDisposable
     private async Task<GateCall> DecideAsync(SaleLane lane, ReadOnlyMemory<PurchaseRequest> requests, Memory<GateDecision> decisions, CancellationToken stopping)
     {
         Task? call = null;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
@@ -140,10 +149,23 @@ public sealed class PurchaseAdmission : IClosedFlags, IAsyncDisposable
             // Fail closed on any failure, of any type: the gate may or may not have decided, and the caller
             // retries with the same requestId. The lane itself lives on for the next batch.
             _logger.LogWarning("Stock gate unavailable for sale {SaleId}: {Reason}", lane.SaleId, ex.Message);
-            return call is { IsCompleted: false } ? GateCall.Abandoned : GateCall.Failed;
+            var abandoned = call is { IsCompleted: false };
+            _gateMetrics?.Called(abandoned ? GateMetrics.TimedOut : GateMetrics.Failed, requests.Length, started);
+            return abandoned ? GateCall.Abandoned : GateCall.Failed;
         }
+        _gateMetrics?.Called(GateMetrics.Decided, requests.Length, started);
 
         var span = decisions.Span;
+        if (_pipelineMetrics is not null)
+        {
+            var units = 0;
+            var asked = requests.Span;
+            for (var i = 0; i < span.Length; i++)
+            {
+                if (span[i].Outcome == GateOutcome.Accepted) units += asked[i].Quantity;
+            }
+            if (units > 0) _pipelineMetrics.Accepted(units);
+        }
         for (var i = 0; i < span.Length; i++)
         {
             // Only an empty gate closes the sale here: a quantity-2 loser with one unit left does not.

@@ -1,6 +1,7 @@
 using FlashSale.Core.Gateway;
 using FlashSale.Core.Ids;
 using FlashSale.Core.Sales;
+using FlashSale.Core.Telemetry;
 
 namespace FlashSale.Core.Purchasing;
 
@@ -16,23 +17,50 @@ public sealed class PurchaseFunnel(
     GateLoader loader,
     SnowflakeIdGenerator ids,
     FunnelCounters funnelCounters,
-    TimeProvider time)
+    TimeProvider time,
+    PurchaseMetrics? metrics = null)
 {
+    private static readonly string Accepted = GateOutcomeCodes.Of(GateOutcome.Accepted);
+
     public async ValueTask<PurchaseAnswer> PurchaseAsync(PurchaseAttempt attempt, CancellationToken cancellationToken)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var answer = await AnswerAsync(attempt, cancellationToken).ConfigureAwait(false);
+        metrics?.Took(answer.Refusal?.Code ?? Accepted, started);
+        return answer;
+    }
+
+    private async ValueTask<PurchaseAnswer> AnswerAsync(PurchaseAttempt attempt, CancellationToken cancellationToken)
+    {
+        // Where an unreachable server stopped the purchase, for the answer's layer label: the catalog, the gateway's
+        // shared state (limits, blacklist, tokens) or the gate (its loader; a failed gate call is answered, not thrown).
+        var stage = UnavailableAt.Catalog;
         try
         {
             var sale = await catalog.FindAsync(attempt.SaleId, cancellationToken).ConfigureAwait(false);
-            if (sale is null) return new PurchaseAnswer(0, PurchaseRefusal.SaleNotFound);
+            if (sale is null)
+            {
+                metrics?.Answered(PurchaseRefusal.SaleNotFound.Code, FunnelNames.Of(FunnelLayer.SaleState));
+                return new PurchaseAnswer(0, PurchaseRefusal.SaleNotFound);
+            }
+            stage = UnavailableAt.Gateway;
             var refusal = await gateway.CheckAsync(sale, attempt.Caller, attempt.RequestId, attempt.Token, cancellationToken).ConfigureAwait(false);
             if (refusal is not null) return new PurchaseAnswer(0, refusal);
+            stage = UnavailableAt.Gate;
             var decision = await DecideAsync(sale, attempt.Caller.UserId, attempt.Quantity, attempt.RequestId, cancellationToken).ConfigureAwait(false);
             return decision.IsAccepted ? new PurchaseAnswer(decision.OrderId, null) : new PurchaseAnswer(0, PurchaseRefusal.For(decision.Outcome));
         }
         catch (GateUnavailableException)
         {
+            // Thrown before the layer that would have counted it.
+            metrics?.Answered(PurchaseRefusal.Unavailable.Code, stage);
             return new PurchaseAnswer(0, PurchaseRefusal.Unavailable);
         }
+    }
+
+    private static class UnavailableAt
+    {
+        public const string Catalog = "catalog", Gateway = "gateway", Gate = "gate";
     }
 
     /// <summary>The layers after the gateway: sale state, admission, gate.</summary>

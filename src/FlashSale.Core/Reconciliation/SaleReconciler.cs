@@ -24,7 +24,8 @@ public sealed class SaleReconciler(
     IReconciliationReports reports,
     TimeProvider time,
     IOptions<ReconciliationOptions> options,
-    ILogger<SaleReconciler> logger)
+    ILogger<SaleReconciler> logger,
+    Telemetry.ReconciliationMetrics? metrics = null)
 {
     /// <summary>Reconciles the sale and stores the report; null when the sale does not exist.</summary>
     public async Task<ReconciliationReport?> ReconcileAsync(long saleId, bool repair, CancellationToken cancellationToken)
@@ -56,6 +57,7 @@ public sealed class SaleReconciler(
         var report = new ReconciliationReport(Id(saleId), now, status,
             findings.Findings.Select(f => f.Difference).ToArray(), repaired, findings.InFlight, findings.Totals);
         await reports.SaveAsync(report, cancellationToken).ConfigureAwait(false);
+        metrics?.Ran(saleId, status, report.Differences.Count);
         if (status != ReconciliationStatus.Clean)
         {
             logger.LogWarning("Reconciliation of sale {SaleId}: {Status}, {Differences}", saleId, status,

@@ -29,11 +29,14 @@ public sealed class AdminGuard(IOptions<FlashSaleOptions> options, TimeProvider 
     /// in the count before its key is compared and gives it back when the key was right, so concurrent guesses from one
     /// address cannot all slip in before the first of them is counted.
     /// </summary>
-    public Verdict Check(HttpContext context, out TimeSpan retryAfter)
+    public Verdict Check(HttpContext context, out TimeSpan retryAfter) =>
+        Check(context, context.Request.Headers[Apis.AdminApi.AdminKeyHeader].ToString(), out retryAfter);
+
+    /// <summary>The same check for a key the caller found elsewhere (the metrics scrape's <c>Authorization: Bearer</c>).</summary>
+    public Verdict Check(HttpContext context, string given, out TimeSpan retryAfter)
     {
         retryAfter = default;
-        var given = context.Request.Headers[Apis.AdminApi.AdminKeyHeader];
-        if (given.Count == 0 || given.ToString().Length == 0) return Verdict.Missing;
+        if (given.Length == 0) return Verdict.Missing;
         var address = context.ClientIp().Key; // the client as the gateway counts it: an IPv6 one is its /64
         var now = time.GetUtcNow();
         var attempts = _attempts.GetOrAdd(address, static _ => new Attempts());
@@ -48,7 +51,7 @@ public sealed class AdminGuard(IOptions<FlashSaleOptions> options, TimeProvider 
             attempts.Count++;
         }
         Span<byte> digest = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(given.ToString()), digest);
+        SHA256.HashData(Encoding.UTF8.GetBytes(given), digest);
         if (CryptographicOperations.FixedTimeEquals(digest, _expected))
         {
             lock (attempts) attempts.Count = Math.Max(0, attempts.Count - 1);

@@ -1,5 +1,6 @@
 using FlashSale.Core.Hosting;
 using FlashSale.Server.Apis;
+using FlashSale.Server.Metrics;
 using FlashSale.Postgres;
 using FlashSale.RabbitMq;
 using FlashSale.Redis;
@@ -29,6 +30,7 @@ public static class FlashSaleApp
             builder.AddOrderLifecycle(options);
             builder.AddOrderNotifications(options);
             builder.AddReconciliation(options);
+            builder.AddFlashSaleMetrics(options);
             extend?.AddServices(builder);
 
             await using var app = builder.Build();
@@ -38,6 +40,7 @@ public static class FlashSaleApp
             app.UseAuthentication();
             app.UseAuthorization();
             app.MapFlashSaleApis(options);
+            app.MapMetrics(options);
             extend?.MapEndpoints(app);
 
             await app.RunAsync();

@@ -24,6 +24,8 @@ public sealed class FlashSaleOptions
 
     public ForwardedHeadersSettings ForwardedHeaders { get; set; } = new();
 
+    public MetricsSettings Metrics { get; set; } = new();
+
     public bool Runs(ProcessRoles role) => (Roles & role) == role;
 
     /// <summary>Binds the section for wiring the adapters; a mode or role that is not one of the names fails here, with the key.</summary>
@@ -39,6 +41,18 @@ public sealed class FlashSaleOptions
                 [$"{ex.Message.TrimEnd('.')}. FlashSale:Mode is Embedded or Distributed; FlashSale:Roles is api, worker or api,worker."]);
         }
     }
+}
+
+/// <summary>FlashSale:Metrics: who may read <c>/metrics</c> and how often the sampled gauges are read.</summary>
+public sealed class MetricsSettings
+{
+    public static readonly TimeSpan MinSampleInterval = TimeSpan.FromSeconds(1), MaxSampleInterval = TimeSpan.FromMinutes(10);
+
+    /// <summary>True (the default): <c>/metrics</c> answers only with the admin key, as <c>Authorization: Bearer</c> or <c>X-Admin-Key</c>.</summary>
+    public bool RequireAdminKey { get; set; } = true;
+
+    /// <summary>How often stock, ledger, queue and dependency gauges are read from the servers.</summary>
+    public TimeSpan SampleInterval { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 public enum FlashSaleMode
@@ -186,6 +200,8 @@ public sealed class FlashSaleOptionsValidator(IHostEnvironment environment) : IV
         if (string.IsNullOrWhiteSpace(options.Auth.Audience) || options.Auth.Audience == UserTokens.DevAudience)
             failures.Add($"FlashSale:Auth:Audience must name this deployment's token audience (not empty, not {UserTokens.DevAudience}, which dev tokens carry).");
         failures.AddRange(options.ForwardedHeaders.Failures());
+        if (options.Metrics.SampleInterval < MetricsSettings.MinSampleInterval || options.Metrics.SampleInterval > MetricsSettings.MaxSampleInterval)
+            failures.Add($"FlashSale:Metrics:SampleInterval '{options.Metrics.SampleInterval}' must be between {MetricsSettings.MinSampleInterval} and {MetricsSettings.MaxSampleInterval}.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

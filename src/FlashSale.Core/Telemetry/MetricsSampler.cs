@@ -1,0 +1,175 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using FlashSale.Core.Orders;
+using FlashSale.Core.Pipeline;
+using FlashSale.Core.Purchasing;
+using FlashSale.Core.Reconciliation;
+using FlashSale.Core.Sales;
+using FlashSale.Core.Workers;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Logging;
+
+namespace FlashSale.Core.Telemetry;
+
+/// <summary>What the sampled gauges show: read every <see cref="MetricsSampler"/> interval, never on a scrape.</summary>
+public sealed record MetricsSample(
+    IReadOnlyList<SaleSample> Sales, long? QueueDepth, long? DeadLetters, IReadOnlyList<KeyValuePair<string, bool>> Dependencies)
+{
+    public static readonly MetricsSample Empty = new([], null, null, []);
+}
+
+/// <summary>One sale as the gate and the database see it; null where that store could not be read.</summary>
+public sealed record SaleSample(long SaleId, int Stock, long? GateLeft, long? GateSold, long? DatabaseLeft, long? DatabaseSold, long? Unrelayed);
+
+/// <summary>
+/// Reads, every <see cref="Interval"/>, what is too costly to count as it happens: each recent sale's stock in the gate
+/// and in the database, the ledger's backlog, the queue and its dead letters, and whether each server answers. The
+/// gauges (meters FlashSale.Sales, FlashSale.Pipeline, FlashSale.Dependencies) show the latest reading, so a scrape
+/// asks no server anything. Every process samples on its own: dashboards take the max over processes.
+/// </summary>
+public sealed class MetricsSampler : RepeatingWorker
+{
+    /// <summary>Sales that ended longer ago than this are no longer sampled.</summary>
+    public static readonly TimeSpan SalesEndedWithin = TimeSpan.FromHours(1);
+
+    /// <summary>The most recent sales sampled (a bounded label set).</summary>
+    public const int MaxSales = 50;
+
+    private readonly IServiceProvider _services;
+    private readonly ILogger<MetricsSampler> _logger;
+    private volatile MetricsSample _latest = MetricsSample.Empty;
+
+    public MetricsSampler(IServiceProvider services, IMeterFactory meters, TimeSpan interval, ILogger<MetricsSampler> logger, TimeProvider? time = null)
+        : base(time)
+    {
+        _services = services;
+        _logger = logger;
+        Interval = interval;
+        var sales = meters.Create(FlashSaleMeters.Sales);
+        sales.CreateObservableGauge("flashsale.sale.stock", () => Each(s => s.Stock), "{unit}", "The sale's stock");
+        sales.CreateObservableGauge("flashsale.stock.left", () => ByStore(s => s.GateLeft, s => s.DatabaseLeft), "{unit}",
+            "Units still for sale, as the gate and as the database see them");
+        sales.CreateObservableGauge("flashsale.sold", () => ByStore(s => s.GateSold, s => s.DatabaseSold), "{unit}",
+            "Units sold and not returned, as the gate and as the database count them; never above the sale's stock");
+        var pipeline = meters.Create(FlashSaleMeters.Pipeline);
+        pipeline.CreateObservableGauge("flashsale.ledger.unrelayed", () => Each(s => s.Unrelayed), "{intent}",
+            "Intents in the ledger not yet handed to the queue");
+        pipeline.CreateObservableGauge("flashsale.queue.depth", () => Single(_latest.QueueDepth), "{message}", "Order messages waiting in the queue");
+        pipeline.CreateObservableGauge("flashsale.dead_letters", () => Single(_latest.DeadLetters), "{message}", "Order messages in the dead-letter queue");
+        meters.Create(FlashSaleMeters.Dependencies).CreateObservableGauge("flashsale.dependency.up",
+            () => _latest.Dependencies.Select(d => new Measurement<int>(d.Value ? 1 : 0, new KeyValuePair<string, object?>("dependency", d.Key))),
+            description: "1 when the latest check of that server succeeded");
+    }
+
+    public TimeSpan Interval { get; }
+
+    public MetricsSample Latest => _latest;
+
+    protected override async Task<Pass> RunPassAsync(CancellationToken stoppingToken)
+    {
+        _latest = await SampleAsync(stoppingToken).ConfigureAwait(false);
+        return Pass.Done;
+    }
+
+    protected override TimeSpan Pause(int failures) => Interval;
+
+    protected override void LogFailure(Exception exception, int failures) =>
+        _logger.LogWarning(exception, "Metrics sampling failed ({Failures} in a row)", failures);
+
+    /// <summary>One reading; a store that cannot be read leaves its values out, the others are still read.</summary>
+    public async Task<MetricsSample> SampleAsync(CancellationToken cancellationToken)
+    {
+        var dependencies = await CheckDependenciesAsync(cancellationToken).ConfigureAwait(false);
+        var (depth, dead) = await ReadQueueAsync(cancellationToken).ConfigureAwait(false);
+        var sales = new List<SaleSample>();
+        foreach (var saleId in await RecentSalesAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var sample = await SampleSaleAsync(saleId, cancellationToken).ConfigureAwait(false);
+            if (sample is not null) sales.Add(sample);
+        }
+        return new MetricsSample(sales, depth, dead, dependencies);
+    }
+
+    private async Task<IReadOnlyList<long>> RecentSalesAsync(CancellationToken cancellationToken)
+    {
+        var audit = _services.GetService(typeof(IStoreAudit)) as IStoreAudit;
+        if (audit is null) return [];
+        try
+        {
+            var ids = await audit.SalesEndingAfterAsync(Time.GetUtcNow() - SalesEndedWithin, cancellationToken).ConfigureAwait(false);
+            return ids.Count <= MaxSales ? ids : [.. ids.Order().TakeLast(MaxSales)];
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _logger.LogDebug(ex, "Metrics: the sales could not be listed");
+            return [];
+        }
+    }
+
+    private async Task<SaleSample?> SampleSaleAsync(long saleId, CancellationToken cancellationToken)
+    {
+        var catalog = (SaleCatalog?)_services.GetService(typeof(SaleCatalog));
+        var sale = catalog is null ? null : await Try<Sale?>(async () => await catalog.FindAsync(saleId, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+        if (sale is null) return null;
+        var gate = (IStockGate?)_services.GetService(typeof(IStockGate));
+        var gateCounters = gate is null ? null : await Try(() => gate.GetCountersAsync(saleId, cancellationToken)).ConfigureAwait(false);
+        var store = (IFlashSaleStore?)_services.GetService(typeof(IFlashSaleStore));
+        var db = store is null ? null : await Try(() => store.GetCountersAsync(saleId, cancellationToken)).ConfigureAwait(false);
+        var ledger = (IIntentLedger?)_services.GetService(typeof(IIntentLedger));
+        var unrelayed = ledger is null ? null : await Try<long?>(async () => await ledger.CountUnrelayedAsync(saleId, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+        return new SaleSample(saleId, sale.Stock,
+            gateCounters?.Remaining, gateCounters is null ? null : gateCounters.Accepted - gateCounters.Returned,
+            db?.AvailableStock, db?.PersistedUnits, unrelayed);
+    }
+
+    private async Task<(long?, long?)> ReadQueueAsync(CancellationToken cancellationToken)
+    {
+        var queue = (IQueueAudit?)_services.GetService(typeof(IQueueAudit));
+        var snapshot = queue is null ? null : await Try(() => queue.ReadAsync(cancellationToken)).ConfigureAwait(false);
+        return (snapshot?.Depth, snapshot?.DeadLetters);
+    }
+
+    private async Task<IReadOnlyList<KeyValuePair<string, bool>>> CheckDependenciesAsync(CancellationToken cancellationToken)
+    {
+        var health = (HealthCheckService?)_services.GetService(typeof(HealthCheckService));
+        if (health is null) return [];
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Interval);
+        var report = await health.CheckHealthAsync(timeout.Token).ConfigureAwait(false);
+        return [.. report.Entries.Select(e => KeyValuePair.Create(e.Key, e.Value.Status == HealthStatus.Healthy))];
+    }
+
+    private async Task<T?> Try<T>(Func<Task<T>> read)
+    {
+        try
+        {
+            return await read().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _logger.LogDebug(ex, "Metrics: a reading failed");
+            return default;
+        }
+    }
+
+    private IEnumerable<Measurement<long>> Each(Func<SaleSample, long?> value)
+    {
+        foreach (var sale in _latest.Sales)
+        {
+            if (value(sale) is { } v) yield return new Measurement<long>(v, SaleTag(sale));
+        }
+    }
+
+    private IEnumerable<Measurement<long>> ByStore(Func<SaleSample, long?> gate, Func<SaleSample, long?> database)
+    {
+        foreach (var sale in _latest.Sales)
+        {
+            if (gate(sale) is { } g) yield return new Measurement<long>(g, SaleTag(sale), new KeyValuePair<string, object?>("store", "gate"));
+            if (database(sale) is { } d) yield return new Measurement<long>(d, SaleTag(sale), new KeyValuePair<string, object?>("store", "database"));
+        }
+    }
+
+    private static IEnumerable<Measurement<long>> Single(long? value) => value is { } v ? [new Measurement<long>(v)] : [];
+
+    private static KeyValuePair<string, object?> SaleTag(SaleSample sale) => new("sale", sale.SaleId.ToString(CultureInfo.InvariantCulture));
+}

@@ -1,0 +1,105 @@
+using FlashSale.Server.Tests.Infrastructure;
+
+namespace FlashSale.Server.Tests;
+
+/// <summary><c>/metrics</c> of a distributed process (Redis gate, RabbitMQ queue, PostgreSQL) during a sale with a poison order.</summary>
+[Collection(ServerCollection.Name)]
+public sealed class DistributedMetricsTests() : ServerProcessTest(new ServerProcess("api,worker", new Dictionary<string, string>
+{
+    ["FlashSale__Metrics__SampleInterval"] = "00:00:01",
+    ["FlashSale__Pipeline__MaxDeliveryAttempts"] = "3",
+    ["FlashSale__Pipeline__RetryBaseDelay"] = "00:00:00.050",
+}))
+{
+    [Fact]
+    public async Task Every_family_moves_during_a_sale_and_promtool_accepts_the_exposition()
+    {
+        var before = await MetricsScrape.ReadAsync(Client.Http);
+        var saleId = await Client.CreateSaleAsync(stock: 4, perUserLimit: 2, paymentTimeoutSeconds: 600);
+        var (alice, aliceOrder, _) = await Client.PendingOrderAsync(saleId, "alice", "m-1", quantity: 2);
+        (await Client.OrderActionAsync(aliceOrder, "pay", alice)).Status.Should().Be(200);
+        // The database refuses every further order of the sale: Bob's is dead-lettered, and its unit goes back.
+        await Database.ExecuteAsync("UPDATE sales SET available_stock = 0 WHERE id = @s", ("s", long.Parse(saleId)));
+        var bob = await Client.TokenAsync("bob");
+        var doomed = await Client.PurchaseAsync(saleId, bob, 1, "m-2");
+        doomed.Status.Should().Be(202);
+        await Client.WaitForOrderAsync(doomed.OrderId!, bob, "failed");
+
+        var sale = saleId;
+        MetricsScrape after = null!;
+        await Eventually.UntilAsync(async () =>
+        {
+            after = await MetricsScrape.ReadAsync(Client.Http);
+            return after.Sum("flashsale_sold", $"sale={sale}", "store=database") == 2 && after.Sum("flashsale_sold", $"sale={sale}", "store=gate") == 2
+                && after.Sum("flashsale_dead_letters") > before.Sum("flashsale_dead_letters");
+        });
+
+        double Moved(string name, params string[] labels) => after.Sum(name, labels) - before.Sum(name, labels);
+        Moved("flashsale_purchase_answers_total", "code=accepted", "layer=gate").Should().Be(2);
+        Moved("flashsale_gate_calls_total", "result=decided").Should().BeGreaterThanOrEqualTo(2);
+        Moved("flashsale_units_accepted_total").Should().Be(3);
+        Moved("flashsale_units_failed_total").Should().Be(1);
+        Moved("flashsale_units_returned_total", "reason=failed").Should().Be(1);
+        Moved("flashsale_units_persisted_total").Should().BeGreaterThanOrEqualTo(2);
+        Moved("flashsale_persistence_lag_seconds_count").Should().BeGreaterThanOrEqualTo(1);
+        Moved("flashsale_payments_total", "outcome=paid").Should().Be(1);
+        after.Sum("flashsale_sale_stock", $"sale={sale}").Should().Be(4);
+        after.Sum("flashsale_stock_left", $"sale={sale}", "store=gate").Should().Be(2);
+        after.Find("flashsale_ledger_unrelayed", $"sale={sale}").Should().ContainSingle().Which.Value.Should().Be(0);
+        after.Find("flashsale_queue_depth").Should().ContainSingle();
+        foreach (var dependency in new[] { "redis", "rabbitmq", "postgres" })
+        {
+            after.Find("flashsale_dependency_up", $"dependency={dependency}").Single().Value.Should().Be(1, dependency);
+        }
+        after.Types.Keys.Should().Contain(["kestrel_active_connections", "http_server_request_duration_seconds", "dotnet_gc_collections_total"]);
+        after.Types.Keys.Where(k => k.StartsWith("db_client_", StringComparison.Ordinal)).Should().NotBeEmpty("Npgsql's pool metrics are exported");
+        (await MetricsScrape.PromtoolComplaintsAsync(after.Text)).Should().BeEmpty();
+    }
+}
+
+/// <summary>While Redis is down the scrape still answers, showing Redis down and the purchases it stopped; then up again.</summary>
+[Collection(ServerCollection.Name)]
+public sealed class MetricsDuringOutageTests : ServerProcessTest
+{
+    private readonly PrivateRedis _redis;
+
+    public MetricsDuringOutageTests()
+        : this(new PrivateRedis())
+    {
+    }
+
+    private MetricsDuringOutageTests(PrivateRedis redis)
+        : base(new ServerProcess("api,worker", new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Redis"] = redis.ConnectionString,
+            ["FlashSale__Metrics__SampleInterval"] = "00:00:01",
+            ["FlashSale__Admission__GateTimeout"] = "00:00:00.500",
+            ["FlashSale__Redis__CallTimeout"] = "00:00:00.500",
+        })) => _redis = redis;
+
+    protected override Task StartServicesAsync() => _redis.StartAsync();
+
+    protected override ValueTask StopServicesAsync() => _redis.DisposeAsync();
+
+    [Fact]
+    public async Task Redis_down_shows_in_the_dependency_gauge_and_the_answers_and_the_scrape_still_answers()
+    {
+        var saleId = await Client.CreateSaleAsync(stock: 5, perUserLimit: 1);
+        var token = await Client.TokenAsync("outage");
+        (await Client.PurchaseAsync(saleId, token, 1, "before")).Status.Should().Be(202);
+        await Eventually.UntilAsync(async () => (await MetricsScrape.ReadAsync(Client.Http)).Sum("flashsale_dependency_up", "dependency=redis") == 1);
+        var before = await MetricsScrape.ReadAsync(Client.Http);
+
+        _redis.Stop();
+        (await Client.PurchaseAsync(saleId, await Client.TokenAsync("during"), 1, "during")).Status.Should().Be(503);
+        await Eventually.UntilAsync(async () => (await MetricsScrape.ReadAsync(Client.Http)).Sum("flashsale_dependency_up", "dependency=redis") == 0);
+        var during = await MetricsScrape.ReadAsync(Client.Http);
+        // The gateway's limits live in Redis too: the purchase is stopped there, before the gate.
+        (during.Sum("flashsale_purchase_answers_total", "code=unavailable", "layer=gateway")
+            - before.Sum("flashsale_purchase_answers_total", "code=unavailable", "layer=gateway")).Should().Be(1);
+        during.Find("flashsale_dependency_up", "dependency=postgres").Single().Value.Should().Be(1, "only Redis is down");
+
+        await _redis.StartAsync();
+        await Eventually.UntilAsync(async () => (await MetricsScrape.ReadAsync(Client.Http)).Sum("flashsale_dependency_up", "dependency=redis") == 1);
+    }
+}
