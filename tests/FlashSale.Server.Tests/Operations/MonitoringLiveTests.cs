@@ -1,5 +1,6 @@
-using System.Net.Http.Headers;
+using System.Globalization;
 using System.Text;
+using FlashSale.Core.Payments;
 using FlashSale.Server.Tests.Infrastructure;
 
 namespace FlashSale.Server.Tests.Operations;
@@ -14,6 +15,9 @@ public sealed class MonitoringLiveTests() : ServerProcessTest(new ServerProcess(
 {
     // The sampled gauges (dead letters, queue, stock) every second instead of five: the alert follows sooner.
     ["FlashSale__Metrics__SampleInterval"] = "00:00:01",
+    // An order the database refuses is given up on quickly (the failed-units family).
+    ["FlashSale__Pipeline__MaxDeliveryAttempts"] = "2",
+    ["FlashSale__Pipeline__RetryBaseDelay"] = "00:00:00.050",
 }))
 {
     private static readonly TimeSpan AlertBound = TimeSpan.FromSeconds(60);
@@ -30,22 +34,40 @@ public sealed class MonitoringLiveTests() : ServerProcessTest(new ServerProcess(
         foreach (var name in PromQl.ScrapeSeries) read.Remove(name);
         read.Keys.Should().Contain(["flashsale_dead_letters", "flashsale_sold", "http_server_request_duration_seconds_bucket"]);
 
-        // A small sale, so that the families that only appear with their first measurement have one: a purchase paid, one
-        // cancelled, a reconciliation.
-        var saleId = await Client.CreateSaleAsync(stock: 5, perUserLimit: 1);
+        // A small sale, so that the families that only appear with their first measurement have one: a purchase paid; one
+        // cancelled and then paid anyway (the payment is refunded); one the database refuses (failed, dead-lettered); a
+        // reconciliation.
+        var saleId = await Client.CreateSaleAsync(stock: 5, perUserLimit: 1, paymentTimeoutSeconds: 600);
         var (paying, paid, _) = await Client.PendingOrderAsync(saleId, "metrics-payer", "pay-1");
         (await Client.OrderActionAsync(paid, "pay", paying)).Status.Should().Be(200);
-        var (cancelling, cancelled, _) = await Client.PendingOrderAsync(saleId, "metrics-canceller", "cancel-1");
+        var (cancelling, cancelled, order) = await Client.PendingOrderAsync(saleId, "metrics-canceller", "cancel-1");
         (await Client.OrderActionAsync(cancelled, "cancel", cancelling)).Status.Should().Be(200);
+        var latePayer = new SandboxPaymentProvider(new WebhookSignature(Encoding.UTF8.GetBytes(TestServices.WebhookSecret)), new WebhookSink(Client));
+        await latePayer.StartAsync(new PaymentRequest(long.Parse(cancelled, CultureInfo.InvariantCulture), order["amount"]!.GetValue<decimal>(), "CNY",
+            "metrics-late-payment"), CancellationToken.None);
+        (await Client.WaitForOrderAsync(cancelled, cancelling, "cancelled"))["refund"].Should().NotBeNull("the late payment is owed back");
+        await Broker.PurgeDeadLettersAsync();
+        try
+        {
+            await Database.ExecuteAsync("UPDATE sales SET available_stock = 0 WHERE id = @s", ("s", long.Parse(saleId, CultureInfo.InvariantCulture)));
+            var refused = await Client.TokenAsync("metrics-refused");
+            var doomed = await Client.PurchaseAsync(saleId, refused, 1, "refused-1");
+            doomed.Status.Should().Be(202);
+            await Client.WaitForOrderAsync(doomed.OrderId!, refused, "failed");
+        }
+        finally
+        {
+            await Broker.PurgeDeadLettersAsync(); // the refused order's message: the dead-letter queue is shared
+        }
         (await Client.PostAsync($"api/admin/sales/{saleId}/reconcile", new { }, adminKey: TestServices.AdminKey)).Status.Should().Be(200);
 
         // The sampled gauges come within a sample interval: wait (bounded) until nothing is missing, then judge.
-        Dictionary<string, string> families = [];
+        IReadOnlyDictionary<string, string> families = new Dictionary<string, string>();
         List<string> missing = [];
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         do
         {
-            families = PromQl.Families(await ScrapeAsync());
+            families = (await MetricsScrape.ReadAsync(Client.Http)).Types;
             missing = read.Keys.Where(name => PromQl.Family(name, families) is null).Order().ToList();
             if (missing.Count == 0) break;
             await Task.Delay(500);
@@ -89,14 +111,14 @@ public sealed class MonitoringLiveTests() : ServerProcessTest(new ServerProcess(
         }
     }
 
-    private async Task<string> ScrapeAsync()
+    /// <summary>Hands a payment provider's events to the server's webhook, as the provider would send them.</summary>
+    private sealed class WebhookSink(FlashSaleClient client) : IPaymentEventSink
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "metrics");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", TestServices.AdminKey);
-        using var response = await Client.Http.SendAsync(request);
-        var body = await response.Content.ReadAsStringAsync();
-        response.IsSuccessStatusCode.Should().BeTrue($"GET /metrics answered {(int)response.StatusCode}: {body}");
-        return body;
+        public async Task<WebhookDelivery> DeliverAsync(ReadOnlyMemory<byte> body, string? signature, CancellationToken cancellationToken)
+        {
+            var (status, answer) = await client.WebhookAsync(body.ToArray(), signature);
+            return status == 200 ? WebhookDelivery.Processed : throw new InvalidOperationException($"The webhook answered {status}: {answer?.ToJsonString()}");
+        }
     }
 
     private async Task UntilAsync(PrometheusProcess prometheus, string what, Func<Task<bool>> condition)

@@ -51,18 +51,6 @@ public static partial class PromQl
         return null;
     }
 
-    /// <summary>The families of a Prometheus text exposition: name to type, from its <c># TYPE</c> lines.</summary>
-    public static Dictionary<string, string> Families(string exposition)
-    {
-        var families = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var line in exposition.Split('\n'))
-        {
-            var parts = line.TrimEnd('\r').Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (parts is ["#", "TYPE", var name, var type]) families[name] = type;
-        }
-        return families;
-    }
-
     [GeneratedRegex("\"(?:[^\"\\\\]|\\\\.)*\"|'(?:[^'\\\\]|\\\\.)*'|`[^`]*`")]
     private static partial Regex StringLiteral();
 
