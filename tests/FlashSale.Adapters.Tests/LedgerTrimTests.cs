@@ -61,6 +61,32 @@ public sealed class LedgerTrimTests : IDisposable
         (await ledger.GetWatchedSalesAsync(default)).Should().NotContain(sale.Id);
     }
 
+    [Fact]
+    public async Task The_unrelayed_count_is_what_no_relay_was_handed_yet_also_after_entries_were_deleted()
+    {
+        var sale = TestEnvironment.NewSale(stock: 10, perUserLimit: 2);
+        await _store.CreateSaleAsync(sale, default);
+        var gate = new RedisStockGate(new RedisConnection(_redis));
+        await gate.LoadSaleAsync(sale.Id, ct => _store.GetStockSnapshotAsync(sale.Id, ct), GateLoadMode.Normal, default);
+        var ledger = new RedisIntentLedger(new RedisConnection(_redis));
+        (await ledger.CountUnrelayedAsync(sale.Id, default)).Should().Be(0);
+
+        await DecideAsync(gate, sale.Id, [Request("a"), Request("b"), Request("c"), Request("d")]);
+        (await ledger.CountUnrelayedAsync(sale.Id, default)).Should().Be(4);
+        var read = await ledger.ReadAsync(sale.Id, "relay-1", 3, default);
+        read.Should().HaveCount(3);
+        (await ledger.CountUnrelayedAsync(sale.Id, default)).Should().Be(1, "three were handed to a relay, acknowledged or not");
+
+        // Deleting an entry no relay had yet (an order persisted by a repair, say) leaves Redis unable to tell the
+        // lag itself: the entries after the group's last delivered one are counted instead, up to the cap.
+        var all = await ledger.PeekAsync(sale.Id, null, 10, default);
+        await ledger.TrimAsync(sale.Id, [all[^1]], default);
+        (await ledger.CountUnrelayedAsync(sale.Id, default)).Should().Be(0);
+        await DecideAsync(gate, sale.Id, [Request("e"), Request("f"), Request("g")]);
+        (await ledger.CountUnrelayedAsync(sale.Id, default)).Should().Be(3);
+        (await ledger.CountUnrelayedAsync(sale.Id, default, cap: 2)).Should().Be(2, "counted one by one only up to the cap");
+    }
+
     private async Task<long[]> Ledger(string stream) =>
         RedisIntentLedgerEntries(await _redis.GetDatabase().ExecuteAsync("XRANGE", stream, "-", "+"));
 

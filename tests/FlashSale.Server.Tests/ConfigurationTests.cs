@@ -32,6 +32,8 @@ public sealed class ConfigurationTests : EmbeddedDatabaseTest
         { "FlashSale__ForwardedHeaders__KnownNetworks__0", "10.0.0.0", "FlashSale:ForwardedHeaders:KnownNetworks:0 '10.0.0.0' is not a network" },
         { "FlashSale__ForwardedHeaders__KnownNetworks__0", "2001:db8::/129", "FlashSale:ForwardedHeaders:KnownNetworks:0" },
         { "FlashSale__ForwardedHeaders__KnownNetworks__0", "0.0.0.0/0", "at least /8 (IPv4)" },
+        { "FlashSale__Metrics__SampleInterval", "00:00:00.100", "FlashSale:Metrics:SampleInterval '00:00:00.1000000' must be between" },
+        { "FlashSale__Metrics__RequireAdminKey", "sometimes", "FlashSale:Metrics:RequireAdminKey" },
     };
 
     [Theory]

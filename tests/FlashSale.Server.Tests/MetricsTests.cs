@@ -55,6 +55,28 @@ public sealed class DistributedMetricsTests() : ServerProcessTest(new ServerProc
         after.Types.Keys.Where(k => k.StartsWith("db_client_", StringComparison.Ordinal)).Should().NotBeEmpty("Npgsql's pool metrics are exported");
         (await MetricsScrape.PromtoolComplaintsAsync(after.Text)).Should().BeEmpty();
     }
+
+    [Fact]
+    public async Task After_a_kill_the_counters_start_again_and_the_stock_gauges_still_show_what_the_stores_hold()
+    {
+        var saleId = await Client.CreateSaleAsync(stock: 10, perUserLimit: 2);
+        for (var i = 0; i < 3; i++) await Client.PendingOrderAsync(saleId, $"buyer-{i}", $"k-{i}", quantity: 2);
+        await Eventually.UntilAsync(async () => (await MetricsScrape.ReadAsync(Client.Http)).Sum("flashsale_sold", $"sale={saleId}", "store=database") == 6);
+        (await MetricsScrape.ReadAsync(Client.Http)).Sum("flashsale_units_accepted_total").Should().Be(6);
+
+        Server.Kill();
+        await Server.StartAsync();
+        var restarted = FlashSaleClient.For(Server);
+        MetricsScrape after = null!;
+        await Eventually.UntilAsync(async () =>
+        {
+            after = await MetricsScrape.ReadAsync(restarted.Http);
+            return after.Find("flashsale_sold", $"sale={saleId}", "store=database").Any() && after.Find("flashsale_sold", $"sale={saleId}", "store=gate").Any();
+        });
+        after.Sum("flashsale_sold", $"sale={saleId}", "store=database").Should().Be(6, "the gauges are read from the stores, not counted in the process");
+        after.Sum("flashsale_sold", $"sale={saleId}", "store=gate").Should().Be(6);
+        after.Sum("flashsale_units_accepted_total").Should().Be(0, "a new process counts from zero: Prometheus' rate() takes the reset");
+    }
 }
 
 /// <summary>While Redis is down the scrape still answers, showing Redis down and the purchases it stopped; then up again.</summary>

@@ -145,7 +145,7 @@ internal sealed class InstrumentState(Instrument instrument, MetricType type, do
         if (type == MetricType.Histogram) series.Observe(value, Buckets);
         else if (Absolute) series.Set(value);
         else series.Add(value);
-        series.Seen = Volatile.Read(ref _collection);
+        if (Observable) series.Seen = Volatile.Read(ref _collection); // only observable series go stale: others write nothing shared
     }
 
     public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
@@ -154,7 +154,7 @@ internal sealed class InstrumentState(Instrument instrument, MetricType type, do
         if (type == MetricType.Histogram) series.Observe(value, Buckets);
         else if (Absolute) series.Set(value);
         else series.Add(value);
-        series.Seen = Volatile.Read(ref _collection);
+        if (Observable) series.Seen = Volatile.Read(ref _collection); // only observable series go stale: others write nothing shared
     }
 
     public IEnumerable<Series> Current(long collection)
