@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using FlashSale.Core.Gateway;
 using FlashSale.Core.Ids;
 using FlashSale.Server.Hosting;
@@ -7,6 +8,9 @@ namespace FlashSale.Server.Apis;
 public static class AdminApi
 {
     public const string AdminKeyHeader = "X-Admin-Key";
+
+    /// <summary>The admin group's refusals (<see cref="RequireAdminKey"/>).</summary>
+    internal static readonly ProblemResult[] KeyProblems = [Problems.AdminKeyMissing, Problems.AdminKeyWrong, Problems.Throttled];
 
     /// <summary>The admin group's filter: the right X-Admin-Key, or 401, 403, and 429 after repeated wrong keys (<see cref="AdminGuard"/>).</summary>
     public static ValueTask<object?> RequireAdminKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
@@ -87,9 +91,11 @@ public static class AdminApi
     }
 }
 
+/// <remarks>Nullable, so that a missing member is the handler's 400 with its own detail; [Required] tells the API description.</remarks>
 public sealed record CreateSaleRequest(
-    string? Name, string? ProductId, decimal? Price, int? Stock, int? PerUserLimit,
-    DateTimeOffset? StartsAt, DateTimeOffset? EndsAt, int? PaymentTimeoutSeconds, SaleGatewayRules? GatewayRules);
+    [property: Required] string? Name, [property: Required] string? ProductId, [property: Required] decimal? Price, [property: Required] int? Stock,
+    [property: Required] int? PerUserLimit, [property: Required] DateTimeOffset? StartsAt, [property: Required] DateTimeOffset? EndsAt,
+    int? PaymentTimeoutSeconds, SaleGatewayRules? GatewayRules);
 
 /// <param name="Accepted">Units the gate holds for live orders (accepted, minus those failed or cancelled orders gave back).</param>
 /// <param name="Persisted">Units of the database's live orders (pending payment or paid).</param>

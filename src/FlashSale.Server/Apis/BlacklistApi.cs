@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using FlashSale.Core.Gateway;
 using FlashSale.Core.Purchasing;
 
@@ -7,6 +8,10 @@ namespace FlashSale.Server.Apis;
 public static class BlacklistApi
 {
     private const int MaxReasonLength = 200;
+    private static readonly ProblemResult UnknownKind = Problems.InvalidRequest("kind must be user, ip or device.");
+    private static readonly ProblemResult EntryNotFound = new(404, "not_found", "Not found", "No such blacklist entry.");
+
+    internal static readonly ProblemResult[] RemoveProblems = [UnknownKind, EntryNotFound, Problems.Unavailable];
 
     internal static async Task<Ok<IReadOnlyList<BlacklistEntryResponse>>> ListAsync(IBlacklist blacklist, CancellationToken cancellationToken) =>
         TypedResults.Ok<IReadOnlyList<BlacklistEntryResponse>>((await blacklist.ListAsync(cancellationToken)).Select(BlacklistEntryResponse.From).ToArray());
@@ -15,7 +20,7 @@ public static class BlacklistApi
     {
         var (body, problem) = await JsonBody.ReadAsync(context.Request, BlacklistJson.Default.BlacklistRequest);
         if (problem is not null) return problem;
-        if (!TryParseKind(body!.Kind, out var kind)) return Problems.InvalidRequest("kind must be user, ip or device.");
+        if (!TryParseKind(body!.Kind, out var kind)) return UnknownKind;
         // Only what the server could have seen is worth blocking, and only what every store keeps unchanged is stored.
         var rule = kind switch
         {
@@ -39,12 +44,12 @@ public static class BlacklistApi
     /// <summary>An ip entry is named by any spelling of its range (<c>203.0.113.0%2F24</c> in the path; a slash cannot be one).</summary>
     internal static async Task<Results<NoContent, ProblemResult>> RemoveAsync(string kind, string value, IBlacklist blacklist, CancellationToken cancellationToken)
     {
-        if (!TryParseKind(kind, out var parsed)) return Problems.InvalidRequest("kind must be user, ip or device.");
+        if (!TryParseKind(kind, out var parsed)) return UnknownKind;
         var removed = parsed == BlacklistKind.Ip && IpRange.TryParse(value.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase), out var range)
             && await blacklist.RemoveAsync(parsed, range.ToString(), cancellationToken);
         // An entry stored before ip values were checked is removed by its value as written.
         removed = removed || await blacklist.RemoveAsync(parsed, value, cancellationToken);
-        return removed ? TypedResults.NoContent() : new ProblemResult(404, "not_found", "Not found", "No such blacklist entry.");
+        return removed ? TypedResults.NoContent() : EntryNotFound;
     }
 
     private const string IpValueRule =
@@ -54,7 +59,10 @@ public static class BlacklistApi
         Enum.TryParse(kind, ignoreCase: true, out parsed) && Enum.IsDefined(parsed) && !int.TryParse(kind, out _);
 }
 
-public sealed record BlacklistRequest(string? Kind, string? Value, DateTimeOffset? ExpiresAt, int? TtlSeconds, string? Reason);
+/// <param name="Kind"><c>user</c>, <c>ip</c> or <c>device</c>.</param>
+/// <param name="Value">The user id, the IP address or CIDR range, or the device id (X-Device-Id).</param>
+/// <param name="TtlSeconds">Blocked for this long; or until <paramref name="ExpiresAt"/>; neither: until removed.</param>
+public sealed record BlacklistRequest([property: Required] string? Kind, [property: Required] string? Value, DateTimeOffset? ExpiresAt, int? TtlSeconds, string? Reason);
 
 public sealed record BlacklistEntryResponse(string Kind, string Value, DateTimeOffset? ExpiresAt, string? Reason)
 {

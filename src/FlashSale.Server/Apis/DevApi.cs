@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 
 namespace FlashSale.Server.Apis;
 
@@ -15,7 +16,7 @@ public static class DevApi
     }
 }
 
-public sealed record DevTokenRequest(string? UserId);
+public sealed record DevTokenRequest([property: Required] string? UserId);
 
 public sealed record DevTokenResponse(string Token, DateTimeOffset ExpiresAt);
 

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using FlashSale.Core.Gateway;
 
 namespace FlashSale.Server.Apis;
@@ -9,6 +10,13 @@ namespace FlashSale.Server.Apis;
 /// </summary>
 public static class GatewayApi
 {
+    /// <summary>A challenge's refusals: the gateway's (blacklist, challenge windows), the sale's window, a captcha provider that is down.</summary>
+    internal static readonly ProblemResult[] ChallengeProblems =
+        [Problems.Blacklisted, Problems.Throttled, Problems.SaleNotFound, Problems.NotStarted, Problems.Ended, ErrorHandling.CaptchaUnavailable, Problems.Unavailable];
+
+    /// <summary>A token's refusals besides its body's: a challenge's, and a wrong or spent answer.</summary>
+    internal static readonly ProblemResult[] TokenProblems = [.. ChallengeProblems, Problems.WrongAnswer, Problems.ChallengeUsed];
+
     internal static async Task<Results<Ok<ChallengeResponse>, ProblemResult>> ChallengeAsync(
         string saleId, HttpContext context, PurchaseGateway gateway, SaleCatalog catalog, PurchaseTokens tokens, IOptions<GatewayOptions> options, TimeProvider time)
     {
@@ -57,7 +65,7 @@ public static class GatewayApi
 
 public sealed record ChallengeResponse(string ChallengeId, string Question, DateTimeOffset ExpiresAt);
 
-public sealed record TokenRequest(string? ChallengeId, string? Answer);
+public sealed record TokenRequest([property: Required] string? ChallengeId, [property: Required] string? Answer);
 
 public sealed record TokenResponse(string Token, DateTimeOffset ExpiresAt);
 

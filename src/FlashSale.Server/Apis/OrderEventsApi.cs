@@ -17,6 +17,8 @@ namespace FlashSale.Server.Apis;
 /// </summary>
 public static class OrderEventsApi
 {
+    public const string MediaType = "text/event-stream";
+
     internal static async Task<IResult> StreamAsync(
         string orderId, HttpContext context, IFlashSaleStore store, IStockGate gate, InProcessOrderNotifier notifier, OrderEventStreams streams,
         TimeProvider time, IHostApplicationLifetime lifetime, IOptions<PipelineOptions> pipeline, IOptions<NotificationOptions> options)
@@ -135,7 +137,7 @@ public static class OrderEventsApi
         public Task StartAsync(CancellationToken cancellationToken)
         {
             response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = "text/event-stream";
+            response.ContentType = MediaType;
             response.Headers.CacheControl = "no-cache";
             response.Headers["X-Accel-Buffering"] = "no";
             response.HttpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();

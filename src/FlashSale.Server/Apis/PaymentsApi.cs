@@ -17,6 +17,12 @@ public static class PaymentsApi
     private static readonly ProblemResult OrderQueued = new(409, "order_queued", "Order queued", "The order is still being written; try again in a moment.", retryAfterSeconds: 1);
     private static readonly ProblemResult BadSignature = new(401, "invalid_signature", "Invalid signature", "X-FlashSale-Signature is missing or is not sha256=<HMAC-SHA256 of the body>.");
     private static readonly ProblemResult AmountMismatch = new(422, "amount_mismatch", "Amount mismatch", "The payment's amount or currency is not the order's; it was not recorded.");
+    private static readonly ProblemResult NotPaymentEvent = Problems.InvalidRequest("The body is not a payment event: {paymentId, orderId, status, amount, currency}.");
+
+    // What each call answers besides its success, for the API description (FlashSaleApis: .Refuses).
+    internal static readonly ProblemResult[] PayProblems = [UnknownProvider, Declined, Problems.OrderNotFound, NotPayable, AlreadyPaid, OrderQueued, ProviderUnavailable];
+    internal static readonly ProblemResult[] CancelProblems = [Problems.OrderNotFound, OrderPaid, OrderFailed, OrderQueued, Problems.Unavailable];
+    internal static readonly ProblemResult[] WebhookProblems = [NotPaymentEvent, BadSignature, Problems.OrderNotFound, AmountMismatch, Problems.BodyTooLarge(PaymentEvent.MaxBodyBytes), Problems.Unavailable];
 
     internal static async Task<Results<Ok<OrderResponse>, Accepted<OrderResponse>, ProblemResult>> PayAsync(
         string orderId, HttpContext context, IFlashSaleStore store, IStockGate gate, IOptions<PipelineOptions> pipeline, Checkout checkout)
@@ -101,7 +107,7 @@ public static class PaymentsApi
                 WebhookDelivery.Unauthorized => BadSignature,
                 WebhookDelivery.AmountMismatch => AmountMismatch,
                 WebhookDelivery.UnknownOrder => Problems.OrderNotFound,
-                _ => Problems.InvalidRequest("The body is not a payment event: {paymentId, orderId, status, amount, currency}."),
+                _ => NotPaymentEvent,
             };
         }
         catch (Exception ex) when (OrdersApi.IsUnavailable(ex, context.RequestAborted))
@@ -129,7 +135,17 @@ public sealed record PayRequest(string? Provider);
 
 public sealed record WebhookAnswer(string Status);
 
+/// <summary>
+/// The provider's event as the webhook reads it (<see cref="PaymentEvent"/>: strict camelCase, numbers as JSON numbers, no
+/// other member), for the API description; the handler reads the raw bytes, which the signature covers.
+/// </summary>
+/// <param name="OrderId">The order id as a string of digits.</param>
+/// <param name="Status"><c>succeeded</c> or <c>failed</c>.</param>
+/// <param name="Amount">Price times quantity, in <paramref name="Currency"/> (ISO 4217).</param>
+public sealed record WebhookEvent(string PaymentId, string OrderId, string Status, decimal Amount, string Currency);
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(PayRequest))]
 [JsonSerializable(typeof(WebhookAnswer))]
+[JsonSerializable(typeof(WebhookEvent))]
 public sealed partial class PaymentsJson : JsonSerializerContext;

@@ -1,8 +1,12 @@
+using System.ComponentModel.DataAnnotations;
 
 namespace FlashSale.Server.Apis;
 
 public static class PurchaseApi
 {
+    /// <summary>A purchase's refusals besides its body's: an unparsable sale id, and every refusal of the funnel.</summary>
+    internal static readonly ProblemResult[] PurchaseProblems = [Problems.SaleNotFound, .. Problems.Refusals];
+
     internal static async Task<Results<Accepted<PurchaseAccepted>, ProblemResult>> PurchaseAsync(
         string saleId, HttpContext context, PurchaseFunnel funnel)
     {
@@ -20,7 +24,11 @@ public static class PurchaseApi
     }
 }
 
-public sealed record PurchaseRequestBody(int? Quantity, string? RequestId, string? Token);
+/// <param name="Quantity">Units to buy: 1 to the sale's per-user limit.</param>
+/// <param name="RequestId">The purchase's idempotency key, [A-Za-z0-9._:-]{1,64}: a retry with it answers the first answer.</param>
+/// <param name="Token">A purchase token (POST /api/sales/{saleId}/token), where the sale or a challenge asks for one.</param>
+/// <remarks>Nullable, so that a missing member is the handler's 400 with its own detail; [Required] tells the API description.</remarks>
+public sealed record PurchaseRequestBody([property: Required] int? Quantity, [property: Required] string? RequestId, string? Token);
 
 public sealed record PurchaseAccepted(string OrderId, string Status);
 

@@ -31,6 +31,7 @@ public static class FlashSaleApp
             builder.AddOrderNotifications(options);
             builder.AddReconciliation(options);
             builder.AddFlashSaleMetrics(options);
+            builder.AddFlashSaleOpenApi();
             extend?.AddServices(builder);
 
             await using var app = builder.Build();

@@ -11,9 +11,9 @@ namespace FlashSale.Server.Http;
 public static class ErrorHandling
 {
     private static readonly ProblemResult StoreUnavailable = new(503, "unavailable", "Unavailable", "The database cannot be written right now; nothing was changed. Try again.", retryAfterSeconds: 1);
-    private static readonly ProblemResult CaptchaUnavailable = new(503, "captcha_unavailable", "Captcha unavailable",
+    internal static readonly ProblemResult CaptchaUnavailable = new(503, "captcha_unavailable", "Captcha unavailable",
         "The captcha provider cannot answer right now; nothing was changed. Ask for a new challenge shortly.", retryAfterSeconds: 2);
-    private static readonly ProblemResult Internal = new(500, "internal_error", "Internal error", "Something went wrong on our side; nothing was changed.");
+    internal static readonly ProblemResult Internal = new(500, "internal_error", "Internal error", "Something went wrong on our side; nothing was changed.");
 
     /// <summary>
     /// Unhandled failures still answer problem+json: a request the server refused while reading it (too large, broken

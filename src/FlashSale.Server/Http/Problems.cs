@@ -15,12 +15,15 @@ public sealed class ProblemResult : IResult, IStatusCodeHttpResult, IContentType
     {
         StatusCode = status;
         Code = code;
+        Title = title;
         RetryAfterSeconds = retryAfterSeconds;
         _body = JsonSerializer.SerializeToUtf8Bytes(new ProblemBody("about:blank", title, status, detail, code, challenge ? true : null), AppJsonContext.Default.ProblemBody);
     }
 
     public int? StatusCode { get; }
     public string Code { get; }
+    /// <summary>The body's title, for the API description (the body itself is encoded once, above).</summary>
+    public string Title { get; }
     public int? RetryAfterSeconds { get; }
     public string ContentType => MediaType;
 
@@ -71,6 +74,9 @@ public static class Problems
     {
         LimitExceeded, SoldOut, NotStarted, Ended, SaleNotFound, QuantityOutOfRange, Busy, Unavailable, Throttled, Blacklisted, InvalidToken, RiskRejected,
     }.ToDictionary(p => p.Code);
+
+    /// <summary>Every answer <see cref="ForRefusal"/> gives (throttling's with its own delay), for the API description.</summary>
+    public static IEnumerable<ProblemResult> Refusals => ByCode.Values;
 
     public static ProblemResult InvalidRequest(string detail) => new(400, "invalid_request", "Invalid request", detail);
 

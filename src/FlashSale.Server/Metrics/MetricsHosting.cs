@@ -32,8 +32,9 @@ public static class MetricsHosting
     {
         // The collector listens from the start, so counters count from the first request, not the first scrape.
         app.Services.GetRequiredService<MetricsCollector>();
-        var endpoint = app.MapGet(Path, Scrape).ExcludeFromDescription();
-        if (options.Metrics.RequireAdminKey) endpoint.AddEndpointFilter(RequireScrapeKey);
+        // Described at /openapi/v1.json with the API (the key as X-Admin-Key there; Prometheus sends it as a bearer token).
+        var endpoint = app.MapGet(Path, Scrape).Produces<string>(StatusCodes.Status200OK, ContentType).WithTags("Operations");
+        if (options.Metrics.RequireAdminKey) endpoint.AddEndpointFilter(RequireScrapeKey).WithAdminKey().Refuses(AdminApi.KeyProblems);
         return app;
     }
 
