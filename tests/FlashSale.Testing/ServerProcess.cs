@@ -17,6 +17,10 @@ public sealed class ServerProcess : IAsyncDisposable
     private readonly StringBuilder _log = new();
     private Process? _process;
     private bool _exitExpected;
+    private bool _inheritEnvironment = true;
+
+    /// <summary>What a process started with <see cref="Exactly"/> still takes from the test process: what runs dotnet.</summary>
+    private static readonly string[] RuntimeVariables = ["PATH", "HOME", "DOTNET_ROOT"];
 
     /// <summary>A distributed-mode process with the given roles, on the test services.</summary>
     public ServerProcess(string roles, IDictionary<string, string>? settings = null)
@@ -39,6 +43,19 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Another entry point that hosts the server (the benchmark's <c>bench serve</c>), with exactly the given settings.</summary>
     public static ServerProcess Of(string dll, IReadOnlyList<string> arguments, IDictionary<string, string> environment) =>
         new(dll, [.. arguments], environment.TryGetValue("FlashSale__Roles", out var roles) ? roles : "api,worker", new Dictionary<string, string>(environment));
+
+    /// <summary>
+    /// The server with exactly the given environment as its configuration, as a container would run it: nothing of the test
+    /// process's environment (its connection strings, say) but <see cref="RuntimeVariables"/>, no test settings.
+    /// </summary>
+    public static ServerProcess Exactly(IDictionary<string, string> environment)
+    {
+        var process = Of(ServerDll, [], environment);
+        process._inheritEnvironment = false;
+        if (!environment.ContainsKey("ASPNETCORE_ENVIRONMENT")) process._environment.Remove("ASPNETCORE_ENVIRONMENT");
+        else process._environment["ASPNETCORE_ENVIRONMENT"] = environment["ASPNETCORE_ENVIRONMENT"];
+        return process;
+    }
 
     /// <summary>An embedded-mode process (no servers) on its own SQLite file.</summary>
     public static ServerProcess Embedded(string databasePath, IDictionary<string, string>? settings = null) =>
@@ -93,6 +110,10 @@ public sealed class ServerProcess : IAsyncDisposable
         foreach (var argument in _arguments) info.ArgumentList.Add(argument);
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add(BaseAddress.ToString().TrimEnd('/'));
+        if (!_inheritEnvironment)
+        {
+            foreach (var key in info.Environment.Keys.Except(RuntimeVariables, StringComparer.Ordinal).ToList()) info.Environment.Remove(key);
+        }
         foreach (var (key, value) in _environment) info.Environment[key] = value;
         var process = new Process { StartInfo = info };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
