@@ -47,12 +47,22 @@ public sealed class DashboardTests
     }
 
     [Fact]
-    public async Task Every_panel_query_is_valid_promql()
+    public async Task Every_panel_query_is_valid_promql() => await ValidPromQlAsync(MonitoringFiles.DashboardExpressions());
+
+    [Fact]
+    public async Task Every_query_of_the_operations_guide_is_valid_promql()
+    {
+        var queries = MonitoringFiles.OperationsDocExpressions().ToList();
+        queries.Should().HaveCountGreaterThanOrEqualTo(10, "the guide's table of what to watch is read");
+        await ValidPromQlAsync(queries);
+    }
+
+    private static async Task ValidPromQlAsync(IEnumerable<(string Panel, string Expr)> expressions)
     {
         // promtool parses rule files offline: each query (Grafana's variables replaced by what they stand for) as a recording rule.
         var rules = new StringBuilder("groups:\n  - name: dashboard\n    rules:\n");
         var i = 0;
-        foreach (var (panel, expr) in MonitoringFiles.DashboardExpressions())
+        foreach (var (panel, expr) in expressions)
         {
             var promql = expr.Replace("$__rate_interval", "1m", StringComparison.Ordinal).Replace("$__range", "1h", StringComparison.Ordinal)
                 .Replace("$__interval", "15s", StringComparison.Ordinal).Replace("$sale", ".*", StringComparison.Ordinal);

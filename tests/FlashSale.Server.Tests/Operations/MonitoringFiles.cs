@@ -43,6 +43,22 @@ public static partial class MonitoringFiles
     public static IEnumerable<(string Panel, string Expr)> DashboardExpressions() =>
         DashboardPanels().SelectMany(p => (p["targets"]?.AsArray() ?? []).Select(t => (p["title"]!.GetValue<string>(), t!["expr"]?.GetValue<string>() ?? "")));
 
+    /// <summary>Every query of docs/operations.md's "What to watch during a sale" table (each backticked piece of its second column), with the question.</summary>
+    public static IEnumerable<(string Question, string Expr)> OperationsDocExpressions()
+    {
+        var inTable = false;
+        foreach (var line in File.ReadAllLines(Operations))
+        {
+            if (line.StartsWith("## ", StringComparison.Ordinal)) inTable = line == "## What to watch during a sale";
+            if (!inTable || !line.StartsWith("| ", StringComparison.Ordinal) || line.StartsWith("| question", StringComparison.Ordinal)) continue;
+            var cells = line.Split(" | ");
+            foreach (Match query in Backticked().Matches(cells[1])) yield return (cells[0].TrimStart('|', ' '), query.Groups[1].Value);
+        }
+    }
+
+    [GeneratedRegex("`([^`]+)`")]
+    private static partial Regex Backticked();
+
     /// <summary>The metric each <c>label_values(metric, label)</c> template variable reads.</summary>
     public static IEnumerable<(string Variable, string Metric)> DashboardVariableMetrics()
     {

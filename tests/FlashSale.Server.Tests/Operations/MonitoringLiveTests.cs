@@ -23,7 +23,7 @@ public sealed class MonitoringLiveTests() : ServerProcessTest(new ServerProcess(
     private static readonly TimeSpan AlertBound = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public async Task Every_metric_the_dashboard_and_the_alerts_read_is_exported_by_a_distributed_server()
+    public async Task Every_metric_the_dashboard_the_alerts_and_the_docs_read_is_exported_by_a_distributed_server()
     {
         var read = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (panel, expr) in MonitoringFiles.DashboardExpressions())
@@ -31,6 +31,8 @@ public sealed class MonitoringLiveTests() : ServerProcessTest(new ServerProcess(
         foreach (var (variable, metric) in MonitoringFiles.DashboardVariableMetrics()) read.TryAdd(metric, $"dashboard variable ${variable}");
         foreach (var rule in MonitoringFiles.AlertRules())
             foreach (var name in PromQl.MetricNames(rule.Expr)) read.TryAdd(name, $"alert {rule.Alert}");
+        foreach (var (question, expr) in MonitoringFiles.OperationsDocExpressions())
+            foreach (var name in PromQl.MetricNames(expr)) read.TryAdd(name, $"docs/operations.md, \"{question}\"");
         foreach (var name in PromQl.ScrapeSeries) read.Remove(name);
         read.Keys.Should().Contain(["flashsale_dead_letters", "flashsale_sold", "http_server_request_duration_seconds_bucket"]);
 
