@@ -30,6 +30,15 @@ if ! command -v chromium >/dev/null 2>&1; then
   apt-get update -q >&2 && apt-get install -y -q --no-install-recommends chromium >&2
 fi
 
+# The alerting rules' tests run promtool and a real Prometheus (Debian's prometheus package; the script
+# also makes sure the package left no system-wide Prometheus running) and yamllint.
+bash scripts/prometheus.sh install
+if ! command -v yamllint >/dev/null 2>&1; then
+  echo "test.sh: installing yamllint for the alerting rules' tests" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >&2 && apt-get install -y -q --no-install-recommends yamllint >&2
+fi
+
 echo "test.sh: starting services (scripts/services.sh start)" >&2
 settings="$(bash scripts/services.sh start)"
 while IFS= read -r line; do

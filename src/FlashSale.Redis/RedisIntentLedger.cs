@@ -56,7 +56,7 @@ public sealed class RedisIntentLedger(RedisConnection redis, TimeSpan? watchAfte
         return (int)retired == 1;
     }
 
-    public async Task<long> CountUnrelayedAsync(long saleId, CancellationToken cancellationToken, int cap = 100_000)
+    public async Task<long> CountUnrelayedAsync(long saleId, CancellationToken cancellationToken, int cap = 10_000)
     {
         var result = await redis.CallAsync(() => RedisScript.LedgerLag.EvaluateAsync(redis.Database, [RedisKeys.For(saleId).Ledger],
             [RedisKeys.RelayGroup, cap])).ConfigureAwait(false);

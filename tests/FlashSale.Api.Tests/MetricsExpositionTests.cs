@@ -102,6 +102,36 @@ public sealed class MetricsExpositionTests : IDisposable
         Scrape().Find("flashsale_test_left").Select(s => s.Labels["sale"]).Should().Equal("2");
     }
 
+    [Fact]
+    public void Series_an_observable_instrument_stopped_reporting_are_dropped_and_leave_room_under_the_cap()
+    {
+        var first = true;
+        _meter.CreateObservableGauge("flashsale.test.sales", () => Enumerable.Range(first ? 0 : 10_000, 1_500)
+            .Select(i => new Measurement<long>(i, new KeyValuePair<string, object?>("sale", i))));
+        Scrape().Find("flashsale_test_sales").Should().HaveCount(1_500);
+        first = false;
+
+        var second = Scrape().Find("flashsale_test_sales").ToList();
+        second.Should().HaveCount(1_500).And.OnlyContain(s => !s.Labels.ContainsKey("otel_metric_overflow"), "the 1,500 sales of the first reading are gone");
+        second.Min(s => s.Value).Should().Be(10_000);
+    }
+
+    [Fact]
+    public void A_reconciliation_count_is_shown_for_two_intervals_after_its_run()
+    {
+        var time = new Clock();
+        var metrics = new FlashSale.Core.Telemetry.ReconciliationMetrics(_services.GetRequiredService<IMeterFactory>(), time,
+            Microsoft.Extensions.Options.Options.Create(new FlashSale.Core.Reconciliation.ReconciliationOptions { Interval = TimeSpan.FromMinutes(1) }));
+        metrics.Ran(7, "needs_attention", 2);
+        metrics.Failed();
+        time.Now += TimeSpan.FromSeconds(119);
+        var shown = Scrape();
+        shown.Sum("flashsale_reconciliation_differences", "sale=7").Should().Be(2);
+        shown.Sum("flashsale_reconciliation_runs_total", "status=error").Should().Be(1);
+        time.Now += TimeSpan.FromSeconds(2);
+        Scrape().Find("flashsale_reconciliation_differences").Should().BeEmpty("a count two intervals old may have been fixed since");
+    }
+
     [Theory]
     [InlineData("dotnet.assembly.count", "dotnet_assembly_count_value")]
     [InlineData("9lives.x-y", "_9lives_x_y")]
@@ -109,5 +139,11 @@ public sealed class MetricsExpositionTests : IDisposable
     {
         _meter.CreateObservableGauge(name, () => 1);
         Scrape().Types.Should().ContainKey(exported);
+    }
+
+    private sealed class Clock : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = new(2026, 11, 11, 0, 0, 0, TimeSpan.Zero);
+        public override DateTimeOffset GetUtcNow() => Now;
     }
 }

@@ -129,3 +129,32 @@ public sealed class GateFailureMetricsTests() : ApiTest(services: s => s.AddSing
         public Task<bool> ReturnAsync(OrderIntent intent, CancellationToken cancellationToken) => gate.ReturnAsync(intent, cancellationToken);
     }
 }
+
+/// <summary>A dependency check that hangs is "down" at the sample's deadline; the other checks and the gauges go on.</summary>
+public sealed class HangingDependencyMetricsTests() : ApiTest(
+    new Dictionary<string, string> { ["FlashSale:Metrics:SampleInterval"] = "00:00:01" },
+    s => s.AddHealthChecks().AddCheck<HangingDependencyMetricsTests.HangingCheck>("hanging"))
+{
+    [Fact]
+    public async Task A_hanging_check_reads_as_down_and_holds_back_nothing_else()
+    {
+        var saleId = await Client.CreateSaleAsync(stock: 2, perUserLimit: 1);
+        await Eventually.UntilAsync(async () =>
+        {
+            var scrape = await MetricsScrape.ReadAsync(Client.Http);
+            return scrape.Find("flashsale_dependency_up", "dependency=hanging").Any(s => s.Value == 0)
+                && scrape.Find("flashsale_dependency_up", "dependency=sqlite").Any(s => s.Value == 1)
+                && scrape.Find("flashsale_sale_stock", $"sale={saleId}").Any(s => s.Value == 2);
+        });
+    }
+
+    public sealed class HangingCheck : Microsoft.Extensions.Diagnostics.HealthChecks.IHealthCheck
+    {
+        public async Task<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult> CheckHealthAsync(
+            Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckContext context, CancellationToken cancellationToken)
+        {
+            await Task.Delay(Timeout.Infinite, CancellationToken.None); // a server that never answers, deaf to cancellation
+            return Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy();
+        }
+    }
+}

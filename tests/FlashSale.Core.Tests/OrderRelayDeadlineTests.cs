@@ -58,7 +58,7 @@ public sealed class OrderRelayDeadlineTests
             return false;
         }
 
-        public async Task<long> CountUnrelayedAsync(long saleId, CancellationToken cancellationToken, int cap = 100_000)
+        public async Task<long> CountUnrelayedAsync(long saleId, CancellationToken cancellationToken, int cap = 10_000)
         {
             await _never.Task;
             return 0;

@@ -4,39 +4,20 @@ namespace FlashSale.Server.Tests;
 
 /// <summary>The gate fails closed: no Redis, no sale (503 unavailable, nothing sold); Redis back, the sale goes on.</summary>
 [Collection(ServerCollection.Name)]
-public sealed class RedisOutageTests : ServerProcessTest
+public sealed class RedisOutageTests : PrivateRedisServerTest
 {
-    private readonly PrivateRedis _redis;
-
-    public RedisOutageTests()
-        : this(new PrivateRedis())
-    {
-    }
-
-    private RedisOutageTests(PrivateRedis redis)
-        : base(new ServerProcess("api,worker", new Dictionary<string, string>
-        {
-            ["ConnectionStrings__Redis"] = redis.ConnectionString,
-            ["FlashSale__Admission__GateTimeout"] = "00:00:00.500",
-            ["FlashSale__Redis__CallTimeout"] = "00:00:00.500",
-        })) => _redis = redis;
-
-    protected override Task StartServicesAsync() => _redis.StartAsync();
-
-    protected override ValueTask StopServicesAsync() => _redis.DisposeAsync();
-
     [Fact]
     public async Task Purchases_answer_503_while_redis_is_down_and_the_sale_continues_when_it_is_back()
     {
         var (client, saleId, tokens) = await SaleWithAFirstBuyerAsync(10, "outage", "before");
         await client.WaitForDrainAsync(saleId);
 
-        _redis.Stop();
+        Redis.Stop();
         var during = await Task.WhenAll(Enumerable.Range(1, 5).Select(i => client.PurchaseAsync(saleId, tokens[i], 1, $"during-{i}")));
         during.Should().OnlyContain(a => a.Status == 503 && a.Code == "unavailable" && a.ContentType == "application/problem+json");
         (await Database.OrdersAsync(long.Parse(saleId))).Should().ContainSingle("nothing was sold while the gate was down");
 
-        await _redis.StartAsync();
+        await Redis.StartAsync();
         PurchaseAnswer after;
         var deadline = DateTime.UtcNow.AddSeconds(30);
         do
@@ -61,7 +42,7 @@ public sealed class RedisOutageTests : ServerProcessTest
         var (client, saleId, tokens) = await SaleWithAFirstBuyerAsync(2, "stall", "warm-up");
 
         // Redis holds every write for 3 s: the gate call is sent, the batcher stops waiting after 0.5 s.
-        _redis.Cli("CLIENT", "PAUSE", "3000", "WRITE").Should().Be("OK");
+        Redis.Cli("CLIENT", "PAUSE", "3000", "WRITE").Should().Be("OK");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var stalled = await client.PurchaseAsync(saleId, tokens[1], 1, "during-the-stall");
         clock.Stop();

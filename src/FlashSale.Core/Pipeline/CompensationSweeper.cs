@@ -66,8 +66,8 @@ public sealed class CompensationSweeper(
                     logger.LogWarning("{Kind} order {OrderId}: its stock and quota cannot go back to the gate yet ({Reason}); retrying later", kind, intent.OrderId, ex.Message);
                     return new CompensationSweep(returned, page.Count - i);
                 }
-                await store.MarkStockReturnedAsync([intent.OrderId], cancellationToken).ConfigureAwait(false);
                 if (given) metrics?.Returned(intent.Quantity, kind == "Failed" ? PipelineMetrics.FailedOrder : PipelineMetrics.CancelledOrder);
+                await store.MarkStockReturnedAsync([intent.OrderId], cancellationToken).ConfigureAwait(false);
                 returned++;
                 logger.LogInformation("{Kind} order {OrderId} of sale {SaleId}: compensation done, {Units} units and user {UserId}'s quota {How}",
                     kind, intent.OrderId, intent.SaleId, intent.Quantity, intent.UserId, given ? "returned to the gate now" : "already back (or the gate does not hold the sale)");

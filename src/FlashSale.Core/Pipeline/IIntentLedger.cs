@@ -24,7 +24,7 @@ public interface IIntentLedger
     Task<bool> TryRetireAsync(long saleId, CancellationToken cancellationToken);
 
     /// <summary>How many entries no relay has been handed yet (the relay's backlog), counted up to <paramref name="cap"/>.</summary>
-    Task<long> CountUnrelayedAsync(long saleId, CancellationToken cancellationToken, int cap = 100_000);
+    Task<long> CountUnrelayedAsync(long saleId, CancellationToken cancellationToken, int cap = 10_000);
 }
 
 /// <param name="TraceParent">The W3C <c>traceparent</c> of the purchase that made the intent, when the gate kept one (it was

@@ -114,7 +114,6 @@ public sealed class OrderWriter(
         // deducts nothing, so the stock handed back below can never be counted twice. The row also says
         // the return is not done yet, so CompensationSweeper finishes it should anything below fail.
         var recorded = true;
-        metrics?.Failed(intent.Quantity);
         try
         {
             await store.MarkFailedAsync(intent, reason.Message, cancellationToken).ConfigureAwait(false);
@@ -126,6 +125,7 @@ public sealed class OrderWriter(
             recorded = false;
             logger.LogError("Order {OrderId} cannot be recorded as failed either: {Reason}", intent.OrderId, ex.Message);
         }
+        metrics?.Failed(intent.Quantity); // once its fate is settled: a database that could not be reached retries the batch, uncounted
         try
         {
             var returned = await gate.ReturnAsync(intent, cancellationToken).ConfigureAwait(false);

@@ -23,55 +23,66 @@ public sealed class PurchaseFunnel(
 {
     private static readonly string Accepted = GateOutcomeCodes.Of(GateOutcome.Accepted);
 
+    /// <summary>Decides one purchase; counts its answer and its time (<see cref="PurchaseMetrics"/>).</summary>
     public async ValueTask<PurchaseAnswer> PurchaseAsync(PurchaseAttempt attempt, CancellationToken cancellationToken)
     {
         // Null without a listener (PurchaseTracing): then nothing below allocates for tracing.
         using var span = PurchaseTracing.Source.StartActivity(PurchaseTracing.Purchase);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        try
-        {
-            var answer = await AnswerAsync(attempt, cancellationToken).ConfigureAwait(false);
-            metrics?.Took(answer.Refusal?.Code ?? Accepted, started);
-            return PurchaseTracing.Answered(span, attempt.SaleId, answer);
-        }
-        catch (Exception ex) when (PurchaseTracing.Failed(span, ex))
-        {
-            throw; // never reached: the filter only marks the span
-        }
-    }
-
-    private async ValueTask<PurchaseAnswer> AnswerAsync(PurchaseAttempt attempt, CancellationToken cancellationToken)
-    {
         // Where an unreachable server stopped the purchase, for the answer's layer label: the catalog, the gateway's
         // shared state (limits, blacklist, tokens) or the gate (its loader; a failed gate call is answered, not thrown).
         var stage = UnavailableAt.Catalog;
+        PurchaseAnswer answer;
         try
         {
             var sale = await catalog.FindAsync(attempt.SaleId, cancellationToken).ConfigureAwait(false);
             if (sale is null)
             {
                 metrics?.Answered(PurchaseRefusal.SaleNotFound.Code, FunnelNames.Of(FunnelLayer.SaleState));
-                return new PurchaseAnswer(0, PurchaseRefusal.SaleNotFound);
+                answer = new PurchaseAnswer(0, PurchaseRefusal.SaleNotFound);
             }
-            stage = UnavailableAt.Gateway;
-            PurchaseRefusal? refusal;
-            using (var gatewaySpan = PurchaseTracing.Source.StartActivity(PurchaseTracing.Gateway))
+            else
             {
-                refusal = await gateway.CheckAsync(sale, attempt.Caller, attempt.RequestId, attempt.Token, cancellationToken).ConfigureAwait(false);
-                PurchaseTracing.Refused(gatewaySpan, refusal);
+                stage = UnavailableAt.Gateway;
+                PurchaseRefusal? refusal;
+                using (var gatewaySpan = PurchaseTracing.Source.StartActivity(PurchaseTracing.Gateway))
+                {
+                    refusal = await gateway.CheckAsync(sale, attempt.Caller, attempt.RequestId, attempt.Token, cancellationToken).ConfigureAwait(false);
+                    PurchaseTracing.Refused(gatewaySpan, refusal);
+                }
+                if (refusal is not null)
+                {
+                    answer = new PurchaseAnswer(0, refusal);
+                }
+                else
+                {
+                    stage = UnavailableAt.Gate;
+                    var decision = await DecideAsync(sale, attempt.Caller.UserId, attempt.Quantity, attempt.RequestId, cancellationToken).ConfigureAwait(false);
+                    answer = decision.IsAccepted ? new PurchaseAnswer(decision.OrderId, null) : new PurchaseAnswer(0, PurchaseRefusal.For(decision.Outcome));
+                }
             }
-            if (refusal is not null) return new PurchaseAnswer(0, refusal);
-            stage = UnavailableAt.Gate;
-            var decision = await DecideAsync(sale, attempt.Caller.UserId, attempt.Quantity, attempt.RequestId, cancellationToken).ConfigureAwait(false);
-            return decision.IsAccepted ? new PurchaseAnswer(decision.OrderId, null) : new PurchaseAnswer(0, PurchaseRefusal.For(decision.Outcome));
         }
         catch (GateUnavailableException)
         {
             // Thrown before the layer that would have counted it.
             metrics?.Answered(PurchaseRefusal.Unavailable.Code, stage);
-            return new PurchaseAnswer(0, PurchaseRefusal.Unavailable);
+            answer = new PurchaseAnswer(0, PurchaseRefusal.Unavailable);
         }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Anything else (a store that cannot be reached, a bug) leaves for the HTTP error handling (503 or 500):
+            // counted as an error where it was met, never lost from the count.
+            metrics?.Answered(Error, stage);
+            metrics?.Took(Error, started);
+            PurchaseTracing.Failed(span, ex);
+            throw;
+        }
+        metrics?.Took(answer.Refusal?.Code ?? Accepted, started);
+        return PurchaseTracing.Answered(span, attempt.SaleId, answer);
     }
+
+    /// <summary>The answer code of a purchase that ended in an exception (the HTTP layer answered it 503 or 500).</summary>
+    public const string Error = "error";
 
     private static class UnavailableAt
     {

@@ -30,6 +30,19 @@ public sealed class SaleReconciler(
     /// <summary>Reconciles the sale and stores the report; null when the sale does not exist.</summary>
     public async Task<ReconciliationReport?> ReconcileAsync(long saleId, bool repair, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await ReconcileOnceAsync(saleId, repair, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            metrics?.Failed();
+            throw;
+        }
+    }
+
+    private async Task<ReconciliationReport?> ReconcileOnceAsync(long saleId, bool repair, CancellationToken cancellationToken)
+    {
         // The gate first: whatever it accepts after this read is younger than the grace, so it cannot look lost.
         var gateState = await gate.ReadAsync(saleId, cancellationToken).ConfigureAwait(false);
         var storeState = await store.ReadAsync(saleId, cancellationToken).ConfigureAwait(false);

@@ -67,87 +67,106 @@ public sealed class MetricsSampler : RepeatingWorker
 
     protected override async Task<Pass> RunPassAsync(CancellationToken stoppingToken)
     {
-        _latest = await SampleAsync(stoppingToken).ConfigureAwait(false);
+        await SampleAsync(stoppingToken).ConfigureAwait(false);
         return Pass.Done;
     }
 
     protected override TimeSpan Pause(int failures) => Interval;
 
-    protected override void LogFailure(Exception exception, int failures) =>
+    protected override void LogFailure(Exception exception, int failures)
+    {
+        // Whatever the failure, the gauges must not go on showing the last good reading as if it were now.
+        _latest = new MetricsSample([], null, null, [.. _latest.Dependencies.Select(d => KeyValuePair.Create(d.Key, false))]);
         _logger.LogWarning(exception, "Metrics sampling failed ({Failures} in a row)", failures);
+    }
 
-    /// <summary>One reading; a store that cannot be read leaves its values out, the others are still read.</summary>
+    /// <summary>
+    /// One reading, each read with a deadline of one <see cref="Interval"/>: a server that fails or hangs counts as
+    /// down and its values are left out (a store that failed once is not asked again in the same pass), the others
+    /// are still read. The dependencies are published first, so a slow store delays no news of an outage.
+    /// </summary>
     public async Task<MetricsSample> SampleAsync(CancellationToken cancellationToken)
     {
         var dependencies = await CheckDependenciesAsync(cancellationToken).ConfigureAwait(false);
-        var (depth, dead) = await ReadQueueAsync(cancellationToken).ConfigureAwait(false);
+        _latest = _latest with { Dependencies = dependencies };
+        var failed = new HashSet<string>(StringComparer.Ordinal);
+        var queue = (IQueueAudit?)_services.GetService(typeof(IQueueAudit));
+        var queueSnapshot = queue is null ? null : await ReadAsync("queue", failed, async ct => await queue.ReadAsync(ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         var sales = new List<SaleSample>();
-        foreach (var saleId in await RecentSalesAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var saleId in await RecentSalesAsync(failed, cancellationToken).ConfigureAwait(false))
         {
-            var sample = await SampleSaleAsync(saleId, cancellationToken).ConfigureAwait(false);
+            var sample = await SampleSaleAsync(saleId, failed, cancellationToken).ConfigureAwait(false);
             if (sample is not null) sales.Add(sample);
         }
-        return new MetricsSample(sales, depth, dead, dependencies);
+        return _latest = new MetricsSample(sales, queueSnapshot?.Depth, queueSnapshot?.DeadLetters, dependencies);
     }
 
-    private async Task<IReadOnlyList<long>> RecentSalesAsync(CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<long>> RecentSalesAsync(HashSet<string> failed, CancellationToken cancellationToken)
     {
-        var audit = _services.GetService(typeof(IStoreAudit)) as IStoreAudit;
-        if (audit is null) return [];
-        try
-        {
-            var ids = await audit.SalesEndingAfterAsync(Time.GetUtcNow() - SalesEndedWithin, cancellationToken).ConfigureAwait(false);
-            return ids.Count <= MaxSales ? ids : [.. ids.Order().TakeLast(MaxSales)];
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            _logger.LogDebug(ex, "Metrics: the sales could not be listed");
-            return [];
-        }
+        if (_services.GetService(typeof(IStoreAudit)) is not IStoreAudit audit) return [];
+        var ids = await ReadAsync("database", failed, ct => audit.SalesEndingAfterAsync(Time.GetUtcNow() - SalesEndedWithin, ct), cancellationToken).ConfigureAwait(false);
+        return ids is null ? [] : ids.Count <= MaxSales ? ids : [.. ids.Order().TakeLast(MaxSales)];
     }
 
-    private async Task<SaleSample?> SampleSaleAsync(long saleId, CancellationToken cancellationToken)
+    private async Task<SaleSample?> SampleSaleAsync(long saleId, HashSet<string> failed, CancellationToken cancellationToken)
     {
         var catalog = (SaleCatalog?)_services.GetService(typeof(SaleCatalog));
-        var sale = catalog is null ? null : await Try<Sale?>(async () => await catalog.FindAsync(saleId, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+        var sale = catalog is null ? null : await ReadAsync("database", failed, async ct => await catalog.FindAsync(saleId, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         if (sale is null) return null;
         var gate = (IStockGate?)_services.GetService(typeof(IStockGate));
-        var gateCounters = gate is null ? null : await Try(() => gate.GetCountersAsync(saleId, cancellationToken)).ConfigureAwait(false);
+        var gateCounters = gate is null ? null : await ReadAsync("gate", failed, ct => gate.GetCountersAsync(saleId, ct), cancellationToken).ConfigureAwait(false);
         var store = (IFlashSaleStore?)_services.GetService(typeof(IFlashSaleStore));
-        var db = store is null ? null : await Try(() => store.GetCountersAsync(saleId, cancellationToken)).ConfigureAwait(false);
+        var db = store is null ? null : await ReadAsync("database", failed, ct => store.GetCountersAsync(saleId, ct), cancellationToken).ConfigureAwait(false);
         var ledger = (IIntentLedger?)_services.GetService(typeof(IIntentLedger));
-        var unrelayed = ledger is null ? null : await Try<long?>(async () => await ledger.CountUnrelayedAsync(saleId, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+        var unrelayed = ledger is null ? null : await ReadAsync<long?>("gate", failed, async ct => await ledger.CountUnrelayedAsync(saleId, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         return new SaleSample(saleId, sale.Stock,
             gateCounters?.Remaining, gateCounters is null ? null : gateCounters.Accepted - gateCounters.Returned,
             db?.AvailableStock, db?.PersistedUnits, unrelayed);
     }
 
-    private async Task<(long?, long?)> ReadQueueAsync(CancellationToken cancellationToken)
-    {
-        var queue = (IQueueAudit?)_services.GetService(typeof(IQueueAudit));
-        var snapshot = queue is null ? null : await Try(() => queue.ReadAsync(cancellationToken)).ConfigureAwait(false);
-        return (snapshot?.Depth, snapshot?.DeadLetters);
-    }
-
+    /// <summary>Every check on its own, all at once, each with a deadline: one that fails, throws or is still running at the deadline is "down".</summary>
     private async Task<IReadOnlyList<KeyValuePair<string, bool>>> CheckDependenciesAsync(CancellationToken cancellationToken)
     {
-        var health = (HealthCheckService?)_services.GetService(typeof(HealthCheckService));
-        if (health is null) return [];
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(Interval);
-        var report = await health.CheckHealthAsync(timeout.Token).ConfigureAwait(false);
-        return [.. report.Entries.Select(e => KeyValuePair.Create(e.Key, e.Value.Status == HealthStatus.Healthy))];
+        if (_services.GetService(typeof(HealthCheckService)) is not HealthCheckService health
+            || _services.GetService(typeof(Microsoft.Extensions.Options.IOptions<HealthCheckServiceOptions>)) is not Microsoft.Extensions.Options.IOptions<HealthCheckServiceOptions> options)
+        {
+            return [];
+        }
+        var names = options.Value.Registrations.Select(r => r.Name).ToArray();
+        var up = await Task.WhenAll(names.Select(name => CheckAsync(health, name, cancellationToken))).ConfigureAwait(false);
+        return [.. names.Select((name, i) => KeyValuePair.Create(name, up[i]))];
     }
 
-    private async Task<T?> Try<T>(Func<Task<T>> read)
+    private async Task<bool> CheckAsync(HealthCheckService health, string name, CancellationToken cancellationToken)
     {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Interval);
         try
         {
-            return await read().ConfigureAwait(false);
+            var report = await health.CheckHealthAsync(r => r.Name == name, timeout.Token).WaitAsync(timeout.Token).ConfigureAwait(false);
+            return report.Status == HealthStatus.Healthy;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            _logger.LogDebug(ex, "Metrics: a reading failed");
+            _logger.LogDebug(ex, "Metrics: the {Check} check did not pass within {Interval}", name, Interval);
+            return false;
+        }
+    }
+
+    /// <summary>One read of <paramref name="store"/> within one <see cref="Interval"/>; default when it fails, hangs or failed before in this pass.</summary>
+    private async Task<T?> ReadAsync<T>(string store, HashSet<string> failed, Func<CancellationToken, Task<T>> read, CancellationToken cancellationToken)
+    {
+        if (failed.Contains(store)) return default;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Interval);
+        try
+        {
+            return await read(timeout.Token).WaitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            failed.Add(store);
+            _logger.LogDebug(ex, "Metrics: the {Store} could not be read", store);
             return default;
         }
     }

@@ -67,9 +67,9 @@ public sealed class MetricsCollector : IDisposable
                 family = new Family(name, type, string.IsNullOrWhiteSpace(instrument.Description) ? instrument.Name : instrument.Description);
                 _families.Add(name, family);
             }
-            else if (family.Type != type)
+            else if (family.Type != type || family.Instruments.Any(i => i.Instrument.Meter.Name == instrument.Meter.Name))
             {
-                return null; // two instruments, one name, two kinds: the first one keeps it
+                return null; // one name twice (another kind, or a second instrument of one meter): the first one keeps it
             }
             var state = new InstrumentState(instrument, type, PrometheusNames.BucketsOf(instrument));
             family.Instruments.Add(state);
@@ -84,7 +84,15 @@ public sealed class MetricsCollector : IDisposable
         {
             var collection = ++_collection;
             foreach (var family in _families.Values) foreach (var state in family.Instruments) state.BeginCollection(collection);
-            _listener.RecordObservableInstruments();
+            try
+            {
+                _listener.RecordObservableInstruments();
+            }
+            catch (AggregateException)
+            {
+                // A callback that throws loses its own series this time (they go stale below); the rest are written.
+            }
+            foreach (var family in _families.Values) foreach (var state in family.Instruments) state.DropStale(collection);
             foreach (var family in _families.Values.OrderBy(f => f.Name, StringComparer.Ordinal)) family.WriteTo(output, collection);
         }
     }
@@ -122,6 +130,8 @@ public enum MetricType { Counter, Gauge, Histogram }
 /// <summary>One instrument's series. Series are only ever added, to a copy of the array, under the instrument's lock.</summary>
 internal sealed class InstrumentState(Instrument instrument, MetricType type, double[] buckets)
 {
+    public Instrument Instrument { get; } = instrument;
+
     private static readonly KeyValuePair<string, object?>[] OverflowTags = [new("otel_metric_overflow", "true")];
 
     private readonly Lock _adding = new();
@@ -138,6 +148,20 @@ internal sealed class InstrumentState(Instrument instrument, MetricType type, do
     private bool Absolute { get; } = PrometheusNames.ReportsValues(instrument);
 
     public void BeginCollection(long collection) => Volatile.Write(ref _collection, collection);
+
+    /// <summary>An observable instrument's series it did not report in this collection are gone (a sale no longer sampled):
+    /// dropped, so they neither show nor count toward the cap.</summary>
+    public void DropStale(long collection)
+    {
+        if (!Observable) return;
+        lock (_adding)
+        {
+            var all = _series;
+            if (all.All(s => s.Seen == collection) && (_overflow is null || _overflow.Seen == collection)) return;
+            Volatile.Write(ref _series, [.. all.Where(s => s.Seen == collection)]);
+            if (_overflow is { } overflow && overflow.Seen != collection) _overflow = null;
+        }
+    }
 
     public void Record(long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
@@ -159,26 +183,34 @@ internal sealed class InstrumentState(Instrument instrument, MetricType type, do
 
     public IEnumerable<Series> Current(long collection)
     {
-        foreach (var series in Volatile.Read(ref _series))
-        {
-            if (!Observable || series.Seen == collection) yield return series;
-        }
-        if (_overflow is { } overflow && (!Observable || overflow.Seen == collection)) yield return overflow;
+        foreach (var series in Volatile.Read(ref _series)) yield return series;
+        if (_overflow is { } overflow) yield return overflow;
     }
 
     private Series Find(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         var all = Volatile.Read(ref _series);
+        // The tags in the order of their series first (one call site always gives the same order), any order after.
         foreach (var series in all)
         {
-            if (series.Matches(tags)) return series;
+            if (series.MatchesInOrder(tags)) return series;
+        }
+        foreach (var series in all)
+        {
+            if (series.MatchesAnyOrder(tags)) return series;
         }
         lock (_adding)
         {
             all = _series;
             foreach (var series in all)
             {
-                if (series.Matches(tags)) return series;
+                if (series.MatchesAnyOrder(tags)) return series;
+            }
+            if (all.Length >= MetricsCollector.MaxSeriesPerInstrument && Observable)
+            {
+                // Mid-collection: series not reported yet in this one may be gone; drop them (one reported later comes back).
+                var collection = Volatile.Read(ref _collection);
+                all = [.. all.Where(s => s.Seen == collection)];
             }
             if (all.Length >= MetricsCollector.MaxSeriesPerInstrument) return _overflow ??= new Series(OverflowTags, Buckets.Length);
             var added = new Series(tags.ToArray(), Buckets.Length);
@@ -207,18 +239,20 @@ internal sealed class Series
 
     public long Seen;
 
-    public bool Matches(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    public bool MatchesInOrder(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         if (tags.Length != _tags.Length) return false;
         for (var i = 0; i < tags.Length; i++)
         {
-            if (!string.Equals(tags[i].Key, _tags[i].Key, StringComparison.Ordinal) || !Equals(tags[i].Value, _tags[i].Value)) return MatchesAnyOrder(tags);
+            if (!string.Equals(tags[i].Key, _tags[i].Key, StringComparison.Ordinal) || !Equals(tags[i].Value, _tags[i].Value)) return false;
         }
         return true;
     }
 
-    private bool MatchesAnyOrder(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    /// <summary>The same tags in another order (each of the series' own keys is distinct, so equal counts and every tag found is a match).</summary>
+    public bool MatchesAnyOrder(ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
+        if (tags.Length != _tags.Length) return false;
         foreach (var tag in tags)
         {
             var found = false;
@@ -329,7 +363,7 @@ public static class PrometheusNames
             Histogram<int> h => h.Advice?.HistogramBucketBoundaries?.Select(b => (double)b).ToArray(),
             _ => null,
         };
-        return advised ?? (instrument.Unit == "s" ? SecondsBuckets : DefaultBuckets);
+        return advised is { Length: > 0 } ? advised : instrument.Unit == "s" ? SecondsBuckets : DefaultBuckets;
     }
 
     public static string TypeName(MetricType type) => type switch

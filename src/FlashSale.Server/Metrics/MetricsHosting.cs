@@ -49,10 +49,10 @@ public static class MetricsHosting
     private static ValueTask<object?> RequireScrapeKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var http = context.HttpContext;
+        // X-Admin-Key first: a browser signed in as a buyer sends its own bearer token beside it.
+        var key = http.Request.Headers[AdminApi.AdminKeyHeader].ToString();
         var authorization = http.Request.Headers.Authorization.ToString();
-        var key = authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
-            ? authorization["Bearer ".Length..].Trim()
-            : http.Request.Headers[AdminApi.AdminKeyHeader].ToString();
+        if (key.Length == 0 && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) key = authorization["Bearer ".Length..].Trim();
         return http.RequestServices.GetRequiredService<AdminGuard>().Check(http, key, out var retryAfter) switch
         {
             AdminGuard.Verdict.Admin => next(context),
