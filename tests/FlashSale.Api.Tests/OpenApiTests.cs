@@ -169,3 +169,27 @@ public sealed class OpenApiTests : ApiTest
 
     private static List<string> Names(JsonNode? array) => array?.AsArray().Select(n => n!.GetValue<string>()).ToList() ?? [];
 }
+
+/// <summary>The document is generated once and then served from memory, to anyone: asking for it costs an API process nothing.</summary>
+public sealed class OpenApiCacheTests() : ApiTest(services: s => s.Configure<Microsoft.AspNetCore.OpenApi.OpenApiOptions>("v1",
+    o => o.AddDocumentTransformer((_, _, _) =>
+    {
+        Interlocked.Increment(ref Generated);
+        return Task.CompletedTask;
+    })))
+{
+    private static int Generated;
+
+    [Fact]
+    public async Task The_document_is_generated_once_whoever_asks()
+    {
+        var before = Volatile.Read(ref Generated);
+        var first = await Client.Http.GetStringAsync("openapi/v1.json");
+        using var signedIn = new HttpRequestMessage(HttpMethod.Get, "openapi/v1.json?x=1");
+        signedIn.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", await Client.TokenAsync("alice"));
+        using var second = await Client.Http.SendAsync(signedIn);
+        (await second.Content.ReadAsStringAsync()).Should().Be(first);
+        (await Client.Http.GetStringAsync("openapi/v1.json")).Should().Be(first);
+        (Volatile.Read(ref Generated) - before).Should().Be(1, "the second and third requests were served from the cache");
+    }
+}

@@ -15,7 +15,7 @@ public static class FlashSaleApis
         app.MapHealthChecks("/health/live", HealthApi.Live).DescribedAs<HealthResponse>("Health", "The process answers.", "application/json", 200);
         app.MapHealthChecks("/health/ready", HealthApi.Ready).DescribedAs<HealthResponse>("Health", "Every dependency answers (503 when one does not).", "application/json", 200, 503);
         if (!options.Runs(ProcessRoles.Api)) return app;
-        app.MapOpenApi(); // GET /openapi/v1.json: the API processes' description, public like the API it describes
+        app.MapOpenApi().CachedDocument(); // GET /openapi/v1.json: the API processes' description, public like the API it describes
 
         // The sale page, the admin view and their fingerprinted assets, served from the binary.
         app.MapGet("/", () => Results.Redirect("/admin")).Produces(StatusCodes.Status302Found).WithTags("Pages");

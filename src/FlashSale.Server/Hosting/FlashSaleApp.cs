@@ -41,6 +41,7 @@ public static class FlashSaleApp
             app.UseForwardedHeaders();
             app.UseAuthentication();
             app.UseAuthorization();
+            app.UseOpenApiDocumentCache();
             app.MapFlashSaleApis(options);
             app.MapMetrics(options);
             extend?.MapEndpoints(app);

@@ -31,7 +31,51 @@ public static class OpenApiHosting
             options.AddOperationTransformer(DescribeOperationAsync);
             options.AddDocumentTransformer(DescribeDocumentAsync);
         });
+        builder.Services.AddOutputCache();
         return builder;
+    }
+
+    /// <summary>The document's path: generating it takes a good tenth of a second of CPU, so it is made once and kept.</summary>
+    public const string DocumentPath = "/openapi/v1.json";
+
+    /// <summary>
+    /// Serves the document from memory after its first request, whoever asks (an anonymous caller could otherwise keep
+    /// an API process busy generating it). The output cache runs for this one path only: no other request meets it.
+    /// </summary>
+    public static WebApplication UseOpenApiDocumentCache(this WebApplication app)
+    {
+        app.UseWhen(context => context.Request.Path.Equals(DocumentPath, StringComparison.Ordinal), branch => branch.UseOutputCache());
+        return app;
+    }
+
+    /// <summary>The document's cache: kept for a day, the same for every caller (signed in or not, any query).</summary>
+    public static IEndpointConventionBuilder CachedDocument(this IEndpointConventionBuilder endpoint) => endpoint.CacheOutput(DocumentCache.Instance);
+
+    /// <summary>
+    /// Unlike the output cache's default policy, which never serves a request with an <c>Authorization</c> header from the
+    /// cache (so a made-up header would get a fresh document each time), this one keeps one copy for everyone.
+    /// </summary>
+    private sealed class DocumentCache : Microsoft.AspNetCore.OutputCaching.IOutputCachePolicy
+    {
+        public static readonly DocumentCache Instance = new();
+
+        public ValueTask CacheRequestAsync(Microsoft.AspNetCore.OutputCaching.OutputCacheContext context, CancellationToken cancellation)
+        {
+            context.EnableOutputCaching = true;
+            context.AllowCacheLookup = true;
+            context.AllowCacheStorage = true;
+            context.AllowLocking = true; // many callers at once: one generation, the others wait for it
+            context.ResponseExpirationTimeSpan = TimeSpan.FromDays(1);
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask ServeFromCacheAsync(Microsoft.AspNetCore.OutputCaching.OutputCacheContext context, CancellationToken cancellation) => ValueTask.CompletedTask;
+
+        public ValueTask ServeResponseAsync(Microsoft.AspNetCore.OutputCaching.OutputCacheContext context, CancellationToken cancellation)
+        {
+            if (context.HttpContext.Response.StatusCode != StatusCodes.Status200OK) context.AllowCacheStorage = false;
+            return ValueTask.CompletedTask;
+        }
     }
 
     /// <summary>
