@@ -40,7 +40,10 @@ public sealed class LedgerTrimTests : IDisposable
         await gate.LoadSaleAsync(sale.Id, ct => _store.GetStockSnapshotAsync(sale.Id, ct), GateLoadMode.Normal, default);
         PurchaseRequest[] requests = [Request("a"), Request("b"), Request("c")];
         await DecideAsync(gate, sale.Id, requests);
-        var intents = requests.Select(r => new OrderIntent(r.CandidateOrderId, sale.Id, r.UserId, r.Quantity, r.RequestId, 0)).ToArray();
+        // Accepted now: an order accepted at 1970 would be long past its payment deadline for the store contract's timeout
+        // sweeps, which run beside this test on the same database.
+        var acceptedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var intents = requests.Select(r => new OrderIntent(r.CandidateOrderId, sale.Id, r.UserId, r.Quantity, r.RequestId, acceptedAt)).ToArray();
         var ledger = new RedisIntentLedger(new RedisConnection(_redis), watchAfterEnd: TimeSpan.Zero);
         var trimmer = new LedgerTrimmer(ledger, _store, Options.Create(new PipelineOptions { LedgerTrimBatchSize = 2 }), NullLogger<LedgerTrimmer>.Instance);
         var stream = RedisKeys.For(sale.Id).Ledger;

@@ -345,7 +345,7 @@ public abstract class StoreContract
         BatchOf(first).Should().BeLessThanOrEqualTo(BatchOf(second), "the earliest deadlines go first");
         BatchOf(second).Should().BeLessThanOrEqualTo(BatchOf(third));
         BatchOf(first).Should().BeLessThan(BatchOf(third), "two per batch: first and third have second's deadline between them");
-        (await Store.CancelDueAsync(now, 1_000, default)).Should().BeEmpty("each order is cancelled once");
+        (await Store.CancelDueAsync(now, 1_000, default)).Where(i => mine.Contains(i.OrderId)).Should().BeEmpty("each order is cancelled once");
         foreach (var order in new[] { first, second, third })
         {
             var cancelled = await ReadAsync(order);
