@@ -38,6 +38,7 @@ public sealed class MetricsSampler : RepeatingWorker
     private readonly IServiceProvider _services;
     private readonly ILogger<MetricsSampler> _logger;
     private volatile MetricsSample _latest = MetricsSample.Empty;
+    private Sources? _sources;
 
     public MetricsSampler(IServiceProvider services, IMeterFactory meters, TimeSpan interval, ILogger<MetricsSampler> logger, TimeProvider? time = null)
         : base(time)
@@ -63,8 +64,6 @@ public sealed class MetricsSampler : RepeatingWorker
 
     public TimeSpan Interval { get; }
 
-    public MetricsSample Latest => _latest;
-
     protected override async Task<Pass> RunPassAsync(CancellationToken stoppingToken)
     {
         await SampleAsync(stoppingToken).ConfigureAwait(false);
@@ -87,37 +86,35 @@ public sealed class MetricsSampler : RepeatingWorker
     /// </summary>
     public async Task<MetricsSample> SampleAsync(CancellationToken cancellationToken)
     {
-        var dependencies = await CheckDependenciesAsync(cancellationToken).ConfigureAwait(false);
+        var sources = _sources ??= Sources.From(_services);
+        var dependencies = await CheckDependenciesAsync(sources, cancellationToken).ConfigureAwait(false);
         _latest = _latest with { Dependencies = dependencies };
         var failed = new HashSet<string>(StringComparer.Ordinal);
-        var queue = (IQueueAudit?)_services.GetService(typeof(IQueueAudit));
+        var queue = sources.Queue;
         var queueSnapshot = queue is null ? null : await ReadAsync("queue", failed, async ct => await queue.ReadAsync(ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         var sales = new List<SaleSample>();
-        foreach (var saleId in await RecentSalesAsync(failed, cancellationToken).ConfigureAwait(false))
+        foreach (var saleId in await RecentSalesAsync(sources, failed, cancellationToken).ConfigureAwait(false))
         {
-            var sample = await SampleSaleAsync(saleId, failed, cancellationToken).ConfigureAwait(false);
+            var sample = await SampleSaleAsync(sources, saleId, failed, cancellationToken).ConfigureAwait(false);
             if (sample is not null) sales.Add(sample);
         }
         return _latest = new MetricsSample(sales, queueSnapshot?.Depth, queueSnapshot?.DeadLetters, dependencies);
     }
 
-    private async Task<IReadOnlyList<long>> RecentSalesAsync(HashSet<string> failed, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<long>> RecentSalesAsync(Sources sources, HashSet<string> failed, CancellationToken cancellationToken)
     {
-        if (_services.GetService(typeof(IStoreAudit)) is not IStoreAudit audit) return [];
+        if (sources.Audit is not { } audit) return [];
         var ids = await ReadAsync("database", failed, ct => audit.SalesEndingAfterAsync(Time.GetUtcNow() - SalesEndedWithin, ct), cancellationToken).ConfigureAwait(false);
         return ids is null ? [] : ids.Count <= MaxSales ? ids : [.. ids.Order().TakeLast(MaxSales)];
     }
 
-    private async Task<SaleSample?> SampleSaleAsync(long saleId, HashSet<string> failed, CancellationToken cancellationToken)
+    private async Task<SaleSample?> SampleSaleAsync(Sources sources, long saleId, HashSet<string> failed, CancellationToken cancellationToken)
     {
-        var catalog = (SaleCatalog?)_services.GetService(typeof(SaleCatalog));
+        var (catalog, gate, store, ledger) = (sources.Catalog, sources.Gate, sources.Store, sources.Ledger);
         var sale = catalog is null ? null : await ReadAsync("database", failed, async ct => await catalog.FindAsync(saleId, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         if (sale is null) return null;
-        var gate = (IStockGate?)_services.GetService(typeof(IStockGate));
         var gateCounters = gate is null ? null : await ReadAsync("gate", failed, ct => gate.GetCountersAsync(saleId, ct), cancellationToken).ConfigureAwait(false);
-        var store = (IFlashSaleStore?)_services.GetService(typeof(IFlashSaleStore));
         var db = store is null ? null : await ReadAsync("database", failed, ct => store.GetCountersAsync(saleId, ct), cancellationToken).ConfigureAwait(false);
-        var ledger = (IIntentLedger?)_services.GetService(typeof(IIntentLedger));
         var unrelayed = ledger is null ? null : await ReadAsync<long?>("gate", failed, async ct => await ledger.CountUnrelayedAsync(saleId, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         return new SaleSample(saleId, sale.Stock,
             gateCounters?.Remaining, gateCounters is null ? null : gateCounters.Accepted - gateCounters.Returned,
@@ -125,16 +122,29 @@ public sealed class MetricsSampler : RepeatingWorker
     }
 
     /// <summary>Every check on its own, all at once, each with a deadline: one that fails, throws or is still running at the deadline is "down".</summary>
-    private async Task<IReadOnlyList<KeyValuePair<string, bool>>> CheckDependenciesAsync(CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<KeyValuePair<string, bool>>> CheckDependenciesAsync(Sources sources, CancellationToken cancellationToken)
     {
-        if (_services.GetService(typeof(HealthCheckService)) is not HealthCheckService health
-            || _services.GetService(typeof(Microsoft.Extensions.Options.IOptions<HealthCheckServiceOptions>)) is not Microsoft.Extensions.Options.IOptions<HealthCheckServiceOptions> options)
-        {
-            return [];
-        }
-        var names = options.Value.Registrations.Select(r => r.Name).ToArray();
-        var up = await Task.WhenAll(names.Select(name => CheckAsync(health, name, cancellationToken))).ConfigureAwait(false);
-        return [.. names.Select((name, i) => KeyValuePair.Create(name, up[i]))];
+        if (sources.Health is not { } health) return [];
+        var up = await Task.WhenAll(sources.Checks.Select(name => CheckAsync(health, name, cancellationToken))).ConfigureAwait(false);
+        return [.. sources.Checks.Select((name, i) => KeyValuePair.Create(name, up[i]))];
+    }
+
+    /// <summary>
+    /// What is read, resolved once at the first pass (not in the constructor: hosted services are made before the start-up
+    /// work runs); each is optional, as a process may lack it (embedded mode has no ledger).
+    /// </summary>
+    private sealed record Sources(
+        IStoreAudit? Audit, SaleCatalog? Catalog, IStockGate? Gate, IFlashSaleStore? Store, IIntentLedger? Ledger, IQueueAudit? Queue,
+        HealthCheckService? Health, string[] Checks)
+    {
+        public static Sources From(IServiceProvider services) => new(
+            (IStoreAudit?)services.GetService(typeof(IStoreAudit)), (SaleCatalog?)services.GetService(typeof(SaleCatalog)),
+            (IStockGate?)services.GetService(typeof(IStockGate)), (IFlashSaleStore?)services.GetService(typeof(IFlashSaleStore)),
+            (IIntentLedger?)services.GetService(typeof(IIntentLedger)), (IQueueAudit?)services.GetService(typeof(IQueueAudit)),
+            (HealthCheckService?)services.GetService(typeof(HealthCheckService)),
+            services.GetService(typeof(Microsoft.Extensions.Options.IOptions<HealthCheckServiceOptions>)) is Microsoft.Extensions.Options.IOptions<HealthCheckServiceOptions> options
+                ? [.. options.Value.Registrations.Select(r => r.Name)]
+                : []);
     }
 
     private async Task<bool> CheckAsync(HealthCheckService health, string name, CancellationToken cancellationToken)

@@ -93,7 +93,7 @@ public sealed class MetricsCollector : IDisposable
                 // A callback that throws loses its own series this time (they go stale below); the rest are written.
             }
             foreach (var family in _families.Values) foreach (var state in family.Instruments) state.DropStale(collection);
-            foreach (var family in _families.Values.OrderBy(f => f.Name, StringComparer.Ordinal)) family.WriteTo(output, collection);
+            foreach (var family in _families.Values.OrderBy(f => f.Name, StringComparer.Ordinal)) family.WriteTo(output);
         }
     }
 
@@ -105,12 +105,12 @@ public sealed class MetricsCollector : IDisposable
         public MetricType Type { get; } = type;
         public List<InstrumentState> Instruments { get; } = [];
 
-        public void WriteTo(StringBuilder output, long collection)
+        public void WriteTo(StringBuilder output)
         {
             var header = false;
             foreach (var state in Instruments)
             {
-                foreach (var series in state.Current(collection))
+                foreach (var series in state.Current())
                 {
                     if (!header)
                     {
@@ -181,7 +181,7 @@ internal sealed class InstrumentState(Instrument instrument, MetricType type, do
         if (Observable) series.Seen = Volatile.Read(ref _collection); // only observable series go stale: others write nothing shared
     }
 
-    public IEnumerable<Series> Current(long collection)
+    public IEnumerable<Series> Current()
     {
         foreach (var series in Volatile.Read(ref _series)) yield return series;
         if (_overflow is { } overflow) yield return overflow;
