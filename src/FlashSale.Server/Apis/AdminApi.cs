@@ -14,7 +14,11 @@ public static class AdminApi
 
     /// <summary>The admin group's filter: the right X-Admin-Key, or 401, 403, and 429 after repeated wrong keys (<see cref="AdminGuard"/>).</summary>
     public static ValueTask<object?> RequireAdminKey(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
-        context.HttpContext.RequestServices.GetRequiredService<AdminGuard>().Check(context.HttpContext, out var retryAfter) switch
+        AdmitOrRefuse(context.HttpContext.RequestServices.GetRequiredService<AdminGuard>().Check(context.HttpContext, out var retryAfter), retryAfter, context, next);
+
+    /// <summary>An admin filter's answer to a key check: on to the endpoint, or 401, 403, or 429 with when to come back.</summary>
+    internal static ValueTask<object?> AdmitOrRefuse(AdminGuard.Verdict verdict, TimeSpan retryAfter, EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
+        verdict switch
         {
             AdminGuard.Verdict.Admin => next(context),
             AdminGuard.Verdict.Missing => ValueTask.FromResult<object?>(Problems.AdminKeyMissing),

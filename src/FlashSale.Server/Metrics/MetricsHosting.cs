@@ -53,12 +53,6 @@ public static class MetricsHosting
         var key = http.Request.Headers[AdminApi.AdminKeyHeader].ToString();
         var authorization = http.Request.Headers.Authorization.ToString();
         if (key.Length == 0 && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) key = authorization["Bearer ".Length..].Trim();
-        return http.RequestServices.GetRequiredService<AdminGuard>().Check(http, key, out var retryAfter) switch
-        {
-            AdminGuard.Verdict.Admin => next(context),
-            AdminGuard.Verdict.Missing => ValueTask.FromResult<object?>(Problems.AdminKeyMissing),
-            AdminGuard.Verdict.Wrong => ValueTask.FromResult<object?>(Problems.AdminKeyWrong),
-            _ => ValueTask.FromResult<object?>(Problems.ForRefusal(new PurchaseRefusal(Core.Gateway.PurchaseGateway.Throttled, retryAfter))),
-        };
+        return AdminApi.AdmitOrRefuse(http.RequestServices.GetRequiredService<AdminGuard>().Check(http, key, out var retryAfter), retryAfter, context, next);
     }
 }
