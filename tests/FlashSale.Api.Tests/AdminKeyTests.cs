@@ -30,7 +30,7 @@ public sealed class AdminKeyTests : ApiTest
     [Fact]
     public void The_throttle_is_per_address_and_ends_with_its_window()
     {
-        var clock = new Clock();
+        var clock = new TestClock();
         var guard = new AdminGuard(Options.Create(new FlashSaleOptions { AdminKey = TestServices.AdminKey }), clock);
         for (var n = 0; n < AdminGuard.FailuresPerWindow; n++) guard.Check(Call("203.0.113.7", "wrong-key-0123456789"), out _).Should().Be(AdminGuard.Verdict.Wrong);
 
@@ -48,7 +48,7 @@ public sealed class AdminKeyTests : ApiTest
     [Fact]
     public void A_right_key_does_not_use_up_the_addresss_tries()
     {
-        var guard = new AdminGuard(Options.Create(new FlashSaleOptions { AdminKey = TestServices.AdminKey }), new Clock());
+        var guard = new AdminGuard(Options.Create(new FlashSaleOptions { AdminKey = TestServices.AdminKey }), new TestClock());
         for (var n = 0; n < AdminGuard.FailuresPerWindow - 1; n++) guard.Check(Call("203.0.113.10", "wrong-key-0123456789"), out _).Should().Be(AdminGuard.Verdict.Wrong);
         for (var n = 0; n < 50; n++) guard.Check(Call("203.0.113.10", TestServices.AdminKey), out _).Should().Be(AdminGuard.Verdict.Admin, "the admin's own calls are not guesses");
         guard.Check(Call("203.0.113.10", "wrong-key-0123456789"), out _).Should().Be(AdminGuard.Verdict.Wrong, "the tenth wrong key is still a try");
@@ -61,11 +61,5 @@ public sealed class AdminKeyTests : ApiTest
         context.Connection.RemoteIpAddress = IPAddress.Parse(address);
         if (key.Length > 0) context.Request.Headers[AdminApi.AdminKeyHeader] = key;
         return context;
-    }
-
-    private sealed class Clock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = new(2026, 11, 11, 0, 0, 0, TimeSpan.Zero);
-        public override DateTimeOffset GetUtcNow() => Now;
     }
 }

@@ -119,7 +119,7 @@ public sealed class MetricsExpositionTests : IDisposable
     [Fact]
     public void A_reconciliation_count_is_shown_for_two_intervals_after_its_run()
     {
-        var time = new Clock();
+        var time = new TestClock();
         var metrics = new FlashSale.Core.Telemetry.ReconciliationMetrics(_services.GetRequiredService<IMeterFactory>(), time,
             Microsoft.Extensions.Options.Options.Create(new FlashSale.Core.Reconciliation.ReconciliationOptions { Interval = TimeSpan.FromMinutes(1) }));
         metrics.Ran(7, "needs_attention", 2);
@@ -139,11 +139,5 @@ public sealed class MetricsExpositionTests : IDisposable
     {
         _meter.CreateObservableGauge(name, () => 1);
         Scrape().Types.Should().ContainKey(exported);
-    }
-
-    private sealed class Clock : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = new(2026, 11, 11, 0, 0, 0, TimeSpan.Zero);
-        public override DateTimeOffset GetUtcNow() => Now;
     }
 }
