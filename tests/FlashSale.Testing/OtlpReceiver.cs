@@ -159,34 +159,22 @@ public sealed record OtlpMetric(string Service, string Scope, string Name);
 /// </summary>
 public static class Otlp
 {
-    public static IEnumerable<OtlpSpan> ReadSpans(byte[] request)
-    {
-        var spans = new List<OtlpSpan>();
-        foreach (var resourceSpans in Fields(request).Where(f => f.Number == 1))
-        {
-            var service = "";
-            foreach (var field in Fields(resourceSpans.Bytes))
-            {
-                if (field.Number == 1) service = ServiceName(field.Bytes);
-                if (field.Number != 2) continue;
-                var scope = "";
-                foreach (var inScope in Fields(field.Bytes))
-                {
-                    if (inScope.Number == 1) scope = Text(Fields(inScope.Bytes).FirstOrDefault(f => f.Number == 1).Bytes);
-                    if (inScope.Number == 2) spans.Add(ReadSpan(service, scope, inScope.Bytes));
-                }
-            }
-        }
-        return spans;
-    }
+    public static IEnumerable<OtlpSpan> ReadSpans(byte[] request) => ReadScoped(request, ReadSpan);
 
-    public static IEnumerable<OtlpMetric> ReadMetrics(byte[] request)
+    public static IEnumerable<OtlpMetric> ReadMetrics(byte[] request) =>
+        ReadScoped(request, (service, scope, metric) => new OtlpMetric(service, scope, Text(Fields(metric).FirstOrDefault(f => f.Number == 1).Bytes)));
+
+    /// <summary>
+    /// Traces and metrics nest alike: field 1 of the request is a resource's items (its field 1 the resource, field 2 a
+    /// scope's items), a scope's items hold the scope (field 1) and each span or metric (field 2).
+    /// </summary>
+    private static List<T> ReadScoped<T>(byte[] request, Func<string, string, ReadOnlyMemory<byte>, T> read)
     {
-        var metrics = new List<OtlpMetric>();
-        foreach (var resourceMetrics in Fields(request).Where(f => f.Number == 1))
+        var items = new List<T>();
+        foreach (var resourceItems in Fields(request).Where(f => f.Number == 1))
         {
             var service = "";
-            foreach (var field in Fields(resourceMetrics.Bytes))
+            foreach (var field in Fields(resourceItems.Bytes))
             {
                 if (field.Number == 1) service = ServiceName(field.Bytes);
                 if (field.Number != 2) continue;
@@ -194,11 +182,11 @@ public static class Otlp
                 foreach (var inScope in Fields(field.Bytes))
                 {
                     if (inScope.Number == 1) scope = Text(Fields(inScope.Bytes).FirstOrDefault(f => f.Number == 1).Bytes);
-                    if (inScope.Number == 2) metrics.Add(new OtlpMetric(service, scope, Text(Fields(inScope.Bytes).FirstOrDefault(f => f.Number == 1).Bytes)));
+                    if (inScope.Number == 2) items.Add(read(service, scope, inScope.Bytes));
                 }
             }
         }
-        return metrics;
+        return items;
     }
 
     private static OtlpSpan ReadSpan(string service, string scope, ReadOnlyMemory<byte> span)
