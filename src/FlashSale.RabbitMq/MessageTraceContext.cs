@@ -24,6 +24,17 @@ internal static class MessageTraceContext
         return headers.Count == 0 ? null : headers;
     }
 
+    /// <summary>Copies the trace context of a message's headers (<paramref name="original"/>, when it has one) into <paramref name="headers"/>:
+    /// an intent split off a batch message keeps the batch's context.</summary>
+    public static void Copy(IDictionary<string, object?>? original, Dictionary<string, object?> headers)
+    {
+        if (original is null) return;
+        foreach (var name in DistributedContextPropagator.Current.Fields)
+        {
+            if (original.TryGetValue(name, out var value) && value is not null) headers[name] = value;
+        }
+    }
+
     /// <summary>The context a message was published in; default when it has none, a malformed one, or tracing is off here.</summary>
     public static ActivityContext Extract(IReadOnlyBasicProperties properties)
     {

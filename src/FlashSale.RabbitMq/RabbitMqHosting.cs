@@ -21,7 +21,8 @@ public static class RabbitMqHosting
         var services = builder.Services;
         services.AddSingleton(sp => new RabbitMqConnection(connectionString, $"flashsale-{Environment.ProcessId}",
             sp.GetRequiredService<IOptions<PipelineOptions>>().Value.CallTimeout));
-        services.AddSingleton<IOrderQueuePublisher, RabbitMqOrderQueuePublisher>();
+        services.AddSingleton<RabbitMqOrderQueuePublisher>();
+        services.AddSingleton<IOrderQueuePublisher>(sp => sp.GetRequiredService<RabbitMqOrderQueuePublisher>());
         services.AddSingleton<IQueueAudit, RabbitMqQueueAudit>();
         if (consume) services.AddHostedService<RabbitMqOrderConsumer>();
         services.AddHealthChecks().AddCheck<RabbitMqHealthCheck>("rabbitmq");

@@ -24,6 +24,17 @@ public static class Broker
         return await channel.QueuePurgeAsync(RabbitMqTopology.DeadLetterQueue);
     }
 
+    /// <summary>The bodies of the messages in the dead-letter queue, left there (read unacked, returned when the channel closes).</summary>
+    public static async Task<List<string>> PeekDeadLettersAsync()
+    {
+        var factory = new ConnectionFactory { Uri = new Uri(TestServices.RabbitMq) };
+        await using var connection = await factory.CreateConnectionAsync();
+        await using var channel = await connection.CreateChannelAsync();
+        var bodies = new List<string>();
+        while (await channel.BasicGetAsync(RabbitMqTopology.DeadLetterQueue, autoAck: false) is { } message) bodies.Add(System.Text.Encoding.UTF8.GetString(message.Body.Span));
+        return bodies;
+    }
+
     /// <summary>Publishes <paramref name="body"/> to the order queue as the relay would (persistent, mandatory, confirmed).</summary>
     public static async Task PublishOrderMessageAsync(byte[] body)
     {
