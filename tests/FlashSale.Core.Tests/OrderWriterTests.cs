@@ -114,6 +114,36 @@ public sealed class OrderWriterTests
         store.Log.Should().Equal("failed 5", "failed 6", "failed 7", "returned 5", "returned 6", "returned 7");
     }
 
+    [Fact]
+    public async Task The_orders_a_batch_wrote_are_announced_in_one_signal_and_a_failed_one_on_its_own()
+    {
+        var store = new RefusingStore(refuse: 2);
+        var notifier = new CountingNotifier();
+        var writer = new OrderWriter(store, new RecordingGate(store.Log), notifier, Options.Create(new PipelineOptions { MaxDeliveryAttempts = 5 }), NullLogger<OrderWriter>.Instance);
+
+        await writer.WriteAsync([new(Intent(1), 0), new(Intent(3), 0), new(Intent(4), 0)], default);
+        await writer.WriteAsync([new(Intent(5), 0), new(Intent(2), PreviousDeliveries: 4), new(Intent(6), 0)], default);
+
+        notifier.Signals.Should().Equal("1,3,4:pending_payment", "2:failed", "5,6:pending_payment");
+    }
+
+    private sealed class CountingNotifier : FlashSale.Core.Notifications.IOrderNotifier
+    {
+        public List<string> Signals { get; } = [];
+
+        public ValueTask PublishAsync(FlashSale.Core.Notifications.OrderChanged change, CancellationToken cancellationToken)
+        {
+            Signals.Add($"{change.OrderId}:{change.Status}");
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask PublishBatchAsync(IReadOnlyList<FlashSale.Core.Notifications.OrderChanged> changes, CancellationToken cancellationToken)
+        {
+            Signals.Add($"{string.Join(',', changes.Select(c => c.OrderId))}:{string.Join(',', changes.Select(c => c.Status).Distinct())}");
+            return ValueTask.CompletedTask;
+        }
+    }
+
     private static OrderWriter NewWriter(IFlashSaleStore store, IStockGate gate) =>
         new(store, gate, new FlashSale.Core.Notifications.InProcessOrderNotifier(), Options.Create(new PipelineOptions { MaxDeliveryAttempts = 5 }), NullLogger<OrderWriter>.Instance);
 

@@ -12,6 +12,15 @@ public interface IOrderNotifier
 {
     /// <summary>Tells every listener of <paramref name="change"/>'s order; never throws (a failure is logged and dropped).</summary>
     ValueTask PublishAsync(OrderChanged change, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Tells of many changes at once (the order writer's batch): one message for all where the notifier crosses processes.
+    /// Never throws. By default, each change on its own.
+    /// </summary>
+    async ValueTask PublishBatchAsync(IReadOnlyList<OrderChanged> changes, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < changes.Count; i++) await PublishAsync(changes[i], cancellationToken).ConfigureAwait(false);
+    }
 }
 
 /// <summary>Order <paramref name="OrderId"/> of <paramref name="UserId"/> now has <paramref name="Status"/>.</summary>

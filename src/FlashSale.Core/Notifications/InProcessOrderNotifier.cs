@@ -16,6 +16,15 @@ public sealed class InProcessOrderNotifier : IOrderNotifier
         return ValueTask.CompletedTask;
     }
 
+    public ValueTask PublishBatchAsync(IReadOnlyList<OrderChanged> changes, CancellationToken cancellationToken)
+    {
+        for (var i = 0; i < changes.Count; i++) Deliver(changes[i]);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Whether anyone in this process listens to <paramref name="orderId"/>: a change of an order nobody follows need not be read.</summary>
+    public bool HasSubscribers(long orderId) => _byOrder.ContainsKey(orderId);
+
     /// <summary>Hands <paramref name="change"/> to this process's subscribers of its order.</summary>
     public void Deliver(OrderChanged change)
     {

@@ -28,7 +28,8 @@ public enum WriteOutcome : byte
 /// intent is tried alone so one bad message cannot hold back the others; an intent refused on its last
 /// allowed delivery is recorded as a failed order and its stock and quota go back to the gate (now, or
 /// by <see cref="CompensationSweeper"/> when that fails). Each order written (pending_payment) or failed is announced
-/// to <see cref="IOrderNotifier"/> once committed (a redelivery announces it again: signals are at least once at best).
+/// to <see cref="IOrderNotifier"/> once committed, the written ones of a batch in one signal (a redelivery announces them
+/// again: signals are at least once at best).
 /// Failures to reach the database are thrown, so the caller keeps the messages and tries again.
 /// </summary>
 public sealed class OrderWriter(
@@ -67,11 +68,13 @@ public sealed class OrderWriter(
     public async Task<WriteOutcome[]> WriteAsync(IReadOnlyList<DeliveredIntent> batch, CancellationToken cancellationToken)
     {
         var outcomes = new WriteOutcome[batch.Count];
+        var intents = new OrderIntent[batch.Count];
+        for (var i = 0; i < intents.Length; i++) intents[i] = batch[i].Intent;
         try
         {
-            await store.WriteOrdersAsync(batch.Select(b => b.Intent).ToArray(), cancellationToken).ConfigureAwait(false);
-            for (var i = 0; i < batch.Count; i++) Written(batch[i].Intent);
-            for (var i = 0; i < batch.Count; i++) await AnnounceAsync(batch[i].Intent, OrderStatus.PendingPayment, cancellationToken).ConfigureAwait(false);
+            await store.WriteOrdersAsync(intents, cancellationToken).ConfigureAwait(false);
+            Written(intents);
+            await AnnounceAsync(intents, cancellationToken).ConfigureAwait(false);
             return outcomes; // all Written
         }
         catch (OrderBatchRejectedException ex) when (batch.Count > 1)
@@ -84,19 +87,21 @@ public sealed class OrderWriter(
             return outcomes;
         }
 
+        var written = new List<OrderIntent>(intents.Length);
         for (var i = 0; i < batch.Count; i++)
         {
             try
             {
-                await store.WriteOrdersAsync([batch[i].Intent], cancellationToken).ConfigureAwait(false);
-                Written(batch[i].Intent);
-                await AnnounceAsync(batch[i].Intent, OrderStatus.PendingPayment, cancellationToken).ConfigureAwait(false);
+                await store.WriteOrdersAsync([intents[i]], cancellationToken).ConfigureAwait(false);
+                written.Add(intents[i]);
             }
             catch (OrderBatchRejectedException ex)
             {
                 outcomes[i] = await RefusedAsync(batch[i], ex, cancellationToken).ConfigureAwait(false);
             }
         }
+        Written(written);
+        await AnnounceAsync(written, cancellationToken).ConfigureAwait(false);
         return outcomes;
     }
 
@@ -150,9 +155,22 @@ public sealed class OrderWriter(
         return WriteOutcome.DeadLetter;
     }
 
-    /// <summary>Counts an order in the database (a redelivered one again) and how long after its acceptance it got there.</summary>
-    private void Written(OrderIntent intent) =>
-        metrics?.Persisted(intent.Quantity, (time ?? TimeProvider.System).GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(intent.AcceptedAtMs));
+    /// <summary>Counts orders in the database (redelivered ones again) and how long after their acceptance they got there.</summary>
+    private void Written(IReadOnlyList<OrderIntent> intents)
+    {
+        if (metrics is null || intents.Count == 0) return;
+        var now = (time ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds();
+        for (var i = 0; i < intents.Count; i++) metrics.Persisted(intents[i].Quantity, TimeSpan.FromMilliseconds(now - intents[i].AcceptedAtMs));
+    }
+
+    /// <summary>Announces written orders as pending payment: one signal for the batch.</summary>
+    private ValueTask AnnounceAsync(IReadOnlyList<OrderIntent> intents, CancellationToken cancellationToken)
+    {
+        if (intents.Count == 0) return ValueTask.CompletedTask;
+        var changes = new OrderChanged[intents.Count];
+        for (var i = 0; i < changes.Length; i++) changes[i] = OrderChanged.Of(intents[i], OrderStatus.PendingPayment);
+        return notifier.PublishBatchAsync(changes, cancellationToken);
+    }
 
     private ValueTask AnnounceAsync(OrderIntent intent, string status, CancellationToken cancellationToken) =>
         notifier.PublishAsync(OrderChanged.Of(intent, status), cancellationToken);
