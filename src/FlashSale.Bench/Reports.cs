@@ -26,7 +26,7 @@ public static class Reports
             if (bare is not null)
                 sb.AppendLine(CultureInfo.InvariantCulture, $"  {"bare ASP.NET Core (no auth, 202), " + settings.Wrk!.Describe(),-64} {bare.Wrk.RequestsPerSecond,9:N0} requests/s  p50 {bare.Wrk.P50Ms:N1} ms, p99 {bare.Wrk.P99Ms:N1} ms");
             if (run.BareDotnet is { } dotnet)
-                sb.AppendLine(CultureInfo.InvariantCulture, $"  {$"bare ASP.NET Core, the bench's .NET client ({settings.Concurrency} in flight)",-64} {dotnet.AttemptsPerSecond,9:N0} requests/s  p50 {dotnet.P50Ms:N1} ms, p99 {dotnet.P99Ms:N1} ms");
+                sb.AppendLine(CultureInfo.InvariantCulture, $"  {$"bare ASP.NET Core, the bench's .NET client ({settings.Concurrency} in flight)",-64} {dotnet.AttemptsPerSecond,9:N0} requests/s  p50 {dotnet.P50Ms:N1} ms, p99 {dotnet.P99Ms:N1} ms{(bare is null ? "" : $"; {Ratio(dotnet.AttemptsPerSecond, bare)} × wrk's")}");
             if (run.RedisCeiling is { } redis)
                 sb.AppendLine(CultureInfo.InvariantCulture, $"  {"Redis: redis-benchmark EVALSHA decide.lua, 1 purchase per call",-64} {redis.AttemptsPerSecond,9:N0} calls/s");
             sb.AppendLine();
