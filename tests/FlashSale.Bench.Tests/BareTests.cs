@@ -29,4 +29,14 @@ public sealed class BareTests
         using var refused = await http.PostAsJsonAsync("api/sales/7/purchase", new { quantity = 1 });
         refused.StatusCode.Should().Be(HttpStatusCode.BadRequest);
     }
+
+    [Fact]
+    public void The_bare_process_runs_with_the_servers_runtime_settings()
+    {
+        // The ceiling differs from the server by the work the server does, not by how the runtime is set up.
+        static string ConfigProperties(string assembly) =>
+            JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, assembly + ".runtimeconfig.json")))!["runtimeOptions"]!["configProperties"]!.ToJsonString();
+
+        ConfigProperties("FlashSale.Bench.Bare").Should().Be(ConfigProperties("FlashSale.Server"));
+    }
 }
