@@ -22,6 +22,23 @@ public sealed class LoadResult
     /// <summary>When the first sold_out answer came back: the end of the contested phase.</summary>
     public long SoldOutAtMs { get; set; } = long.MaxValue;
     public int Slices => (int)Math.Ceiling(Elapsed.TotalMilliseconds / SliceMs);
+    private long _retries;
+    /// <summary>Requests sent again (a purchase retried twice counts two).</summary>
+    public long Retries => Interlocked.Read(ref _retries);
+    internal void CountRetry() => Interlocked.Increment(ref _retries);
+    /// <summary>The final answers of the purchases that needed a retry, by code: what the retries learned.</summary>
+    public ConcurrentDictionary<string, long> LearnedByRetry { get; } = new();
+    /// <summary>Purchases whose last answer, after every retry, was still a 5xx or no answer, by code.</summary>
+    public ConcurrentDictionary<string, long> Unresolved { get; } = new();
+}
+
+/// <summary>How a purchase answered 5xx or lost in transport is sent again: up to <paramref name="MaxRetries"/> times, after
+/// <paramref name="FirstBackoff"/>, doubling each time.</summary>
+public sealed record RetryPolicy(int MaxRetries, TimeSpan FirstBackoff)
+{
+    public static readonly RetryPolicy Default = new(5, TimeSpan.FromMilliseconds(100));
+
+    public TimeSpan Backoff(int retry) => FirstBackoff * Math.Pow(2, retry);
 }
 
 /// <summary>Simulated buyers: tokens minted with the deployment's signing key for its audience, released together at the start.</summary>
@@ -53,11 +70,16 @@ public sealed class LoadRun
     { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(60) };
 
     /// <summary>
-    /// Sends <paramref name="attempts"/> purchases (attempt i by user i mod users, quantity 1) at <paramref name="path"/>
-    /// with <paramref name="concurrency"/> in flight, printing progress every second.
+    /// Sends <paramref name="attempts"/> purchases (attempt i by user i mod users, quantity 1, requestId "b&lt;i&gt;") at
+    /// <paramref name="path"/> with <paramref name="concurrency"/> in flight, printing progress every second. A purchase
+    /// answered 5xx or lost in transport is sent again with the same requestId, as a real client does (the answer says
+    /// so), up to <see cref="RetryPolicy.MaxRetries"/> times; its latency runs from its first send to its last answer.
+    /// With <paramref name="maxDuration"/>, no purchase is started after that time (a warm-up's bound).
     /// </summary>
-    public static async Task<LoadResult> RunAsync(HttpClient http, string path, string[] tokens, int attempts, int concurrency, string label)
+    public static async Task<LoadResult> RunAsync(HttpClient http, string path, string[] tokens, int attempts, int concurrency, string label,
+        RetryPolicy? retry = null, TimeSpan? maxDuration = null)
     {
+        retry ??= RetryPolicy.Default;
         var result = new LoadResult();
         var next = -1;
         var clock = Stopwatch.StartNew();
@@ -70,36 +92,22 @@ public sealed class LoadRun
         async Task WorkerAsync()
         {
             int i;
-            while ((i = Interlocked.Increment(ref next)) < attempts)
+            while ((i = Interlocked.Increment(ref next)) < attempts && (maxDuration is null || clock.Elapsed < maxDuration))
             {
                 var user = i % tokens.Length;
-                using var request = new HttpRequestMessage(HttpMethod.Post, path)
-                {
-                    Content = new StringContent($"{{\"quantity\":1,\"requestId\":\"b{i}\"}}", Encoding.UTF8, "application/json"),
-                };
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens[user]);
-                request.Headers.TryAddWithoutValidation("X-Forwarded-For", $"198.18.{user / 250 % 256}.{user % 250 + 1}");
+                var body = $"{{\"quantity\":1,\"requestId\":\"b{i}\"}}";
                 var started = Stopwatch.GetTimestamp();
-                string code;
-                string? orderId = null;
-                try
+                var (status, code, orderId) = await SendAsync(http, path, tokens[user], user, body);
+                var retries = 0;
+                while (IsRetryable(status) && retries < retry.MaxRetries)
                 {
-                    using var response = await http.SendAsync(request);
-                    var body = await response.Content.ReadAsStringAsync();
-                    if (response.StatusCode == HttpStatusCode.Accepted)
-                    {
-                        code = "accepted";
-                        orderId = FieldOf(body, "orderId");
-                    }
-                    else
-                    {
-                        code = FieldOf(body, "code") ?? ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    }
+                    await Task.Delay(retry.Backoff(retries));
+                    retries++;
+                    result.CountRetry();
+                    (status, code, orderId) = await SendAsync(http, path, tokens[user], user, body);
                 }
-                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-                {
-                    code = "transport_error";
-                }
+                if (retries > 0) result.LearnedByRetry.AddOrUpdate(code, 1, static (_, n) => n + 1);
+                if (IsRetryable(status)) result.Unresolved.AddOrUpdate(code, 1, static (_, n) => n + 1);
                 var micros = (long)Stopwatch.GetElapsedTime(started).TotalMicroseconds;
                 var atMs = clock.ElapsedMilliseconds;
                 var slice = (int)Math.Min(atMs / LoadResult.SliceMs, result.AttemptsPerSlice.Length - 1);
@@ -118,6 +126,30 @@ public sealed class LoadRun
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(WorkerAsync)));
         result.Elapsed = clock.Elapsed;
         return result;
+    }
+
+    /// <summary>What a client sends again, with the same requestId: a server error (503 unavailable says "try again
+    /// with the same requestId") or no answer at all (status 0). A 429 is an answer (the load was shed), not retried here.</summary>
+    public static bool IsRetryable(int status) => status == 0 || status >= 500;
+
+    /// <summary>One purchase request: its answer's status (0: none), code ("accepted", the problem's code, else the status) and orderId.</summary>
+    private static async Task<(int Status, string Code, string? OrderId)> SendAsync(HttpClient http, string path, string token, int user, string body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        request.Headers.TryAddWithoutValidation("X-Forwarded-For", $"198.18.{user / 250 % 256}.{user % 250 + 1}");
+        try
+        {
+            using var response = await http.SendAsync(request);
+            var text = await response.Content.ReadAsStringAsync();
+            var status = (int)response.StatusCode;
+            if (response.StatusCode == HttpStatusCode.Accepted) return (status, "accepted", FieldOf(text, "orderId"));
+            return (status, FieldOf(text, "code") ?? status.ToString(System.Globalization.CultureInfo.InvariantCulture), null);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return (0, "transport_error", null);
+        }
     }
 
     /// <summary>A string field of a small flat JSON answer, read without parsing the whole body (the client must stay cheap).</summary>

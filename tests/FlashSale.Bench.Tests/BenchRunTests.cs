@@ -29,6 +29,45 @@ public sealed class BenchRunTests
     }
 
     [Fact]
+    public void Compare_runs_the_bare_ceiling_every_strategy_and_the_redis_ceiling_with_wrk_and_reports_cpu_per_process_and_the_targets()
+    {
+        // As docs/benchmarks.md shows it, at its smallest.
+        var output = Directory.CreateTempSubdirectory("bench-compare-").FullName;
+        var (exit, log) = Bench("compare", "--users", "400", "--stock", "50", "--attempts", "600", "--concurrency", "16", "--connections", "16",
+            "--seconds", "1", "--wrk-connections", "16", "--out", output);
+
+        exit.Should().Be(0, log);
+        log.Should().Contain("Ceilings").And.Contain("Contested: wrk -t2 -c16 -d1s -s bench/wrk/purchase.lua").And.Contain("Sold out: wrk -t2 -c16 -d1s")
+            .And.Contain("CPU time per accepted purchase").And.Contain("Targets (all from this run)").And.NotContain("exit 1");
+        var report = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(output, "report.json")))!;
+        report["failures"]!.AsArray().Should().BeEmpty();
+        report["bareDotnet"]!["Attempts"]!.GetValue<long>().Should().Be(600, "the .NET client's run against the bare ceiling");
+        report["redisCeiling"]!["Attempts"]!.GetValue<long>().Should().BePositive();
+        foreach (var race in report["strategies"]!.AsArray())
+        {
+            race!["Audit"]!["PersistedUnits"]!.GetValue<long>().Should().Be(50, $"{race["Strategy"]} sold the stock, by its audit");
+            race["Audit"]!["OversoldUnits"]!.GetValue<long>().Should().Be(0);
+        }
+        var phases = report["phases"]!.AsArray().Select(p => p!).ToList();
+        phases.Select(p => $"{p["strategy"]} {p["phase"]}").Should().Equal(
+            ["bare ceiling", .. Scenarios.AllStrategies.SelectMany(s => new[] { $"{s} contested", $"{s} sold-out" })]);
+        foreach (var phase in phases)
+        {
+            phase["requests"]!.GetValue<long>().Should().BePositive($"{phase["strategy"]} {phase["phase"]} was driven by wrk");
+            var processes = phase["cpu"]!.AsArray().Select(c => c!["process"]!.GetValue<string>()).ToList();
+            processes.Should().Contain(["server", "wrk", "bench"]);
+            if (phase["strategy"]!.GetValue<string>() is not ("bare" or "embedded")) processes.Should().Contain(["redis", "rabbitmq", "postgres"]);
+            if (phase["phase"]!.GetValue<string>() == "contested")
+            {
+                phase["distinctOrderIds"]!.GetValue<long>().Should().Be(phase["accepted"]!.GetValue<long>(), "no 202 was a replay");
+                phase["persistedWithinSeconds"]!.GetValue<double?>().Should().NotBeNull("every accepted order was persisted");
+            }
+        }
+        report["targets"]!.AsArray().Select(t => t!["name"]!.GetValue<string>()).Should().Contain("redis contested: accepted/s ÷ bare requests/s");
+        File.ReadAllText(Path.Combine(output, "report.html")).Should().Contain("CPU time per process").And.Contain("<h2>Targets</h2>");
+    }
+
+    [Fact]
     public void A_short_soak_runs_sales_back_to_back_samples_memory_and_audits_every_sale()
     {
         var output = Directory.CreateTempSubdirectory("bench-soak-").FullName;

@@ -19,8 +19,9 @@ namespace FlashSale.Bench.Baselines;
 /// <list type="bullet">
 /// <item>FlashSale:Bench:Gate = database-pessimistic | database-optimistic | database-naive: a baseline gate in place
 /// of Redis (distributed mode); database-naive oversells on purpose, to show the audit at work.</item>
-/// <item>POST /api/bench/echo, the HTTP ceiling: what every purchase does before the funnel (authenticate, read and
-/// validate the JSON body, answer 202 with a small JSON body) and nothing else.</item>
+/// <item>POST /api/bench/echo, the soak's warm-up: what every purchase does before the funnel (authenticate, read and
+/// validate the JSON body, answer 202 with a small JSON body) and nothing else. Not a ceiling: compare's HTTP ceiling is
+/// the bare framework in a process of its own (src/FlashSale.Bench.Bare).</item>
 /// <item>GET /api/bench/memory (admin key): the managed heap and live admission lanes, for the soak; with
 /// ?collect=true a full blocking, compacting collection runs first, so the heap is what is retained.</item>
 /// </list>

@@ -18,8 +18,10 @@ public sealed class OrderRelay(
 {
     private readonly string _readerName = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
 
+    /// <summary>Straight on only after a full read: a partial one means the ledger is drained, and the pause lets the next
+    /// read (and the one broker publish it makes) gather what the gate accepts meanwhile instead of one entry per read.</summary>
     protected override async Task<Pass> RunPassAsync(CancellationToken stoppingToken) =>
-        await RelayOnceAsync(stoppingToken).ConfigureAwait(false) > 0 ? Pass.More : Pass.Done;
+        await RelayOnceAsync(stoppingToken).ConfigureAwait(false) >= options.Value.RelayBatchSize ? Pass.More : Pass.Done;
 
     protected override TimeSpan Pause(int failures) => failures == 0 ? options.Value.RelayIdleDelay : PipelineOptions.RelayFailureDelay(failures);
 

@@ -14,7 +14,7 @@ public sealed class PipelineOptions
     /// <summary>Ledger entries moved to the queue per read.</summary>
     [Range(1, 10_000)] public int RelayBatchSize { get; set; } = 500;
 
-    /// <summary>Pause of the relay when every ledger is empty.</summary>
+    /// <summary>Pause of the relay after a pass that drained every ledger (no read was full): what is accepted meanwhile goes in the next read.</summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:00:10")] public TimeSpan RelayIdleDelay { get; set; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>Orders written per database transaction.</summary>

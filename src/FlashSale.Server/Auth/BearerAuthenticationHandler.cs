@@ -16,15 +16,16 @@ public sealed class BearerAuthenticationHandler(
 {
     public const string SchemeName = "Bearer";
 
-    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
-        if (header.Length == 0) return AuthenticateResult.NoResult();
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return AuthenticateResult.Fail("not a bearer token");
-        var identity = await tokens.ValidateAsync(header[7..].Trim()).ConfigureAwait(false);
-        if (identity is null) return AuthenticateResult.Fail("invalid token");
-        var principal = new ClaimsPrincipal(new ClaimsIdentity(identity.Claims, SchemeName, identity.NameClaimType, identity.RoleClaimType));
-        return AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName));
+        if (header.Length == 0) return Task.FromResult(AuthenticateResult.NoResult());
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return Task.FromResult(AuthenticateResult.Fail("not a bearer token"));
+        if (!tokens.TryValidate(header[7..].Trim(), out var claims)) return Task.FromResult(AuthenticateResult.Fail("invalid token"));
+        var identity = new ClaimsIdentity(SchemeName, UserTokens.SubjectClaim, ClaimsIdentity.DefaultRoleClaimType);
+        identity.AddClaim(new Claim(UserTokens.SubjectClaim, claims.UserId));
+        if (claims.AccountCreated is { } created) identity.AddClaim(new Claim(CallerExtensions.AccountCreatedClaim, created));
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
