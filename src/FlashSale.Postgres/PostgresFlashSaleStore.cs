@@ -364,9 +364,6 @@ public sealed class PostgresFlashSaleStore(NpgsqlDataSource dataSource, ILogger<
         }
     }
 
-    public async Task<int?> GetAvailableStockAsync(long saleId, CancellationToken cancellationToken) =>
-        (await FindSaleRowAsync(saleId, cancellationToken).ConfigureAwait(false))?.Available;
-
     private async Task<(Sale Sale, int Available, bool GateLoaded)?> FindSaleRowAsync(long saleId, CancellationToken cancellationToken)
     {
         await using var cmd = dataSource.CreateCommand(Scripts.Get("find_sale.sql"));

@@ -377,8 +377,6 @@ public sealed class SqliteFlashSaleStore(SqliteDatabase database, TimeProvider t
         return cmd.ExecuteScalar() is long id ? id : null;
     }
 
-    public Task<int?> GetAvailableStockAsync(long saleId, CancellationToken cancellationToken) => Task.FromResult(FindSaleRow(saleId)?.Available);
-
     private (Sale Sale, int Available, bool GateLoaded)? FindSaleRow(long saleId)
     {
         using var connection = database.Connect();

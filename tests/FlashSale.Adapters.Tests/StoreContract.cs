@@ -37,21 +37,6 @@ public abstract class StoreContract
     }
 
     [Fact]
-    public async Task The_available_stock_read_from_the_sale_row_matches_the_count_of_its_orders()
-    {
-        var sale = await NewSaleAsync(stock: 10, perUserLimit: 2);
-        var batch = new[] { Intent(sale, "a", 2), Intent(sale, "b", 1), Intent(sale, "c", 2) };
-        await Store.WriteOrdersAsync(batch, default);
-        (await Store.CancelAsync(batch[2].OrderId, CancelReason.User, DateTimeOffset.UtcNow, default)).Should().Be(CancelOutcome.Cancelled);
-
-        var counters = await Store.GetCountersAsync(sale.Id, default);
-        var available = await Store.GetAvailableStockAsync(sale.Id, default);
-        available.Should().Be(7).And.Be((int)counters.AvailableStock);
-        ((long?)(sale.Stock - available)).Should().Be(counters.PersistedUnits, "stock = available + pending + paid");
-        (await Store.GetAvailableStockAsync(sale.Id + 1_000_000_007, default)).Should().BeNull("no such sale");
-    }
-
-    [Fact]
     public async Task Writing_the_same_intents_twice_writes_them_once()
     {
         var sale = await NewSaleAsync(stock: 10, perUserLimit: 2);

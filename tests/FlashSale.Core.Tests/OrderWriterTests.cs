@@ -203,7 +203,6 @@ public sealed class OrderWriterTests
         public Task<Order?> FindOrderAsync(long orderId, CancellationToken cancellationToken) => Task.FromResult<Order?>(null);
         public Task<IReadOnlyList<Order>> GetUserOrdersAsync(long saleId, string userId, CancellationToken cancellationToken) => Task.FromResult<IReadOnlyList<Order>>([]);
         public Task<StoreSaleCounters> GetCountersAsync(long saleId, CancellationToken cancellationToken) => throw new NotSupportedException();
-        public Task<int?> GetAvailableStockAsync(long saleId, CancellationToken cancellationToken) => throw new NotSupportedException();
         public Task<bool> IsReadyAsync(CancellationToken cancellationToken) => Task.FromResult(true);
     }
 

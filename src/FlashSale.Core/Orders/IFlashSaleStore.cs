@@ -89,15 +89,7 @@ public interface IFlashSaleStore
 
     Task<IReadOnlyList<Order>> GetUserOrdersAsync(long saleId, string userId, CancellationToken cancellationToken);
 
-    /// <summary>Every count of the sale's orders (by status, refund state, first and last): a read of all its orders.</summary>
     Task<StoreSaleCounters> GetCountersAsync(long saleId, CancellationToken cancellationToken);
-
-    /// <summary>
-    /// The sale's available stock, from its row alone (null for an unknown sale): what the metrics sample every few seconds,
-    /// where <see cref="GetCountersAsync"/> reads every order of the sale. Stock minus this is the units its pending and
-    /// paid orders hold (the invariant reconciliation checks).
-    /// </summary>
-    Task<int?> GetAvailableStockAsync(long saleId, CancellationToken cancellationToken);
 
     Task<bool> IsReadyAsync(CancellationToken cancellationToken);
 }

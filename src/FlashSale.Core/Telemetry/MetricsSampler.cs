@@ -114,12 +114,11 @@ public sealed class MetricsSampler : RepeatingWorker
         var sale = catalog is null ? null : await ReadAsync("database", failed, async ct => await catalog.FindAsync(saleId, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         if (sale is null) return null;
         var gateCounters = gate is null ? null : await ReadAsync("gate", failed, ct => gate.GetCountersAsync(saleId, ct), cancellationToken).ConfigureAwait(false);
-        // The sale's row only: counting its orders (GetCountersAsync) every few seconds cost a big sale's database a scan each time.
-        var available = store is null ? null : await ReadAsync("database", failed, ct => store.GetAvailableStockAsync(saleId, ct), cancellationToken).ConfigureAwait(false);
+        var db = store is null ? null : await ReadAsync("database", failed, ct => store.GetCountersAsync(saleId, ct), cancellationToken).ConfigureAwait(false);
         var unrelayed = ledger is null ? null : await ReadAsync<long?>("gate", failed, async ct => await ledger.CountUnrelayedAsync(saleId, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         return new SaleSample(saleId, sale.Stock,
             gateCounters?.Remaining, gateCounters is null ? null : gateCounters.Accepted - gateCounters.Returned,
-            available, sale.Stock - available, unrelayed);
+            db?.AvailableStock, db?.PersistedUnits, unrelayed);
     }
 
     /// <summary>Every check on its own, all at once, each with a deadline: one that fails, throws or is still running at the deadline is "down".</summary>
