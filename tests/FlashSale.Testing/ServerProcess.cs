@@ -80,7 +80,15 @@ public sealed class ServerProcess : IAsyncDisposable
     }
     public string Roles { get; }
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}/");
-    public string Log { get { lock (_log) return _log.ToString(); } }
+    /// <summary>What the process wrote; once it has exited, to its end (its exit can be seen before the last lines are read).</summary>
+    public string Log
+    {
+        get
+        {
+            if (_process is { HasExited: true } exited) exited.WaitForExit(); // with no timeout it waits for the output's end
+            lock (_log) return _log.ToString();
+        }
+    }
 
     public static string ServerDll
     {
