@@ -12,18 +12,18 @@ public readonly record struct TokenClaims(string UserId, string? AccountCreated)
 /// <summary>
 /// Validation of the user tokens every purchase carries: compact JWS, HS256 only, signature checked in fixed time first,
 /// then issuer, audience (one of <c>audiences</c>; a trailing slash on either side ignored, as IdentityModel does), a
-/// required <c>exp</c> and an optional <c>nbf</c> with 30 s of clock skew. The rules are IdentityModel's
+/// required <c>exp</c> and an optional <c>nbf</c>, each with <c>clockSkew</c>. The rules are IdentityModel's
 /// <c>JsonWebTokenHandler</c>'s with the parameters <see cref="UserTokens"/> used to give it (a test compares the two
 /// on every kind of token, good and bad), minus its cost: no claims dictionary, no exceptions, one pooled buffer.
 /// Stricter where a token is odd: a <c>crit</c> or <c>enc</c> header, a claim it reads given twice or with the wrong
 /// JSON type, or a token over <see cref="MaxTokenLength"/> characters is refused. A token that names
 /// <c>refusedAudience</c> among its audiences is refused, whatever else it names.
 /// </summary>
-public sealed class Hs256Tokens(byte[] key, string issuer, IReadOnlyList<string> audiences, string? refusedAudience, TimeProvider time)
+public sealed class Hs256Tokens(byte[] key, string issuer, IReadOnlyList<string> audiences, string? refusedAudience, TimeSpan clockSkew, TimeProvider time)
 {
     public const int MaxTokenLength = 8 * 1024;
     private const int SignatureBytes = 32;
-    private static readonly long SkewSeconds = 30;
+    private readonly long _skewSeconds = (long)clockSkew.TotalSeconds;
     private readonly byte[] _key = key;
     private readonly byte[] _issuer = Encoding.UTF8.GetBytes(issuer);
     private readonly byte[][] _audiences = [.. audiences.Select(a => Encoding.UTF8.GetBytes(WithoutTrailingSlash(a)))];
@@ -191,8 +191,8 @@ public sealed class Hs256Tokens(byte[] key, string issuer, IReadOnlyList<string>
         if (reader.TokenType != JsonTokenType.EndObject || reader.Read()) return false;
 
         var now = time.GetUtcNow().ToUnixTimeSeconds();
-        if (!issuerOk || !audienceOk || refused || exp is not { } expires || expires < now - SkewSeconds) return false;
-        if (nbf is { } notBefore && (notBefore > now + SkewSeconds || notBefore > expires)) return false;
+        if (!issuerOk || !audienceOk || refused || exp is not { } expires || expires < now - _skewSeconds) return false;
+        if (nbf is { } notBefore && (notBefore > now + _skewSeconds || notBefore > expires)) return false;
         if (!UserTokens.IsValidUserId(sub)) return false;
         claims = new TokenClaims(sub!, created);
         return true;
@@ -201,16 +201,7 @@ public sealed class Hs256Tokens(byte[] key, string issuer, IReadOnlyList<string>
     private static bool IsAmong(ref Utf8JsonReader reader, byte[][] audiences)
     {
         if (audiences.Length == 0) return false;
-        if (reader.HasValueSequence || reader.ValueIsEscaped)
-        {
-            var text = Encoding.UTF8.GetBytes(WithoutTrailingSlash(reader.GetString()!));
-            foreach (var audience in audiences)
-            {
-                if (text.AsSpan().SequenceEqual(audience)) return true;
-            }
-            return false;
-        }
-        var value = reader.ValueSpan;
+        var value = reader.HasValueSequence || reader.ValueIsEscaped ? Encoding.UTF8.GetBytes(reader.GetString()!) : reader.ValueSpan;
         if (value.Length > 0 && value[^1] == (byte)'/') value = value[..^1];
         foreach (var audience in audiences)
         {

@@ -45,7 +45,8 @@ public sealed class UserTokens
         };
         // The real clock, as IdentityModel's validation read it: a test clock moved days ahead does not expire buyers' tokens.
         // A token that names the dev audience among others is still a dev token.
-        _tokens = new Hs256Tokens(key.Key, _auth.Issuer, [.. _validation.ValidAudiences], _auth.DevTokens == true ? null : DevAudience, TimeProvider.System);
+        _tokens = new Hs256Tokens(key.Key, _auth.Issuer, [.. _validation.ValidAudiences], _auth.DevTokens == true ? null : DevAudience,
+            _validation.ClockSkew, TimeProvider.System);
     }
 
     public static bool IsValidUserId(string? userId) => Identifiers.IsValidUserId(userId);
