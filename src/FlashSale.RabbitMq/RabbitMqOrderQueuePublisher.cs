@@ -69,18 +69,11 @@ public sealed class RabbitMqOrderQueuePublisher(RabbitMqConnection connection) :
         var channel = await _channel.GetAsync(OpenChannelAsync, deadline.Token).ConfigureAwait(false);
         try
         {
-            if (messages.Length == 1)
-            {
-                var (exchange, properties, body) = messages[0];
-                // Mandatory: a message the broker cannot route is returned as an error, never dropped.
-                await channel.BasicPublishAsync(exchange, RabbitMqTopology.RoutingKey, mandatory: true, properties, body, deadline.Token)
-                    .AsTask().WaitAsync(deadline.Token).ConfigureAwait(false);
-                return;
-            }
             var confirms = new Task[messages.Length];
             for (var i = 0; i < messages.Length; i++)
             {
                 var (exchange, properties, body) = messages[i];
+                // Mandatory: a message the broker cannot route is returned as an error, never dropped.
                 confirms[i] = channel.BasicPublishAsync(exchange, RabbitMqTopology.RoutingKey, mandatory: true, properties, body, deadline.Token).AsTask();
             }
             await Task.WhenAll(confirms).WaitAsync(deadline.Token).ConfigureAwait(false);

@@ -49,7 +49,7 @@ public sealed class RedisOrderNotifier : BackgroundService, IOrderNotifier
 
     public ValueTask PublishBatchAsync(IReadOnlyList<OrderChanged> changes, CancellationToken cancellationToken)
     {
-        if (changes.Count > 0) Send(changes.Count == 1 ? Format(changes[0]) : Format(changes), changes.Count);
+        if (changes.Count > 0) Send(Format(changes), changes.Count);
         return ValueTask.CompletedTask;
     }
 
@@ -117,8 +117,7 @@ public sealed class RedisOrderNotifier : BackgroundService, IOrderNotifier
             _logger.LogWarning("Ignored a malformed order change signal: {Message}", (string?)message);
     }
 
-    internal static string Format(OrderChanged change) =>
-        string.Create(CultureInfo.InvariantCulture, $"{change.OrderId}|{change.SaleId}|{change.Status}|{change.UserId}");
+    internal static string Format(OrderChanged change) => Format([change]);
 
     internal static string Format(IReadOnlyList<OrderChanged> changes)
     {
