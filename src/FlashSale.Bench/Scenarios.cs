@@ -2,7 +2,6 @@ using FlashSale.Core.Sales;
 using FlashSale.Testing;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 
 namespace FlashSale.Bench;
@@ -176,18 +175,14 @@ public static class Scenarios
     /// <summary>JIT, connection pool and the whole purchase path warmed on a sale of its own, its orders written before anything is measured.</summary>
     private static async Task WarmUpAsync(string strategy, HttpClient http, string[] tokens, BenchSettings settings, SettleProbe? settle)
     {
-        var saleId = await CreateSaleAsync(http, "Bench warm-up", NewSaleValidator.MaxStock, NewSaleValidator.MaxPerUserLimit, DateTimeOffset.UtcNow.AddSeconds(1));
-        await Task.Delay(TimeSpan.FromSeconds(1.05));
+        var saleId = await BenchSales.StartedAsync(http, "Bench warm-up", NewSaleValidator.MaxStock, NewSaleValidator.MaxPerUserLimit, TimeSpan.FromSeconds(1));
         await LoadRun.RunAsync(http, $"api/sales/{saleId}/purchase", tokens, Math.Min(5_000, settings.Attempts), settings.Concurrency, $"{strategy} warm-up", maxDuration: WarmUpTime);
         await PersistedWithinAsync(http, saleId, PersistTimeout, settle);
     }
 
     private static async Task<(StrategyResult Race, string SaleId)> RaceAsync(string strategy, ServerProcess server, HttpClient http, string[] tokens, BenchSettings settings)
     {
-        var startsAt = DateTimeOffset.UtcNow.AddSeconds(2);
-        var saleId = await CreateSaleAsync(http, "Bench phone", settings.Stock, 1, startsAt);
-        var wait = startsAt - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(50);
-        if (wait > TimeSpan.Zero) await Task.Delay(wait);
+        var saleId = await BenchSales.StartedAsync(http, "Bench phone", settings.Stock, 1, TimeSpan.FromSeconds(2));
 
         var (cpuBefore, clientBefore) = (server.Usage().CpuSeconds, ProcessCpu.OwnSeconds(Environment.ProcessId));
         var load = await LoadRun.RunAsync(http, $"api/sales/{saleId}/purchase", tokens, settings.Attempts, settings.Concurrency, strategy);
@@ -229,10 +224,7 @@ public static class Scenarios
     /// </summary>
     private static async Task ContestedAsync(BenchRun run, string strategy, ServerProcess server, HttpClient http, string tokensFile, WrkSettings wrk, CpuProbe probe, SettleProbe? settle)
     {
-        var startsAt = DateTimeOffset.UtcNow.AddSeconds(2);
-        var saleId = await CreateSaleAsync(http, "Bench contested", NewSaleValidator.MaxStock, NewSaleValidator.MaxPerUserLimit, startsAt);
-        var wait = startsAt - DateTimeOffset.UtcNow + TimeSpan.FromMilliseconds(50);
-        if (wait > TimeSpan.Zero) await Task.Delay(wait);
+        var saleId = await BenchSales.StartedAsync(http, "Bench contested", NewSaleValidator.MaxStock, NewSaleValidator.MaxPerUserLimit, TimeSpan.FromSeconds(2));
         var before = probe.Read();
         var clock = Stopwatch.StartNew();
         var summary = await Wrk.RunAsync(server.BaseAddress, saleId, tokensFile, wrk, $"{strategy} contested");
@@ -332,18 +324,6 @@ public static class Scenarios
             await Task.Delay(probe is null ? 100 : 20);
         }
         return null;
-    }
-
-    private static async Task<string> CreateSaleAsync(HttpClient http, string name, int stock, int perUserLimit, DateTimeOffset startsAt)
-    {
-        using var create = new HttpRequestMessage(HttpMethod.Post, "api/admin/sales")
-        {
-            Content = JsonContent.Create(new { name, productId = "bench", price = 1999, stock, perUserLimit, startsAt, endsAt = startsAt.AddHours(2) }),
-        };
-        create.Headers.Add("X-Admin-Key", BenchEnvironment.AdminKey);
-        using var created = await http.SendAsync(create);
-        created.EnsureSuccessStatusCode();
-        return JsonNode.Parse(await created.Content.ReadAsStringAsync())!["saleId"]!.GetValue<string>();
     }
 
     private static StrategyResult Summarize(string name, LoadResult load, long stock, AuditResult? audit, double ordersPerSecond, (double PeakMiB, double CpuSeconds) usage, double clientCpuSeconds, JsonObject? funnel)

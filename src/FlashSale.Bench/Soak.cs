@@ -1,7 +1,6 @@
 using FlashSale.Testing;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -124,12 +123,12 @@ public static class Soak
                 var number = sales.Count + 1;
                 var startsAt = DateTimeOffset.UtcNow.AddSeconds(1);
                 var endsAt = startsAt.AddSeconds(settings.SaleSeconds);
-                var saleId = await CreateSaleAsync(http, number, settings.Stock, startsAt, endsAt);
+                var saleId = await BenchSales.CreateAsync(http, $"Soak sale {number}", "soak", settings.Stock, 1, startsAt, endsAt);
                 lock (saleIds) saleIds.Add(long.Parse(saleId, CultureInfo.InvariantCulture));
                 started++;
-                await DelayUntilAsync(startsAt.AddMilliseconds(50));
+                await BenchSales.DelayUntilAsync(startsAt.AddMilliseconds(50));
                 var load = await LoadRun.RunAsync(http, $"api/sales/{saleId}/purchase", tokens, settings.Attempts, settings.Concurrency, $"sale {number}");
-                await DelayUntilAsync(endsAt.AddMilliseconds(200));
+                await BenchSales.DelayUntilAsync(endsAt.AddMilliseconds(200));
                 ended++;
                 var audit = await Auditor.RunAsync(http, saleId, settings.Stock, 1, load, tokens, TimeSpan.FromSeconds(Math.Max(10, settings.RetentionSeconds - 5)));
                 var after = await SampleAsync(collect: true);
@@ -154,24 +153,6 @@ public static class Soak
         {
             if (dataDir is not null) Directory.Delete(dataDir, recursive: true);
         }
-    }
-
-    private static async Task DelayUntilAsync(DateTimeOffset at)
-    {
-        var wait = at - DateTimeOffset.UtcNow;
-        if (wait > TimeSpan.Zero) await Task.Delay(wait);
-    }
-
-    private static async Task<string> CreateSaleAsync(HttpClient http, int number, int stock, DateTimeOffset startsAt, DateTimeOffset endsAt)
-    {
-        using var create = new HttpRequestMessage(HttpMethod.Post, "api/admin/sales")
-        {
-            Content = JsonContent.Create(new { name = $"Soak sale {number}", productId = "soak", price = 1999, stock, perUserLimit = 1, startsAt, endsAt }),
-        };
-        create.Headers.Add("X-Admin-Key", BenchEnvironment.AdminKey);
-        using var created = await http.SendAsync(create);
-        created.EnsureSuccessStatusCode();
-        return JsonNode.Parse(await created.Content.ReadAsStringAsync())!["saleId"]!.GetValue<string>();
     }
 
     private sealed record ServerMemory(double HeapMiB, double CommittedMiB, int Lanes);
